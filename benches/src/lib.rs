@@ -1,0 +1,1 @@
+//! Benchmarks for wacc (see README).

@@ -1,0 +1,7 @@
+//! wacc: ahead-of-time compiler from WebAssembly to native objects.
+
+pub mod environ;
+pub mod error;
+pub mod translate;
+pub mod libcalls;
+pub mod symbols;

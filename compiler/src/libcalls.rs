@@ -1,0 +1,88 @@
+//! Runtime functions that generated code calls (defined in
+//! runtime-support's `libcalls`; see `abi.rs` for their contract).
+//!
+//! In CLIF, a call to a libcall uses `UserExternalName { namespace:
+//! NS_LIBCALL, index: LibCall as u32 }`; a direct call to wasm function `f`
+//! uses `UserExternalName { namespace: NS_FUNC, index: f }`. The object
+//! writer maps both to symbols.
+
+use cranelift_codegen::ir::{types, AbiParam, Signature};
+use cranelift_codegen::isa::CallConv;
+
+pub const NS_FUNC: u32 = 0;
+pub const NS_LIBCALL: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum LibCall {
+    Trap = 0,
+    MemoryGrow,
+    MemoryFill,
+    MemoryCopy,
+    MemoryInit,
+    DataDrop,
+    TableGrow,
+    TableFill,
+    TableCopy,
+    TableInit,
+    ElemDrop,
+}
+
+impl LibCall {
+    pub const ALL: [LibCall; 11] = [
+        LibCall::Trap,
+        LibCall::MemoryGrow,
+        LibCall::MemoryFill,
+        LibCall::MemoryCopy,
+        LibCall::MemoryInit,
+        LibCall::DataDrop,
+        LibCall::TableGrow,
+        LibCall::TableFill,
+        LibCall::TableCopy,
+        LibCall::TableInit,
+        LibCall::ElemDrop,
+    ];
+
+    pub fn from_index(i: u32) -> Option<LibCall> {
+        Self::ALL.get(i as usize).copied()
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            LibCall::Trap => "wacc_rt_trap",
+            LibCall::MemoryGrow => "wacc_rt_memory_grow",
+            LibCall::MemoryFill => "wacc_rt_memory_fill",
+            LibCall::MemoryCopy => "wacc_rt_memory_copy",
+            LibCall::MemoryInit => "wacc_rt_memory_init",
+            LibCall::DataDrop => "wacc_rt_data_drop",
+            LibCall::TableGrow => "wacc_rt_table_grow",
+            LibCall::TableFill => "wacc_rt_table_fill",
+            LibCall::TableCopy => "wacc_rt_table_copy",
+            LibCall::TableInit => "wacc_rt_table_init",
+            LibCall::ElemDrop => "wacc_rt_elem_drop",
+        }
+    }
+
+    /// The C signature; first parameter is always the caller's vmctx.
+    pub fn signature(self, call_conv: CallConv) -> Signature {
+        use types::{I32, I64};
+        let (params, returns): (&[_], &[_]) = match self {
+            LibCall::Trap => (&[I32], &[]),
+            LibCall::MemoryGrow => (&[I32, I64], &[I64]),
+            LibCall::MemoryFill => (&[I32, I64, I32, I64], &[]),
+            LibCall::MemoryCopy => (&[I32, I32, I64, I64, I64], &[]),
+            LibCall::MemoryInit => (&[I32, I32, I64, I32, I32], &[]),
+            LibCall::DataDrop => (&[I32], &[]),
+            LibCall::TableGrow => (&[I32, I64, I32], &[I32]),
+            LibCall::TableFill => (&[I32, I32, I64, I32], &[]),
+            LibCall::TableCopy => (&[I32, I32, I32, I32, I32], &[]),
+            LibCall::TableInit => (&[I32, I32, I32, I32, I32], &[]),
+            LibCall::ElemDrop => (&[I32], &[]),
+        };
+        let mut sig = Signature::new(call_conv);
+        sig.params.push(AbiParam::new(I64));
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        sig
+    }
+}

@@ -1,0 +1,83 @@
+//! Symbol names in wacc objects. One place, so the object writer, the
+//! linker checks and the documentation agree.
+//!
+//! Per module, with a prefix `P` chosen at compile time (`--prefix`, default
+//! the input's file stem):
+//! - `P_desc`         the module descriptor (`abi::ModuleDesc`): imports, exports, types
+//! - `P_instantiate`  `u32 (store, const WaccImport *imports, size_t n, void **vmctx_out)`
+//! - `P_call`         `u32 (vmctx, u32 export_index, ValRaw *values)`: dynamic entry
+//! - `P_export_NAME`  typed entry per exported function:
+//!                    `u32 (vmctx, params..., result pointers...)`
+//! - `P_fN_NAME`      local symbol of function N (for profilers and traces)
+//!
+//! Imports: `wacc_import_<len>_<module>_<name>` (see `import_symbol`).
+
+/// Escape a wasm name for use in a symbol: bytes outside `[A-Za-z0-9_]`
+/// become `$` and two hex digits (so distinct names stay distinct).
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("${b:02x}"));
+        }
+    }
+    o
+}
+
+/// Link-time symbol that provides import `module`.`name`.
+pub fn import_symbol(module: &str, name: &str) -> String {
+    let m = escape(module);
+    format!("wacc_import_{}_{}_{}", m.len(), m, escape(name))
+}
+
+/// A prefix usable in symbols, from a file stem or user input.
+pub fn sanitize_prefix(s: &str) -> String {
+    let mut o: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    if o.is_empty() || o.starts_with(|c: char| c.is_ascii_digit()) {
+        o.insert(0, '_');
+    }
+    o
+}
+
+pub fn desc(prefix: &str) -> String {
+    format!("{prefix}_desc")
+}
+
+pub fn instantiate(prefix: &str) -> String {
+    format!("{prefix}_instantiate")
+}
+
+pub fn dynamic_call(prefix: &str) -> String {
+    format!("{prefix}_call")
+}
+
+pub fn export_entry(prefix: &str, export: &str) -> String {
+    format!("{prefix}_export_{}", escape(export))
+}
+
+pub fn function(prefix: &str, index: u32, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("{prefix}_f{index}_{}", escape(n)),
+        None => format!("{prefix}_f{index}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_names() {
+        assert_eq!(
+            import_symbol("wasi_snapshot_preview1", "fd_write"),
+            "wacc_import_22_wasi_snapshot_preview1_fd_write"
+        );
+        assert_eq!(import_symbol("a.b", "c d"), "wacc_import_6_a$2eb_c$20d");
+        assert_ne!(import_symbol("a_1", "b"), import_symbol("a", "1_b"));
+    }
+}

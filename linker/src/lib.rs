@@ -1,0 +1,1 @@
+//! Links wacc objects with runtime-support into libraries and executables.

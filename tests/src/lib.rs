@@ -1,0 +1,1 @@
+//! Conformance runners and end-to-end tests live in `tests/`.
