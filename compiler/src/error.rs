@@ -6,18 +6,26 @@ use std::fmt;
 pub struct CompileError {
     pub message: String,
     /// byte offset in the input binary
-    pub offset: Option<usize>,
+    pub offset: Option<u64>,
     /// function index, when the error is inside a function body
     pub func: Option<u32>,
 }
 
 impl CompileError {
     pub fn new(message: impl Into<String>) -> CompileError {
-        CompileError { message: message.into(), offset: None, func: None }
+        CompileError {
+            message: message.into(),
+            offset: None,
+            func: None,
+        }
     }
 
-    pub fn at(message: impl Into<String>, offset: usize) -> CompileError {
-        CompileError { message: message.into(), offset: Some(offset), func: None }
+    pub fn at(message: impl Into<String>, offset: u64) -> CompileError {
+        CompileError {
+            message: message.into(),
+            offset: Some(offset),
+            func: None,
+        }
     }
 
     pub fn in_func(mut self, func: u32) -> CompileError {
@@ -28,7 +36,7 @@ impl CompileError {
 
 impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> CompileError {
-        CompileError::at(e.message().to_string(), e.offset() as usize)
+        CompileError::at(e.message().to_string(), e.offset() as u64)
     }
 }
 
