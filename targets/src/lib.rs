@@ -1,7 +1,14 @@
 //! Target triples wacc supports, their pinned Cranelift ISA flags, and how to link for them.
+//!
+//! Each target has a fixed baseline of CPU features: generated code never
+//! depends on the machine wacc runs on, so an object built here runs on any
+//! CPU of the baseline.
 
+use anyhow::{anyhow, bail, Result};
+use cranelift_codegen::isa::{self, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
 use std::str::FromStr;
-pub use target_lexicon::Triple;
+pub use target_lexicon::{Architecture, OperatingSystem, Triple};
 
 /// A compilation target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -9,14 +16,136 @@ pub struct Target {
     pub triple: Triple,
 }
 
+/// Triples wacc knows, for messages.
+pub const SUPPORTED: &[&str] = &[
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "riscv64gc-unknown-linux-gnu",
+    "aarch64-unknown-none",
+    "riscv64gc-unknown-none-elf",
+];
+
 impl Target {
     /// The machine wacc runs on.
     pub fn host() -> Target {
         Target { triple: Triple::host() }
     }
 
-    pub fn parse(s: &str) -> anyhow::Result<Target> {
-        let triple = Triple::from_str(s).map_err(|e| anyhow::anyhow!("unknown target `{s}`: {e}"))?;
-        Ok(Target { triple })
+    pub fn parse(s: &str) -> Result<Target> {
+        let triple =
+            Triple::from_str(s).map_err(|e| anyhow!("unknown target `{s}`: {e}"))?;
+        let t = Target { triple };
+        t.check_supported()?;
+        Ok(t)
+    }
+
+    fn check_supported(&self) -> Result<()> {
+        match self.triple.architecture {
+            Architecture::X86_64 | Architecture::Aarch64(_) | Architecture::Riscv64(_) => Ok(()),
+            _ => bail!(
+                "target `{}` is not supported (supported: {})",
+                self.triple,
+                SUPPORTED.join(", ")
+            ),
+        }
+    }
+
+    /// Whether the target has an operating system with virtual memory and
+    /// signals (so `guard` bounds checks can be used).
+    pub fn has_os(&self) -> bool {
+        !matches!(self.triple.operating_system, OperatingSystem::None_ | OperatingSystem::Unknown)
+    }
+
+    /// Whether this is the machine wacc runs on (outputs can be run here).
+    pub fn is_host(&self) -> bool {
+        self.triple == Triple::host()
+    }
+
+    /// The pinned baseline ISA feature flags, as (flag, value) pairs.
+    pub fn isa_flags(&self) -> &'static [(&'static str, &'static str)] {
+        match self.triple.architecture {
+            // x86-64-v2: SSE4.2 and POPCNT (every x86-64 CPU since ~2009).
+            Architecture::X86_64 => &[
+                ("has_sse3", "true"),
+                ("has_ssse3", "true"),
+                ("has_sse41", "true"),
+                ("has_sse42", "true"),
+                ("has_popcnt", "true"),
+                ("has_cmpxchg16b", "true"),
+            ],
+            // ARMv8.0-A with NEON (part of the base ISA in Cranelift).
+            Architecture::Aarch64(_) => &[],
+            // RV64GC: I, M, A, F, D, C, Zicsr, Zifencei; no vector extension.
+            Architecture::Riscv64(_) => &[
+                ("has_m", "true"),
+                ("has_a", "true"),
+                ("has_f", "true"),
+                ("has_d", "true"),
+                ("has_zca", "true"),
+                ("has_zcd", "true"),
+                ("has_zicsr", "true"),
+                ("has_zifencei", "true"),
+                ("has_v", "false"),
+            ],
+            _ => &[],
+        }
+    }
+
+    /// A Cranelift ISA for this target with the pinned flags.
+    pub fn isa(&self, optimize: bool) -> Result<OwnedTargetIsa> {
+        let mut shared = settings::builder();
+        let set = |b: &mut settings::Builder, k: &str, v: &str| -> Result<()> {
+            b.set(k, v).map_err(|e| anyhow!("cranelift setting {k}={v}: {e}"))
+        };
+        set(&mut shared, "opt_level", if optimize { "speed" } else { "none" })?;
+        // Objects go into shared libraries and position-independent executables.
+        set(&mut shared, "is_pic", "true")?;
+        // Multi-value functions return extra results through a hidden area.
+        set(&mut shared, "enable_multi_ret_implicit_sret", "true")?;
+        // Traps unwind with longjmp, not with unwind tables.
+        set(&mut shared, "unwind_info", "false")?;
+        set(&mut shared, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+        let mut builder = isa::lookup(self.triple.clone())
+            .map_err(|e| anyhow!("no code generator for `{}`: {e}", self.triple))?;
+        for (k, v) in self.isa_flags() {
+            builder.set(k, v).map_err(|e| anyhow!("ISA flag {k}={v}: {e}"))?;
+        }
+        builder
+            .finish(settings::Flags::new(shared))
+            .map_err(|e| anyhow!("cannot configure code generator for `{}`: {e}", self.triple))
+    }
+
+    /// The C compiler used as the linker for this target.
+    pub fn linker(&self) -> &'static str {
+        match (self.is_host(), &self.triple.architecture) {
+            (true, _) => "cc",
+            (false, Architecture::Aarch64(_)) => "aarch64-linux-gnu-gcc",
+            (false, Architecture::Riscv64(_)) => "riscv64-linux-gnu-gcc",
+            (false, _) => "cc",
+        }
+    }
+
+    /// The Rust target name runtime-support is built for.
+    pub fn rust_triple(&self) -> String {
+        self.triple.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_supported_target_has_an_isa() {
+        for t in SUPPORTED {
+            let target = Target::parse(t).unwrap();
+            target.isa(true).unwrap_or_else(|e| panic!("{t}: {e}"));
+        }
+    }
+
+    #[test]
+    fn unknown_targets_are_refused() {
+        assert!(Target::parse("mips-unknown-linux-gnu").is_err());
+        assert!(Target::parse("not-a-triple-at-all-x").is_err());
     }
 }
