@@ -1,4 +1,54 @@
 //! Runtime support linked into every wacc output.
+//!
+//! Generated code calls the `wacc_rt_*` libcalls ([`libcalls`]); hosts create
+//! stores ([`store`]), instances ([`instance`]), standalone memories and
+//! tables, and enter wasm through [`trap::wacc_rt_invoke`]. The contract with
+//! the compiler is [`abi`].
+//!
+//! Platform seam: everything that needs the OS (address-space reservation,
+//! heap allocation) goes through [`sys`]: `os` (mmap, `std::alloc`) with the
+//! `std` feature, `arena` (a static bump arena) without it. Signal-based
+//! bounds checks (`guard` mode) exist only with `std`.
+//!
+//! Without `std` the crate is `no_std`. On hosted targets it still links the
+//! `std` crate (only for its panic runtime, which a `staticlib` needs); on
+//! bare-metal targets (`target_os = "none"`) it provides a looping panic
+//! handler instead.
 #![cfg_attr(not(feature = "std"), no_std)]
 
+#[cfg(all(not(feature = "std"), not(target_os = "none")))]
+extern crate std as _;
+
+#[cfg(all(not(feature = "std"), target_os = "none", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
 pub mod abi;
+pub mod instance;
+pub mod libcalls;
+pub mod memory;
+pub mod sigs;
+pub mod store;
+pub mod table;
+pub mod trap;
+pub mod vmctx;
+
+#[cfg(not(feature = "std"))]
+mod arena;
+#[cfg(feature = "std")]
+mod os;
+#[cfg(feature = "std")]
+pub mod signals;
+
+/// The platform layer (see the crate docs).
+#[cfg(not(feature = "std"))]
+pub(crate) use arena as sys;
+#[cfg(feature = "std")]
+pub(crate) use os as sys;
+
+#[cfg(test)]
+mod tests;

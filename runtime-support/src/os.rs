@@ -1,0 +1,70 @@
+//! Platform layer for hosted targets: address-space reservations with mmap
+//! and heap blocks from `std::alloc`. The no-`std` counterpart is `arena`;
+//! both export the same functions.
+
+use core::ptr;
+use std::alloc::{self, Layout};
+
+/// Reservations are real virtual address space: `reserve` can map far more
+/// than is ever committed, and `commit` never moves memory.
+pub const HAS_VIRTUAL_MEMORY: bool = true;
+
+/// Reserves `bytes` of inaccessible address space (null on failure).
+pub unsafe fn reserve(bytes: u64) -> *mut u8 {
+    let Ok(len) = usize::try_from(bytes) else {
+        return ptr::null_mut();
+    };
+    // SAFETY: a fresh anonymous mapping at an address chosen by the kernel
+    // touches no existing memory.
+    let p = libc::mmap(
+        ptr::null_mut(),
+        len,
+        libc::PROT_NONE,
+        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+        -1,
+        0,
+    );
+    if p == libc::MAP_FAILED {
+        ptr::null_mut()
+    } else {
+        p.cast()
+    }
+}
+
+/// Makes `[p, p + len)` of a reservation readable and writable. Pages of a
+/// fresh anonymous mapping read as zero, so newly committed memory is zeroed.
+/// `p` and `len` are multiples of the wasm page size (hence of the OS page).
+pub unsafe fn commit(p: *mut u8, len: u64) -> bool {
+    if len == 0 {
+        return true;
+    }
+    let Ok(len) = usize::try_from(len) else {
+        return false;
+    };
+    // SAFETY: the range lies inside a reservation made by `reserve`.
+    libc::mprotect(p.cast(), len, libc::PROT_READ | libc::PROT_WRITE) == 0
+}
+
+/// Returns a reservation made by `reserve`.
+pub unsafe fn release(p: *mut u8, bytes: u64) {
+    // SAFETY: caller passes a whole reservation it owns.
+    libc::munmap(p.cast(), bytes as usize);
+}
+
+/// A zeroed heap block (null on failure or for a zero size).
+pub unsafe fn alloc_zeroed(size: usize, align: usize) -> *mut u8 {
+    match Layout::from_size_align(size, align) {
+        // SAFETY: non-zero size checked.
+        Ok(l) if size != 0 => alloc::alloc_zeroed(l),
+        _ => ptr::null_mut(),
+    }
+}
+
+/// Frees a block from `alloc_zeroed` (same size and alignment).
+pub unsafe fn free(p: *mut u8, size: usize, align: usize) {
+    if p.is_null() || size == 0 {
+        return;
+    }
+    // SAFETY: the layout was valid when the block was allocated.
+    alloc::dealloc(p, Layout::from_size_align_unchecked(size, align));
+}

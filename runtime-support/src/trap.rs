@@ -1,0 +1,160 @@
+//! Traps and entry into wasm.
+//!
+//! Every entry (`wacc_rt_invoke`, instantiation) runs wasm under a landing
+//! pad installed by `wacc_setjmp_call` (src/trap.c) in `VMStore.jmp_buf`;
+//! a trap records its code in the store and `wacc_longjmp`s there. The jump
+//! skips the frames in between without running anything, so runtime code
+//! that may trap must hold no value with a destructor at that point: the
+//! libcalls compute a `Result` first and trap only after it is returned.
+
+use crate::abi::{TrapCode, VMStore, ValRaw};
+use crate::store::DEFAULT_MAX_WASM_STACK;
+use crate::vmctx;
+use core::ffi::{c_char, c_int, c_void, CStr};
+
+extern "C" {
+    fn wacc_setjmp_call(
+        slot: *mut *mut c_void,
+        body: unsafe extern "C" fn(*mut c_void),
+        data: *mut c_void,
+    ) -> c_int;
+    fn wacc_longjmp(buf: *mut c_void) -> !;
+}
+
+/// An array-call trampoline: `fn(vmctx, values)`.
+pub type ArrayCall = unsafe extern "C" fn(vmctx: *mut c_void, values: *mut ValRaw);
+
+/// Runs `body(data)` as wasm code of `store`: with a landing pad, the stack
+/// limit (set if this is the store's outermost entry, cleared on exit) and,
+/// with `std`, the thread's current store for the fault handler. Returns the
+/// trap code, 0 if `body` returned normally. The store is reusable after.
+pub unsafe fn catch(
+    store: *mut VMStore,
+    body: unsafe extern "C" fn(*mut c_void),
+    data: *mut c_void,
+) -> u32 {
+    let outermost = (*store).stack_limit == 0;
+    if outermost {
+        let marker = 0u8;
+        // Approximate stack pointer: the address of a local of this frame.
+        let sp = core::hint::black_box(&marker as *const u8) as usize;
+        let budget = match (*store).max_wasm_stack {
+            0 => DEFAULT_MAX_WASM_STACK,
+            n => n,
+        };
+        (*store).stack_limit = sp.saturating_sub(budget).max(1);
+    }
+    #[cfg(feature = "std")]
+    let prev = crate::signals::enter(store);
+    (*store).trap_code = 0;
+    (*store).trap_pc = 0;
+    // SAFETY: `jmp_buf` is only used by this nesting discipline; the C side
+    // restores the previous pad on both exits.
+    let trapped = wacc_setjmp_call(&mut (*store).jmp_buf, body, data) != 0;
+    #[cfg(feature = "std")]
+    crate::signals::leave(prev);
+    if outermost {
+        (*store).stack_limit = 0;
+    }
+    if trapped {
+        (*store).trap_code
+    } else {
+        0
+    }
+}
+
+/// Unwinds to the innermost landing pad of `store` with `code`. Without a
+/// landing pad there is nothing to return to: print (with `std`) and abort.
+pub unsafe fn raise(store: *mut VMStore, code: TrapCode) -> ! {
+    if store.is_null() || (*store).jmp_buf.is_null() {
+        no_landing_pad(code);
+    }
+    (*store).trap_code = code as u32;
+    // SAFETY: `jmp_buf` is live: it belongs to an active `catch` frame.
+    wacc_longjmp((*store).jmp_buf)
+}
+
+#[cold]
+fn no_landing_pad(code: TrapCode) -> ! {
+    #[cfg(feature = "std")]
+    {
+        std::eprintln!("wacc: trap outside of wasm entry: {}", code.message());
+        std::process::abort();
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = code;
+        loop {
+            core::hint::spin_loop();
+        }
+    }
+}
+
+/// Called by generated code (and imports) to trap with `code`.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_trap(vmctx: *mut c_void, code: u32) -> ! {
+    let code = match TrapCode::from_u32(code) {
+        Some(TrapCode::None) | None => TrapCode::Unreachable,
+        Some(c) => c,
+    };
+    raise(vmctx::store(vmctx), code)
+}
+
+struct Call {
+    f: ArrayCall,
+    vmctx: *mut c_void,
+    values: *mut ValRaw,
+}
+
+unsafe extern "C" fn run_call(data: *mut c_void) {
+    let c = &*(data as *const Call);
+    (c.f)(c.vmctx, c.values)
+}
+
+/// Calls `array_call(vmctx, values)` under a landing pad; returns the trap
+/// code (0 = returned normally, results in `values`).
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_invoke(
+    vmctx: *mut c_void,
+    array_call: Option<ArrayCall>,
+    values: *mut ValRaw,
+) -> u32 {
+    let Some(f) = array_call else {
+        return TrapCode::UnresolvedImport as u32;
+    };
+    let store = vmctx::store(vmctx);
+    if store.is_null() {
+        return TrapCode::InstantiationFailed as u32;
+    }
+    let mut call = Call { f, vmctx, values };
+    catch(store, run_call, (&mut call as *mut Call).cast())
+}
+
+/// NUL-terminated spec message for a trap code.
+pub fn message_c(code: u32) -> &'static CStr {
+    use TrapCode::*;
+    match TrapCode::from_u32(code) {
+        Some(None) => c"no trap",
+        Some(Unreachable) => c"unreachable",
+        Some(MemoryOutOfBounds) => c"out of bounds memory access",
+        Some(TableOutOfBounds) => c"out of bounds table access",
+        Some(IndirectCallToNull) => c"uninitialized element",
+        Some(BadSignature) => c"indirect call type mismatch",
+        Some(IntegerOverflow) => c"integer overflow",
+        Some(IntegerDivisionByZero) => c"integer divide by zero",
+        Some(BadConversionToInteger) => c"invalid conversion to integer",
+        Some(UninitializedElement) => c"uninitialized element",
+        Some(StackOverflow) => c"call stack exhausted",
+        Some(InstantiationFailed) => c"instantiation failed",
+        Some(OutOfMemory) => c"out of memory",
+        Some(UnresolvedImport) => c"unresolved import",
+        Some(UndefinedElement) => c"undefined element",
+        Option::None => c"unknown trap",
+    }
+}
+
+/// Static message for a trap code (as `TrapCode::message`).
+#[no_mangle]
+pub extern "C" fn wacc_rt_trap_message(code: u32) -> *const c_char {
+    message_c(code).as_ptr()
+}
