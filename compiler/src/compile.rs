@@ -1,9 +1,19 @@
-//! Module compilation: parse → translate every function (in parallel) →
-//! write one relocatable object with the descriptor, init function,
-//! trampolines and entries.
+//! Module compilation: parse → translate and compile every function (in
+//! parallel, one Cranelift context per worker) → write one relocatable
+//! object with the descriptor, init function, trampolines and entries.
 
-use crate::environ::{CodegenOptions, ModuleInfo};
-use crate::error::Result;
+use crate::emit::ObjectWriter;
+use crate::environ::{self, CodegenOptions, ModuleInfo};
+use crate::error::{CompileError, Result};
+use crate::libcalls::{LibCall, NS_FUNC, NS_LIBCALL};
+use crate::translate;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::UserExternalName;
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::Context;
+use cranelift_module::{FuncId, ModuleReloc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// What to compile for.
 #[derive(Clone, Debug)]
@@ -23,8 +33,173 @@ pub struct CompiledModule {
     pub info: ModuleInfo,
 }
 
-/// Compile a core wasm binary (already in binary form) to an object.
+/// Machine code of one function, ready to be placed in the object.
+struct CompiledFunc {
+    bytes: Vec<u8>,
+    alignment: u64,
+    relocs: Vec<ModuleReloc>,
+}
+
+/// Compile a core wasm binary to an object.
 pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule> {
-    let _ = (wasm, opts);
-    todo!("compile_module")
+    let info = environ::parse(wasm)?;
+    check_supported(&info)?;
+    let isa = opts
+        .target
+        .isa(opts.codegen.optimize)
+        .map_err(|e| CompileError::new(format!("{e:#}")))?;
+    let mut writer = ObjectWriter::new(isa.clone(), &info, &opts.prefix)?;
+    let compiled = compile_functions(
+        &info,
+        wasm,
+        &*isa,
+        opts,
+        writer.func_ids(),
+        writer.libcall_ids(),
+    )?;
+    for (i, f) in compiled.into_iter().enumerate() {
+        let index = info.num_imported_funcs + i as u32;
+        writer.define_function_bytes(index, &f.bytes, f.alignment, &f.relocs)?;
+    }
+    writer.emit_support(&info, opts.codegen)?;
+    let object = writer.finish()?;
+    Ok(CompiledModule { object, info })
+}
+
+/// Reject what validates but code generation does not handle yet.
+fn check_supported(info: &ModuleInfo) -> Result<()> {
+    if info.memories.iter().any(|m| m.memory64) {
+        return Err(CompileError::new(
+            "64-bit memories (memory64) are not supported yet",
+        ));
+    }
+    if info
+        .tables
+        .iter()
+        .any(|t| t.max.unwrap_or(0) > u32::MAX as u64 || t.min > u32::MAX as u64)
+    {
+        return Err(CompileError::new("64-bit tables are not supported yet"));
+    }
+    Ok(())
+}
+
+/// Translate and compile all defined functions using up to `opts.threads`
+/// workers. Results are in function order; the first error (lowest
+/// function index) wins so messages are deterministic.
+fn compile_functions(
+    info: &ModuleInfo,
+    wasm: &[u8],
+    isa: &dyn TargetIsa,
+    opts: &CompileOptions,
+    func_ids: &[FuncId],
+    libcall_ids: &[FuncId],
+) -> Result<Vec<CompiledFunc>> {
+    let n = info.bodies.len();
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        t => t,
+    }
+    .min(n.max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<CompiledFunc>>>> =
+        Mutex::new((0..n).map(|_| None).collect());
+    let work = || {
+        let mut ctx = Context::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            let index = info.num_imported_funcs + i as u32;
+            let r = compile_one(
+                info,
+                wasm,
+                isa,
+                opts,
+                index,
+                func_ids,
+                libcall_ids,
+                &mut ctx,
+            );
+            let failed = r.is_err();
+            results.lock().unwrap()[i] = Some(r);
+            if failed {
+                // Later functions are not needed: the module is rejected.
+                next.fetch_max(n, Ordering::Relaxed);
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
+    });
+    let mut out = Vec::with_capacity(n);
+    for r in results.into_inner().unwrap() {
+        match r {
+            Some(r) => out.push(r?),
+            // Skipped because an earlier-finishing worker failed: that error
+            // is reported below by the lowest index that has one.
+            None => {}
+        }
+    }
+    if out.len() != n {
+        return Err(CompileError::new(
+            "internal error: a function was not compiled",
+        ));
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_one(
+    info: &ModuleInfo,
+    wasm: &[u8],
+    isa: &dyn TargetIsa,
+    opts: &CompileOptions,
+    index: u32,
+    func_ids: &[FuncId],
+    libcall_ids: &[FuncId],
+    ctx: &mut Context,
+) -> Result<CompiledFunc> {
+    let mut func =
+        translate::translate_function(info, wasm, index, isa.default_call_conv(), &opts.codegen)?;
+    // Map our external names (wasm function index / libcall) to the
+    // object module's function ids (namespace 0 in cranelift-module).
+    let names: Vec<_> = func
+        .params
+        .user_named_funcs()
+        .iter()
+        .map(|(r, n)| (r, n.clone()))
+        .collect();
+    for (r, name) in names {
+        let id = match name.namespace {
+            NS_FUNC => func_ids.get(name.index as usize),
+            NS_LIBCALL => LibCall::from_index(name.index).map(|l| &libcall_ids[l as usize]),
+            _ => None,
+        }
+        .ok_or_else(|| CompileError::new("internal error: unknown external name").in_func(index))?;
+        func.params
+            .reset_user_func_name(r, UserExternalName::new(0, id.as_u32()));
+    }
+    ctx.clear();
+    ctx.func = func;
+    let code = ctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| {
+            CompileError::new(format!("code generation failed: {:?}", e.inner)).in_func(index)
+        })?;
+    let alignment = code.buffer.alignment as u64;
+    let bytes = code.buffer.data().to_vec();
+    let mach_relocs = code.buffer.relocs().to_vec();
+    let relocs = mach_relocs
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, func_ids[index as usize]))
+        .collect();
+    Ok(CompiledFunc {
+        bytes,
+        alignment,
+        relocs,
+    })
 }

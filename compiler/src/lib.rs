@@ -1,8 +1,10 @@
 //! wacc: ahead-of-time compiler from WebAssembly to native objects.
 
 pub mod compile;
+mod emit;
 pub mod environ;
 pub mod error;
-pub mod translate;
 pub mod libcalls;
 pub mod symbols;
+pub mod translate;
+pub mod wast;

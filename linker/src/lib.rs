@@ -1,7 +1,10 @@
 //! Links wacc objects with runtime-support into libraries and executables,
-//! driving the target's C compiler as the linker.
+//! driving the target's C compiler as the linker (it knows the target's
+//! C library, start files and default search paths).
 
-use std::path::PathBuf;
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use wacc_targets::Target;
 
 /// What to produce.
@@ -11,7 +14,7 @@ pub enum OutputKind {
     SharedLib,
     /// `.a`: objects + runtime-support members.
     StaticLib,
-    /// executable: objects + runtime-support + a `main`.
+    /// executable: objects + runtime-support + a `main` from the objects.
     Executable,
 }
 
@@ -21,10 +24,152 @@ pub struct LinkRequest {
     pub kind: OutputKind,
     pub objects: Vec<PathBuf>,
     pub output: PathBuf,
+    /// runtime-support static library; `None` = find it with [`find_runtime`]
+    pub runtime: Option<PathBuf>,
+}
+
+/// File name of the runtime-support static library.
+pub const RUNTIME_LIB: &str = "libwacc_runtime_support.a";
+
+/// Where the runtime-support library for `target` is looked for, in order:
+/// `$WACC_RUNTIME_DIR/<triple>/`, `$WACC_RUNTIME_DIR/`, then next to the
+/// running `wacc` executable (`<dir>/` for the host, `<dir>/../<triple>/<profile>/`
+/// as cargo lays out cross builds).
+pub fn runtime_candidates(target: &Target) -> Vec<PathBuf> {
+    let triple = target.rust_triple();
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("WACC_RUNTIME_DIR") {
+        let d = PathBuf::from(d);
+        dirs.push(d.join(&triple));
+        dirs.push(d);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(dir) = exe.parent() {
+            // Test binaries live one level deeper (target/<profile>/deps).
+            let profile_dir = if dir.ends_with("deps") {
+                dir.parent().unwrap_or(dir)
+            } else {
+                dir
+            };
+            if target.is_host() {
+                dirs.push(profile_dir.to_path_buf());
+            }
+            if let (Some(profile), Some(target_dir)) =
+                (profile_dir.file_name(), profile_dir.parent())
+            {
+                dirs.push(target_dir.join(&triple).join(profile));
+            }
+        }
+    }
+    dirs.into_iter().map(|d| d.join(RUNTIME_LIB)).collect()
+}
+
+/// Find runtime-support for `target`, or say where it was looked for and how to build it.
+pub fn find_runtime(target: &Target) -> Result<PathBuf> {
+    let candidates = runtime_candidates(target);
+    if let Some(p) = candidates.iter().find(|p| p.is_file()) {
+        return Ok(p.clone());
+    }
+    let looked: Vec<String> = candidates
+        .iter()
+        .map(|p| format!("  {}", p.display()))
+        .collect();
+    bail!(
+        "runtime-support for {} not found; looked in:\n{}\nbuild it with `cargo build --release -p wacc-runtime-support{}` or set WACC_RUNTIME_DIR",
+        target.triple,
+        looked.join("\n"),
+        if target.is_host() { String::new() } else { format!(" --target {}", target.rust_triple()) }
+    )
 }
 
 /// Link; errors carry the linker's own output.
-pub fn link(req: &LinkRequest) -> anyhow::Result<()> {
-    let _ = req;
-    todo!("link")
+pub fn link(req: &LinkRequest) -> Result<()> {
+    if req.objects.is_empty() {
+        bail!("nothing to link");
+    }
+    let runtime = match &req.runtime {
+        Some(p) => p.clone(),
+        None => find_runtime(&req.target)?,
+    };
+    match req.kind {
+        OutputKind::StaticLib => archive(req, &runtime),
+        OutputKind::SharedLib | OutputKind::Executable => cc_link(req, &runtime),
+    }
+}
+
+fn cc_link(req: &LinkRequest, runtime: &Path) -> Result<()> {
+    let linker = req.target.linker();
+    let mut cmd = Command::new(linker);
+    if req.kind == OutputKind::SharedLib {
+        cmd.arg("-shared");
+        // Export only what the objects define as global (entries, descriptors,
+        // the runtime's C API); keep runtime internals local.
+        cmd.arg("-Wl,-Bsymbolic");
+    } else {
+        cmd.arg("-pie");
+    }
+    cmd.arg("-o").arg(&req.output);
+    cmd.args(&req.objects);
+    // Whole archive for the runtime: the objects reference only part of its
+    // C API, but hosts of a shared library need all of it.
+    if req.kind == OutputKind::SharedLib {
+        cmd.arg("-Wl,--whole-archive")
+            .arg(runtime)
+            .arg("-Wl,--no-whole-archive");
+    } else {
+        cmd.arg(runtime);
+    }
+    cmd.args(["-Wl,--gc-sections", "-lpthread", "-ldl", "-lm"]);
+    run(cmd, linker)
+}
+
+fn archive(req: &LinkRequest, runtime: &Path) -> Result<()> {
+    // A thin MRI script merges the runtime archive and the objects into one
+    // archive, so users link a single file.
+    let ar = match (req.target.is_host(), req.target.linker()) {
+        (true, _) => "ar".to_string(),
+        (false, cc) => cc.trim_end_matches("gcc").to_string() + "ar",
+    };
+    let _ = std::fs::remove_file(&req.output);
+    let mut script = format!(
+        "create {}\naddlib {}\n",
+        req.output.display(),
+        runtime.display()
+    );
+    for o in &req.objects {
+        script.push_str(&format!("addmod {}\n", o.display()));
+    }
+    script.push_str("save\nend\n");
+    let mut child = Command::new(&ar)
+        .arg("-M")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running `{ar}` (is binutils installed?)"))?;
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(script.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!(
+            "`{ar} -M` failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn run(mut cmd: Command, what: &str) -> Result<()> {
+    let out = cmd.output().map_err(|e| {
+        anyhow!("could not run the linker `{what}`: {e} (install a C compiler for this target)")
+    })?;
+    if !out.status.success() {
+        bail!(
+            "linking failed ({what}):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
 }

@@ -1,0 +1,257 @@
+//! Writing the object: symbols for every function, the module descriptor,
+//! the compiled init function, trampolines and host entries
+//! (see `symbols` for the names and `abi` for the layouts).
+
+mod data;
+mod desc;
+mod entries;
+mod init;
+
+use crate::environ::{CodegenOptions, ModuleInfo};
+use crate::error::{CompileError, Result};
+use crate::libcalls::LibCall;
+use crate::symbols;
+use crate::translate::wasm_signature;
+use cranelift_codegen::ir::{
+    types, AbiParam, Function, MemFlagsData, Signature, UserFuncName, Value,
+};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataId, FuncId, Linkage, Module, ModuleReloc};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use wacc_runtime_support::abi;
+
+/// How an import can be satisfied at link time.
+#[derive(Clone, Copy)]
+enum LinkSymbol {
+    Func(FuncId),
+    Data(DataId),
+}
+
+/// Runtime entry points the generated entries call.
+#[derive(Clone, Copy)]
+pub(crate) enum Entry {
+    Invoke,
+    Instantiate,
+}
+
+pub struct ObjectWriter {
+    module: ObjectModule,
+    call_conv: CallConv,
+    prefix: String,
+    /// per wasm function: the local symbol (defined) or the weak import symbol
+    func_ids: Vec<FuncId>,
+    libcall_ids: Vec<FuncId>,
+    /// per import
+    link_symbols: Vec<LinkSymbol>,
+    /// array-call trampolines by function index
+    array_calls: Vec<Option<FuncId>>,
+    invoke: FuncId,
+    instantiate: FuncId,
+    ctx: Context,
+}
+
+fn module_err(e: cranelift_module::ModuleError) -> CompileError {
+    CompileError::new(format!("object writer: {e}"))
+}
+
+impl ObjectWriter {
+    /// Declare every symbol the module will need.
+    pub fn new(isa: OwnedTargetIsa, info: &ModuleInfo, prefix: &str) -> Result<ObjectWriter> {
+        let call_conv = isa.default_call_conv();
+        let builder = ObjectBuilder::new(
+            isa,
+            prefix.as_bytes().to_vec(),
+            cranelift_module::default_libcall_names(),
+        )
+        .map_err(module_err)?;
+        let mut module = ObjectModule::new(builder);
+
+        let mut link_symbols = Vec::with_capacity(info.imports.len());
+        let mut func_import_ids = Vec::new();
+        for imp in &info.imports {
+            let name = symbols::import_symbol(&imp.module, &imp.name);
+            let sym = if imp.kind == abi::kind::FUNC {
+                let sig = wasm_signature(info.func_type(imp.index), call_conv);
+                // A different signature for the same name cannot be one symbol.
+                let id = module
+                    .declare_function(&name, Linkage::Import, &sig)
+                    .map_err(|_| {
+                        CompileError::new(format!(
+                            "import {}::{} is declared twice with different types",
+                            imp.module, imp.name
+                        ))
+                    })?;
+                func_import_ids.push(id);
+                LinkSymbol::Func(id)
+            } else {
+                let id = module
+                    .declare_data(&name, Linkage::Import, true, false)
+                    .map_err(|_| {
+                        CompileError::new(format!(
+                            "import {}::{} is declared twice with different kinds",
+                            imp.module, imp.name
+                        ))
+                    })?;
+                LinkSymbol::Data(id)
+            };
+            link_symbols.push(sym);
+        }
+
+        let mut func_ids = func_import_ids;
+        for f in info.num_imported_funcs..info.funcs.len() as u32 {
+            let name = symbols::function(prefix, f, info.func_names.get(&f).map(|s| s.as_str()));
+            let sig = wasm_signature(info.func_type(f), call_conv);
+            func_ids.push(
+                module
+                    .declare_function(&name, Linkage::Local, &sig)
+                    .map_err(module_err)?,
+            );
+        }
+
+        let mut libcall_ids = Vec::new();
+        for l in LibCall::ALL {
+            libcall_ids.push(
+                module
+                    .declare_function(l.symbol(), Linkage::Import, &l.signature(call_conv))
+                    .map_err(module_err)?,
+            );
+        }
+        let invoke = module
+            .declare_function(
+                "wacc_rt_invoke",
+                Linkage::Import,
+                &entry_signature(Entry::Invoke, call_conv),
+            )
+            .map_err(module_err)?;
+        let instantiate = module
+            .declare_function(
+                "wacc_rt_instantiate",
+                Linkage::Import,
+                &entry_signature(Entry::Instantiate, call_conv),
+            )
+            .map_err(module_err)?;
+
+        Ok(ObjectWriter {
+            module,
+            call_conv,
+            prefix: prefix.to_string(),
+            func_ids,
+            libcall_ids,
+            link_symbols,
+            array_calls: vec![None; info.funcs.len()],
+            invoke,
+            instantiate,
+            ctx: Context::new(),
+        })
+    }
+
+    pub fn func_ids(&self) -> &[FuncId] {
+        &self.func_ids
+    }
+
+    pub fn libcall_ids(&self) -> &[FuncId] {
+        &self.libcall_ids
+    }
+
+    pub fn define_function_bytes(
+        &mut self,
+        index: u32,
+        bytes: &[u8],
+        alignment: u64,
+        relocs: &[ModuleReloc],
+    ) -> Result<()> {
+        self.module
+            .define_function_bytes(self.func_ids[index as usize], alignment, bytes, relocs)
+            .map_err(module_err)
+    }
+
+    /// Everything besides the wasm functions: trampolines, entries, init, descriptor.
+    pub fn emit_support(&mut self, info: &ModuleInfo, codegen: CodegenOptions) -> Result<()> {
+        self.emit_array_calls(info)?;
+        self.emit_export_entries(info)?;
+        self.emit_dynamic_call(info)?;
+        let init = self.emit_init(info)?;
+        let desc = self.emit_desc(info, init, codegen)?;
+        self.emit_instantiate(desc)?;
+        Ok(())
+    }
+
+    /// Build and compile a generated function: `body` receives the builder
+    /// positioned in the entry block and the function's parameters, and
+    /// must terminate the block.
+    fn build_function(
+        &mut self,
+        id: FuncId,
+        sig: Signature,
+        body: impl FnOnce(&mut Self, &mut FunctionBuilder, &[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+        let mut fctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let params = b.block_params(entry).to_vec();
+        body(self, &mut b, &params)?;
+        b.seal_all_blocks();
+        b.finalize(self.module.isa().frontend_config());
+        self.ctx.func = func;
+        self.module
+            .define_function(id, &mut self.ctx)
+            .map_err(|e| match e {
+                cranelift_module::ModuleError::Compilation(c) => CompileError::new(format!(
+                    "code generation failed for a generated function: {c:?}"
+                )),
+                e => module_err(e),
+            })?;
+        self.ctx.clear();
+        Ok(())
+    }
+
+    /// Finish the object. Import symbols become weak references so that an
+    /// import nobody provides resolves to null (reported by name when the
+    /// module is instantiated) instead of failing the link.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        let link_symbols = self.link_symbols.clone();
+        let mut product = self.module.finish();
+        for s in link_symbols {
+            let sym = match s {
+                LinkSymbol::Func(id) => product.function_symbol(id),
+                LinkSymbol::Data(id) => product.data_symbol(id),
+            };
+            product.object.symbol_mut(sym).weak = true;
+        }
+        product
+            .emit()
+            .map_err(|e| CompileError::new(format!("writing the object failed: {e}")))
+    }
+}
+
+/// Flags for accesses to memory the runtime set up (vmctx, value arrays):
+/// aligned and never trapping.
+pub(crate) fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// C signatures of the runtime entry points generated code calls.
+pub(crate) fn entry_signature(e: Entry, call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    let p = |t| AbiParam::new(t);
+    match e {
+        // (vmctx, array_call, values) -> trap code
+        Entry::Invoke => {
+            sig.params
+                .extend([p(types::I64), p(types::I64), p(types::I64)]);
+            sig.returns.push(p(types::I32));
+        }
+        // (store, desc, imports, nimports, out_vmctx) -> trap code
+        Entry::Instantiate => {
+            sig.params.extend([p(types::I64); 5]);
+            sig.returns.push(p(types::I32));
+        }
+    }
+    sig
+}
