@@ -1,1 +1,200 @@
-fn main() {}
+//! The `wacc` command line.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use wacc::compile::{compile_module, CompileOptions};
+use wacc::environ::{BoundsChecks, CodegenOptions};
+use wacc_linker::{LinkRequest, OutputKind};
+use wacc_targets::Target;
+
+#[derive(Parser)]
+#[command(
+    name = "wacc",
+    version,
+    about = "Ahead-of-time compiler from WebAssembly to native code"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a module (.wasm or .wat) to a relocatable object or a library.
+    Compile {
+        /// input module
+        input: PathBuf,
+        /// output file
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[command(flatten)]
+        codegen: CodegenArgs,
+        /// what to write: a relocatable object, or the object linked with
+        /// runtime-support into a static or shared library
+        #[arg(long, value_enum, default_value_t = Emit::Obj)]
+        emit: Emit,
+        /// symbol prefix for the module's entries (default: the input's file stem)
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Run WebAssembly spec test scripts (.wast), compiling every module natively.
+    Wast {
+        /// scripts to run
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        codegen: CodegenArgs,
+        /// run one script in this process (used internally: each script runs in its own process)
+        #[arg(long, hide = true)]
+        worker: bool,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+struct CodegenArgs {
+    /// target triple (default: this machine)
+    #[arg(long)]
+    target: Option<String>,
+    /// how linear-memory accesses are bounds-checked
+    #[arg(long, value_enum, default_value_t = Bounds::Guard)]
+    bounds_checks: Bounds,
+    /// optimisation level
+    #[arg(short = 'O', value_enum, default_value_t = Opt::Speed)]
+    opt: Opt,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Bounds {
+    /// virtual-memory reservation + guard region, faults become traps
+    Guard,
+    /// a bounds check in code before every access (no signal handler)
+    Explicit,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Opt {
+    None,
+    Speed,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Emit {
+    Obj,
+    Static,
+    Shared,
+}
+
+impl CodegenArgs {
+    fn target(&self) -> Result<Target> {
+        match &self.target {
+            Some(t) => Target::parse(t),
+            None => Ok(Target::host()),
+        }
+    }
+
+    fn codegen(&self) -> CodegenOptions {
+        CodegenOptions {
+            bounds_checks: match self.bounds_checks {
+                Bounds::Guard => BoundsChecks::Guard,
+                Bounds::Explicit => BoundsChecks::Explicit,
+            },
+            optimize: matches!(self.opt, Opt::Speed),
+        }
+    }
+}
+
+/// Read a module: binary as is, text through the `wat` parser.
+pub fn read_module(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    wat::parse_bytes(&bytes)
+        .map(|b| b.into_owned())
+        .map_err(|mut e| {
+            e.set_path(path);
+            anyhow::anyhow!("{e}")
+        })
+}
+
+fn compile(
+    input: &Path,
+    output: &Path,
+    codegen: &CodegenArgs,
+    emit: Emit,
+    prefix: Option<String>,
+) -> Result<()> {
+    let target = codegen.target()?;
+    let opts = codegen.codegen();
+    if opts.bounds_checks == BoundsChecks::Guard && !target.has_os() {
+        anyhow::bail!(
+            "target {} has no virtual memory: use --bounds-checks explicit",
+            target.triple
+        );
+    }
+    let wasm = read_module(input)?;
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("module");
+    let prefix = wacc::symbols::sanitize_prefix(prefix.as_deref().unwrap_or(stem));
+    let compiled = compile_module(
+        &wasm,
+        &CompileOptions {
+            target: target.clone(),
+            prefix,
+            codegen: opts,
+            threads: 0,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    if emit == Emit::Obj {
+        return std::fs::write(output, &compiled.object)
+            .with_context(|| format!("cannot write {}", output.display()));
+    }
+    let obj = output.with_extension("o.tmp");
+    std::fs::write(&obj, &compiled.object)?;
+    let r = wacc_linker::link(&LinkRequest {
+        target,
+        kind: if emit == Emit::Static {
+            OutputKind::StaticLib
+        } else {
+            OutputKind::SharedLib
+        },
+        objects: vec![obj.clone()],
+        output: output.to_path_buf(),
+        runtime: None,
+    });
+    let _ = std::fs::remove_file(&obj);
+    r
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Compile {
+            input,
+            output,
+            codegen,
+            emit,
+            prefix,
+        } => compile(&input, &output, &codegen, emit, prefix).map(|_| true),
+        Command::Wast {
+            files,
+            codegen,
+            worker,
+        } => run_wast(&files, &codegen, worker),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_wast(files: &[PathBuf], codegen: &CodegenArgs, worker: bool) -> Result<bool> {
+    let _ = (files, codegen.codegen(), codegen.target()?, worker);
+    anyhow::bail!("wast runner not wired yet")
+}
