@@ -1,0 +1,151 @@
+//! Tables and references: table.get/set/size inline, the other table
+//! operators through libcalls; ref.null, ref.is_null, ref.func.
+
+use super::translator::FuncTranslator;
+use crate::error::Result;
+use crate::libcalls::LibCall;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use wacc_runtime_support::abi::{self, TrapCode};
+
+const VMTABLE_BASE: i32 = core::mem::offset_of!(abi::VMTable, base) as i32;
+const VMTABLE_LENGTH: i32 = core::mem::offset_of!(abi::VMTable, length) as i32;
+
+impl FuncTranslator<'_, '_> {
+    fn check_table(&self, table: u32) -> Result<()> {
+        if (table as usize) < self.m.tables.len() {
+            Ok(())
+        } else {
+            Err(self.internal("table index out of range"))
+        }
+    }
+
+    /// Pointer to table `table`'s `VMTable`.
+    fn vmtable(&mut self, table: u32) -> Result<Value> {
+        self.check_table(table)?;
+        let vmctx = self.vmctx;
+        Ok(match self.m.layout.table_def(table) {
+            Some(off) => self.b.ins().iadd_imm_s(vmctx, off as i64),
+            None => {
+                let slot = self.m.layout.table_ptr(table) as i32;
+                self.b
+                    .ins()
+                    .load(types::I64, Self::invariant_flags(), vmctx, slot)
+            }
+        })
+    }
+
+    /// Address of element `index` (an i32) of `table`, trapping with `code`
+    /// when `index >= length`.
+    pub(crate) fn table_element_addr(
+        &mut self,
+        table: u32,
+        index: Value,
+        code: TrapCode,
+    ) -> Result<Value> {
+        let t = self.vmtable(table)?;
+        let flags = Self::vm_flags(self.regions.vm_table);
+        let len = self.b.ins().load(types::I32, flags, t, VMTABLE_LENGTH);
+        let oob = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.trap_if(oob, code);
+        let base = self.b.ins().load(types::I64, flags, t, VMTABLE_BASE);
+        let i64_index = self.b.ins().uextend(types::I64, index);
+        let off = self.b.ins().ishl_imm_u(i64_index, 3);
+        Ok(self.b.ins().iadd(base, off))
+    }
+
+    pub(crate) fn table_get_op(&mut self, table: u32) -> Result<()> {
+        let index = self.pop()?;
+        let addr = self.table_element_addr(table, index, TrapCode::TableOutOfBounds)?;
+        let flags = Self::vm_flags(self.regions.table_elems);
+        let v = self.b.ins().load(types::I64, flags, addr, 0);
+        self.push(v);
+        Ok(())
+    }
+
+    pub(crate) fn table_set_op(&mut self, table: u32) -> Result<()> {
+        let (index, val) = self.pop2()?;
+        let addr = self.table_element_addr(table, index, TrapCode::TableOutOfBounds)?;
+        let flags = Self::vm_flags(self.regions.table_elems);
+        self.b.ins().store(flags, val, addr, 0);
+        Ok(())
+    }
+
+    pub(crate) fn table_size_op(&mut self, table: u32) -> Result<()> {
+        let t = self.vmtable(table)?;
+        let flags = Self::vm_flags(self.regions.vm_table);
+        let len = self.b.ins().load(types::I32, flags, t, VMTABLE_LENGTH);
+        self.push(len);
+        Ok(())
+    }
+
+    pub(crate) fn table_grow_op(&mut self, table: u32) -> Result<()> {
+        self.check_table(table)?;
+        let (init, delta) = self.pop2()?;
+        let t = self.iconst(types::I32, table as i64);
+        let r = self.call_libcall(LibCall::TableGrow, &[t, init, delta]);
+        self.push(r[0]);
+        Ok(())
+    }
+
+    pub(crate) fn table_fill_op(&mut self, table: u32) -> Result<()> {
+        self.check_table(table)?;
+        let (d, val, n) = self.pop3()?;
+        let t = self.iconst(types::I32, table as i64);
+        self.call_libcall(LibCall::TableFill, &[t, d, val, n]);
+        Ok(())
+    }
+
+    pub(crate) fn table_copy_op(&mut self, dst_table: u32, src_table: u32) -> Result<()> {
+        self.check_table(dst_table)?;
+        self.check_table(src_table)?;
+        let (d, s, n) = self.pop3()?;
+        let dt = self.iconst(types::I32, dst_table as i64);
+        let st = self.iconst(types::I32, src_table as i64);
+        self.call_libcall(LibCall::TableCopy, &[dt, st, d, s, n]);
+        Ok(())
+    }
+
+    pub(crate) fn table_init_op(&mut self, elem_index: u32, table: u32) -> Result<()> {
+        self.check_table(table)?;
+        let (d, s, n) = self.pop3()?;
+        let t = self.iconst(types::I32, table as i64);
+        let e = self.iconst(types::I32, elem_index as i64);
+        self.call_libcall(LibCall::TableInit, &[t, e, d, s, n]);
+        Ok(())
+    }
+
+    pub(crate) fn elem_drop_op(&mut self, elem_index: u32) -> Result<()> {
+        let e = self.iconst(types::I32, elem_index as i64);
+        self.call_libcall(LibCall::ElemDrop, &[e]);
+        Ok(())
+    }
+
+    pub(crate) fn ref_null_op(&mut self) {
+        let v = self.b.ins().iconst(types::I64, 0);
+        self.push(v);
+    }
+
+    pub(crate) fn ref_is_null_op(&mut self) -> Result<()> {
+        let r = self.pop()?;
+        let c = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+        let v = self.bool_to_i32(c);
+        self.push(v);
+        Ok(())
+    }
+
+    /// `ref.func f`: the address of `f`'s `VMFuncRef` in this vmctx.
+    pub(crate) fn ref_func_op(&mut self, function_index: u32) -> Result<()> {
+        if function_index as usize >= self.m.funcs.len() {
+            return Err(self.internal("function index out of range"));
+        }
+        let off = self.m.layout.funcref(function_index) as i64;
+        let vmctx = self.vmctx;
+        let v = self.b.ins().iadd_imm_s(vmctx, off);
+        self.push(v);
+        Ok(())
+    }
+}

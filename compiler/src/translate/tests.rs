@@ -1,0 +1,231 @@
+//! Translator tests: every function of every module in the wasm 1.0 and
+//! wasm 2.0 (no SIMD) spec test files is translated, verified, and
+//! compiled for x86_64 in both bounds-check modes; invalid modules must be
+//! rejected without panicking.
+
+use super::translate_function;
+use crate::environ::{self, BoundsChecks, CodegenOptions};
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{Function, InstructionData, Opcode};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::{verify_function, Context};
+use std::path::{Path, PathBuf};
+
+const TESTSUITE: &str = "/work/shared/testsuite/core";
+
+fn isa(triple: &str, optimize: bool) -> OwnedTargetIsa {
+    wacc_targets::Target::parse(triple)
+        .unwrap()
+        .isa(optimize)
+        .unwrap()
+}
+
+/// Spec files whose tier is wasm1 or wasm2-nosimd.
+fn spec_files() -> Vec<PathBuf> {
+    let tiers = std::fs::read_to_string(Path::new(TESTSUITE).join("TIERS.tsv")).unwrap();
+    tiers
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            let file = cols.next()?;
+            let tier = cols.next()?;
+            matches!(tier, "wasm1" | "wasm2-nosimd").then(|| Path::new(TESTSUITE).join(file))
+        })
+        .collect()
+}
+
+/// Trap instructions may only terminate trap blocks, right after the call
+/// to the trap libcall.
+fn check_no_trap_instructions(f: &Function) -> Result<(), String> {
+    for block in f.layout.blocks() {
+        let mut prev = None;
+        for inst in f.layout.block_insts(block) {
+            let op = f.dfg.insts[inst].opcode();
+            match op {
+                Opcode::Trapz | Opcode::Trapnz => return Err(format!("{op} in {block}")),
+                Opcode::Trap => {
+                    let after_call = prev
+                        .is_some_and(|p| matches!(f.dfg.insts[p], InstructionData::Call { .. }));
+                    if !after_call {
+                        return Err(format!("trap not after the trap libcall in {block}"));
+                    }
+                }
+                _ => {}
+            }
+            prev = Some(inst);
+        }
+    }
+    Ok(())
+}
+
+/// Translate, verify and compile every defined function of `wasm`.
+/// Err = the module was rejected (parse or translation error).
+fn compile_all(wasm: &[u8], isa: &OwnedTargetIsa, opts: &CodegenOptions) -> Result<usize, String> {
+    let m = environ::parse(wasm).map_err(|e| e.to_string())?;
+    let n = m.funcs.len() as u32;
+    for i in m.num_imported_funcs..n {
+        let f = translate_function(&m, wasm, i, isa.default_call_conv(), opts)
+            .map_err(|e| e.to_string())?;
+        if let Err(e) = verify_function(&f, isa.flags()) {
+            panic!("verifier failed for function {i}: {e}\n{}", f.display());
+        }
+        if let Err(e) = check_no_trap_instructions(&f) {
+            panic!("function {i}: {e}\n{}", f.display());
+        }
+        let text = f.display().to_string();
+        let mut ctx = Context::for_function(f);
+        if let Err(e) = ctx.compile(&**isa, &mut ControlPlane::default()) {
+            panic!("compiling function {i} failed: {:?}\n{text}", e.inner);
+        }
+    }
+    Ok((n - m.num_imported_funcs) as usize)
+}
+
+#[derive(Default, Debug)]
+struct Stats {
+    modules: usize,
+    funcs: usize,
+    rejected_invalid: usize,
+}
+
+fn run_file(path: &Path, isa: &OwnedTargetIsa, opts: &CodegenOptions, stats: &mut Stats) {
+    use wast::{QuoteWat, WastDirective, WastExecute};
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lexer = wast::lexer::Lexer::new(&text);
+    lexer.allow_confusing_unicode(true);
+    let buf = wast::parser::ParseBuffer::new_with_lexer(lexer).unwrap();
+    let wast: wast::Wast = match wast::parser::parse(&buf) {
+        Ok(w) => w,
+        Err(e) => panic!("{}: {e}", path.display()),
+    };
+    let name = path.display();
+    for d in wast.directives {
+        let (mut module, valid) = match d {
+            WastDirective::Module(m) | WastDirective::ModuleDefinition(m) => (m, true),
+            WastDirective::AssertUnlinkable { module, .. } => (QuoteWat::Wat(module), true),
+            WastDirective::AssertTrap {
+                exec: WastExecute::Wat(w),
+                ..
+            } => (QuoteWat::Wat(w), true),
+            WastDirective::AssertInvalid { module, .. } => (module, false),
+            WastDirective::AssertMalformed { module, .. } => (module, false),
+            _ => continue,
+        };
+        let Ok(wasm) = module.encode() else {
+            assert!(!valid, "{name}: a valid module did not encode");
+            continue;
+        };
+        match compile_all(&wasm, isa, opts) {
+            Ok(n) if valid => {
+                stats.modules += 1;
+                stats.funcs += n;
+            }
+            Ok(_) => panic!("{name}: an invalid or malformed module was accepted"),
+            Err(e) if valid => panic!("{name}: a valid module was rejected: {e}"),
+            Err(_) => stats.rejected_invalid += 1,
+        }
+    }
+}
+
+fn run_spec(bounds_checks: BoundsChecks, optimize: bool) {
+    let isa = isa("x86_64-unknown-linux-gnu", optimize);
+    let opts = CodegenOptions {
+        bounds_checks,
+        optimize,
+    };
+    let mut stats = Stats::default();
+    let files = spec_files();
+    assert!(files.len() > 50, "TIERS.tsv lists too few files");
+    for f in &files {
+        run_file(f, &isa, &opts, &mut stats);
+    }
+    eprintln!(
+        "{bounds_checks:?} optimize={optimize}: {} files, {stats:?}",
+        files.len()
+    );
+    assert!(stats.funcs > 1000);
+}
+
+#[test]
+fn spec_modules_guard() {
+    run_spec(BoundsChecks::Guard, true);
+}
+
+#[test]
+fn spec_modules_explicit() {
+    run_spec(BoundsChecks::Explicit, true);
+}
+
+#[test]
+fn spec_modules_unoptimized() {
+    run_spec(BoundsChecks::Guard, false);
+}
+
+/// Compile one module for another architecture (lowering coverage).
+fn compile_for(triple: &str, wat: &str) {
+    let wasm = wat::parse_str(wat).unwrap();
+    let opts = CodegenOptions {
+        bounds_checks: BoundsChecks::Explicit,
+        optimize: true,
+    };
+    compile_all(&wasm, &isa(triple, true), &opts).unwrap();
+}
+
+const MIXED: &str = r#"
+(module
+  (type $t (func (param i32) (result i32)))
+  (import "env" "f" (func $imp (param i32) (result i32)))
+  (import "env" "g" (global $g (mut i64)))
+  (memory 1)
+  (table 4 funcref)
+  (global $h (mut f64) (f64.const 1))
+  (func $div (param i32 i32) (result i32 i32)
+    (i32.div_s (local.get 0) (local.get 1))
+    (i32.rem_s (local.get 0) (local.get 1)))
+  (func $conv (param f32 f64) (result i32 i64 i64)
+    (i32.trunc_f32_s (local.get 0))
+    (i64.trunc_f64_u (local.get 1))
+    (i64.trunc_sat_f32_s (local.get 0)))
+  (func $mem (param i32) (result i64)
+    (i64.store offset=8 (local.get 0) (i64.load32_s offset=4 (local.get 0)))
+    (memory.fill (i32.const 0) (i32.const 1) (i32.const 2))
+    (drop (memory.grow (i32.const 1)))
+    (i64.load (local.get 0)))
+  (func $ctl (param i32) (result i32)
+    (block $a (result i32)
+      (block $b (result i32)
+        (br_table $a $b $a (i32.const 7) (local.get 0)))
+      (call_indirect (type $t) (i32.const 0))
+      (call $imp)))
+  (func $globals (result i64)
+    (global.set $h (f64.add (global.get $h) (f64.const 2)))
+    (global.get $g))
+  (func $loop (param i32) (result i32)
+    (local i32)
+    (local.get 0)
+    (loop $l (param i32) (result i32)
+      (local.tee 1 (i32.sub (i32.const 1)))
+      (br_if $l (local.get 1)))))
+"#;
+
+#[test]
+fn other_architectures() {
+    compile_for("aarch64-unknown-linux-gnu", MIXED);
+    compile_for("riscv64gc-unknown-linux-gnu", MIXED);
+}
+
+#[test]
+fn simd_is_a_clean_error() {
+    let wasm = wat::parse_str(
+        "(module (func (result i32) (i32x4.extract_lane 0 (v128.const i64x2 1 2))))",
+    )
+    .unwrap();
+    let isa = isa("x86_64-unknown-linux-gnu", true);
+    let opts = CodegenOptions {
+        bounds_checks: BoundsChecks::Guard,
+        optimize: true,
+    };
+    let e = compile_all(&wasm, &isa, &opts).unwrap_err();
+    assert!(e.contains("SIMD is not supported yet"), "{e}");
+}
