@@ -1,0 +1,68 @@
+//! `wacc wast`: runs WebAssembly spec-test scripts (`.wast`) through the
+//! real pipeline — every module is compiled to an object, the objects and
+//! runtime-support are linked into one shared library, and the directives
+//! run against that library, loaded with `dlopen`.
+//!
+//! Each file runs in its own worker process (this executable re-run as
+//! `wacc wast --worker FILE ...`), so a crash, a leaked signal handler or
+//! a hung test stays within that file.
+//!
+//! - `script`: `.wast` → modules (binary) + directives
+//! - `build`: parallel compilation, one linked library per script
+//! - `dylib`: loading it and finding the runtime entry points
+//! - `host`: the `spectest` module and its host functions
+//! - `instance`: instantiation and import matching
+//! - `value`: arguments, results, NaN patterns
+//! - `exec`: running the directives
+//! - `protocol`: the worker's report to the parent
+//! - `worker` / `driver`: the two sides of the process split
+
+mod build;
+mod driver;
+mod dylib;
+mod exec;
+mod host;
+mod instance;
+mod protocol;
+mod script;
+mod value;
+mod worker;
+
+pub use driver::{run_wast_command, worker_args};
+pub use worker::run_worker;
+
+use crate::environ::BoundsChecks;
+use std::time::Duration;
+use wacc_targets::Target;
+
+/// Options of `wacc wast`.
+#[derive(Clone, Debug)]
+pub struct WastOptions {
+    pub bounds_checks: BoundsChecks,
+    /// must be the host: the compiled code is run
+    pub target: Target,
+    /// optimize the generated code
+    pub optimize: bool,
+    /// per-file time limit
+    pub timeout: Duration,
+    /// files run at once (0 = available parallelism)
+    pub jobs: usize,
+    /// compiler threads per file (0 = cores divided among the running files)
+    pub compile_threads: usize,
+    /// failure details printed per file
+    pub show_failures: usize,
+}
+
+impl Default for WastOptions {
+    fn default() -> WastOptions {
+        WastOptions {
+            bounds_checks: BoundsChecks::Guard,
+            target: Target::host(),
+            optimize: true,
+            timeout: Duration::from_secs(300),
+            jobs: 0,
+            compile_threads: 0,
+            show_failures: 5,
+        }
+    }
+}
