@@ -462,12 +462,29 @@ pub const DESC_FLAG_EXPLICIT_BOUNDS: u32 = 1;
 //   wacc_rt_elem_drop(vmctx, elem: u32)
 //
 // Entry points (called by hosts and generated entries):
-//   wacc_rt_store_new() -> *mut VMStore                       (std)
+//   wacc_rt_store_new() -> *mut VMStore                       (null on failure)
 //   wacc_rt_store_free(store)
 //   wacc_rt_instantiate(store, desc, imports: *const WaccImport, nimports: usize,
-//                       out_vmctx: *mut *mut c_void) -> u32   (trap code, 0 = ok)
-//   wacc_rt_instance_free(vmctx)
-//   wacc_rt_invoke(vmctx, array_call, values: *mut ValRaw) -> u32   (trap code)
+//                       out_vmctx: *mut *mut c_void) -> u32   (trap code, 0 = ok;
+//                       *out_vmctx is null unless 0; a missing import is
+//                       UnresolvedImport, a function import of the wrong type
+//                       or a guard-mode module importing a memory without a
+//                       GUARD_RESERVATION is InstantiationFailed)
+//   wacc_rt_instance_free(vmctx)                              (before its store and imports)
+//   wacc_rt_invoke(vmctx, array_call, values: *mut ValRaw) -> u32   (trap code;
+//                       array_call null = UnresolvedImport)
 //   wacc_rt_intern_sig(params: *const u8, np: usize, results: *const u8, nr: usize) -> u64
-//   wacc_rt_trap_message(code: u32) -> *const c_char
+//                       (the exact `sig_id` when there is one; without `std`
+//                       the bytes must stay valid for the program's lifetime)
+//   wacc_rt_trap_message(code: u32) -> *const c_char          (static, NUL-terminated)
+//
+// Standalone objects for hosts (e.g. to satisfy imports):
+//   wacc_rt_memory_new(store, min_pages: u64, max_pages: u64 (u64::MAX = none),
+//                      guard: bool) -> *mut VMMemory           (null on failure; a
+//                       guard memory is registered with `store` for the fault handler)
+//   wacc_rt_memory_free(mem)
+//   wacc_rt_table_new(min: u32, max: u32 (u32::MAX = none), elem_kind: u32) -> *mut VMTable
+//   wacc_rt_table_free(table)
+//   wacc_rt_global_new() -> *mut u8                           (zeroed 16-byte cell)
+//   wacc_rt_global_free(cell)
 // ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 }
 
 pub mod abi;
+pub mod global;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;
