@@ -195,6 +195,17 @@ fn main() -> ExitCode {
 }
 
 fn run_wast(files: &[PathBuf], codegen: &CodegenArgs, worker: bool) -> Result<bool> {
-    let _ = (files, codegen.codegen(), codegen.target()?, worker);
-    anyhow::bail!("wast runner not wired yet")
+    let c = codegen.codegen();
+    let opts = wacc::wast::WastOptions {
+        bounds_checks: c.bounds_checks,
+        optimize: c.optimize,
+        target: codegen.target()?,
+        ..Default::default()
+    };
+    if worker {
+        wacc::wast::run_worker(&files[0], &opts)?;
+        Ok(true)
+    } else {
+        wacc::wast::run_wast_command(files, &opts)
+    }
 }
