@@ -16,8 +16,11 @@
 //! handler instead.
 #![cfg_attr(not(feature = "std"), no_std)]
 
-#[cfg(all(not(feature = "std"), not(target_os = "none")))]
+#[cfg(all(not(feature = "std"), not(target_os = "none"), not(test)))]
 extern crate std as _;
+// The unit tests also run without the `std` feature (against `arena`).
+#[cfg(all(not(feature = "std"), test))]
+extern crate std;
 
 #[cfg(all(not(feature = "std"), target_os = "none", not(test)))]
 #[panic_handler]
