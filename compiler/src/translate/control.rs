@@ -8,6 +8,7 @@
 use super::translator::FuncTranslator;
 use crate::error::Result;
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, Value};
+use std::collections::HashMap;
 use wasmparser::{BlockType, BrTable};
 
 pub(crate) enum FrameKind {
@@ -332,8 +333,9 @@ impl FuncTranslator<'_, '_> {
         // Block to jump to for each distinct depth: the target itself when
         // no values are carried, else an edge block passing them.
         let mut edge: Vec<(u32, Block)> = Vec::new();
+        let mut seen: HashMap<u32, Block> = HashMap::new();
         let mut block_for = |t: &mut Self, depth: u32| -> Result<Block> {
-            if let Some((_, b)) = edge.iter().find(|(d, _)| *d == depth) {
+            if let Some(b) = seen.get(&depth) {
                 return Ok(*b);
             }
             let i = t.frame_index(depth)?;
@@ -341,6 +343,7 @@ impl FuncTranslator<'_, '_> {
             let target = t.control[i].branch_target();
             let b = if n == 0 { target } else { t.b.create_block() };
             edge.push((depth, b));
+            seen.insert(depth, b);
             Ok(b)
         };
         let default_block = block_for(self, default)?;
