@@ -124,40 +124,21 @@ fn cc_link(req: &LinkRequest, runtime: &Path) -> Result<()> {
 }
 
 fn archive(req: &LinkRequest, runtime: &Path) -> Result<()> {
-    // A thin MRI script merges the runtime archive and the objects into one
-    // archive, so users link a single file.
-    let ar = match (req.target.is_host(), req.target.linker()) {
-        (true, _) => "ar".to_string(),
-        (false, cc) => cc.trim_end_matches("gcc").to_string() + "ar",
+    // The runtime archive plus the objects, appended: one file for users to
+    // link. (Rust archives hold members with equal names, so merging by
+    // member name would lose some.)
+    // gcc-ar names GCC's LTO plugin explicitly, so binutils does not load
+    // other plugins (an older LLVM's cannot read Rust's objects and would
+    // drop their symbols from the index).
+    let ar = match req.target.linker() {
+        "cc" => "gcc-ar".to_string(),
+        cc => format!("{cc}-ar"),
     };
-    let _ = std::fs::remove_file(&req.output);
-    let mut script = format!(
-        "create {}\naddlib {}\n",
-        req.output.display(),
-        runtime.display()
-    );
-    for o in &req.objects {
-        script.push_str(&format!("addmod {}\n", o.display()));
-    }
-    script.push_str("save\nend\n");
-    let mut child = Command::new(&ar)
-        .arg("-M")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .with_context(|| format!("running `{ar}` (is binutils installed?)"))?;
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(script.as_bytes())?;
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        bail!(
-            "`{ar} -M` failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(())
+    std::fs::copy(runtime, &req.output)
+        .with_context(|| format!("cannot write {}", req.output.display()))?;
+    let mut cmd = Command::new(&ar);
+    cmd.arg("qs").arg(&req.output).args(&req.objects);
+    run(cmd, &ar)
 }
 
 fn run(mut cmd: Command, what: &str) -> Result<()> {
