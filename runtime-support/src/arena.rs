@@ -76,3 +76,8 @@ pub unsafe fn commit(_p: *mut u8, _len: u64) -> bool {
 pub unsafe fn release(p: *mut u8, bytes: u64) {
     free(p, bytes as usize, 16);
 }
+
+/// The stack's extent is not known here.
+pub fn stack_floor() -> Option<usize> {
+    None
+}

@@ -68,3 +68,41 @@ pub unsafe fn free(p: *mut u8, size: usize, align: usize) {
     // SAFETY: the layout was valid when the block was allocated.
     alloc::dealloc(p, Layout::from_size_align_unchecked(size, align));
 }
+
+/// Lowest usable address of the current thread's stack, if known (cached
+/// per thread: querying it may read /proc on the main thread).
+pub fn stack_floor() -> Option<usize> {
+    std::thread_local! {
+        static FLOOR: core::cell::Cell<Option<usize>> = const { core::cell::Cell::new(None) };
+    }
+    let cached = FLOOR.try_with(|f| f.get()).ok().flatten();
+    cached.or_else(|| {
+        let floor = query_stack_floor()?;
+        let _ = FLOOR.try_with(|f| f.set(Some(floor)));
+        Some(floor)
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn query_stack_floor() -> Option<usize> {
+    unsafe {
+        // SAFETY: attr is initialised by pthread_getattr_np and destroyed here.
+        let mut attr: libc::pthread_attr_t = core::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = ptr::null_mut();
+        let mut size = 0usize;
+        let mut guard = 0usize;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0
+            && libc::pthread_attr_getguardsize(&attr, &mut guard) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        // The reported range may or may not include the guard; skip it either way.
+        ok.then(|| addr as usize + guard)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn query_stack_floor() -> Option<usize> {
+    None
+}

@@ -619,6 +619,22 @@ fn stack_limit_set_and_restored() {
     assert_eq!(i.invoke(ok, &mut v), 0);
 }
 
+#[test]
+#[cfg(feature = "std")]
+fn stack_limit_respects_small_thread_stacks() {
+    // The default 1 MiB budget does not fit in this thread's stack: the
+    // limit follows the stack's end instead, and recursion still traps.
+    let t = std::thread::Builder::new().stack_size(512 << 10).spawn(|| {
+        let i = Inst::new(simple(true));
+        let mut v = [ValRaw::default(), ValRaw::default()];
+        let code = i.invoke(recurse_forever, &mut v);
+        (code, v[0].get_u64())
+    });
+    let (code, depth) = t.unwrap().join().unwrap();
+    assert_eq!(code, TrapCode::StackOverflow as u32);
+    assert!(depth > 100);
+}
+
 #[cfg(feature = "std")]
 unsafe extern "C" fn poke(vmctx: *mut c_void, v: *mut ValRaw) {
     let m = crate::vmctx::memory(vmctx, 0);

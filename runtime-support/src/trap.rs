@@ -21,11 +21,17 @@ extern "C" {
     fn wacc_longjmp(buf: *mut c_void) -> !;
 }
 
+/// Stack kept free below the wasm stack limit when the thread's stack is
+/// smaller than the budget: libcalls and host functions run there.
+pub const STACK_RESERVE: usize = 128 << 10;
+
 /// An array-call trampoline: `fn(vmctx, values)`.
 pub type ArrayCall = unsafe extern "C" fn(vmctx: *mut c_void, values: *mut ValRaw);
 
 /// Runs `body(data)` as wasm code of `store`: with a landing pad, the stack
-/// limit (set if this is the store's outermost entry, cleared on exit) and,
+/// limit (set if this is the store's outermost entry, cleared on exit: the
+/// current stack pointer less `max_wasm_stack`, but at least
+/// [`STACK_RESERVE`] above the end of the thread's stack) and,
 /// with `std`, the thread's current store for the fault handler. Returns the
 /// trap code, 0 if `body` returned normally. The store is reusable after.
 pub unsafe fn catch(
@@ -42,7 +48,12 @@ pub unsafe fn catch(
             0 => DEFAULT_MAX_WASM_STACK,
             n => n,
         };
-        (*store).stack_limit = sp.saturating_sub(budget).max(1);
+        let mut limit = sp.saturating_sub(budget);
+        if let Some(floor) = crate::sys::stack_floor() {
+            // Keep room below wasm frames for runtime and host code.
+            limit = limit.max(floor.saturating_add(STACK_RESERVE));
+        }
+        (*store).stack_limit = limit.max(1);
     }
     #[cfg(feature = "std")]
     let prev = crate::signals::enter(store);
