@@ -198,13 +198,15 @@ fn run_wast(files: &[PathBuf], codegen: &CodegenArgs, worker: bool) -> Result<bo
     let c = codegen.codegen();
     let opts = wacc::wast::WastOptions {
         bounds_checks: c.bounds_checks,
-        optimize: c.optimize,
         target: codegen.target()?,
+        optimize: c.optimize,
         ..Default::default()
     };
     if worker {
-        wacc::wast::run_worker(&files[0], &opts)?;
-        Ok(true)
+        match files {
+            [file] => wacc::wast::run_worker(file, &opts).map(|_| true),
+            _ => anyhow::bail!("--worker takes exactly one file"),
+        }
     } else {
         wacc::wast::run_wast_command(files, &opts)
     }
