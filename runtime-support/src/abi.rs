@@ -466,7 +466,10 @@ pub const DESC_FLAG_EXPLICIT_BOUNDS: u32 = 1;
 //   wacc_rt_store_free(store)
 //   wacc_rt_instantiate(store, desc, imports: *const WaccImport, nimports: usize,
 //                       out_vmctx: *mut *mut c_void) -> u32   (trap code, 0 = ok;
-//                       *out_vmctx is null unless 0; a missing import is
+//                       *out_vmctx is null unless 0; if the compiled init
+//                       traps, the half-initialised instance stays alive
+//                       (owned by the store) since imported tables may refer
+//                       to its functions; a missing import is
 //                       UnresolvedImport, a function import of the wrong type
 //                       or a guard-mode module importing a memory without a
 //                       GUARD_RESERVATION is InstantiationFailed)

@@ -19,9 +19,13 @@ fn vmctx_size(d: &ModuleDesc) -> usize {
 /// descriptor and `imports` (`imports[i]` answers `desc.imports[i]`; a null
 /// entry, or one past `nimports`, means "use the link-time symbol"), then
 /// runs `desc.init` under a landing pad. Returns 0 and the vmctx in
-/// `*out_vmctx`, or a trap code and null. A trapping initialisation frees
-/// the instance, but what it already wrote to imported memories and tables
-/// stays written.
+/// `*out_vmctx`, or a trap code and null.
+///
+/// If `init` traps, the spec says there is no instance, but what it already
+/// wrote stays written, including element segments in imported tables whose
+/// funcrefs point into this vmctx. So the instance is not freed then: the
+/// store keeps it until `wacc_rt_store_free` (without `std` it is leaked).
+/// Failures before `init` runs free everything at once.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_instantiate(
     store: *mut VMStore,
@@ -49,12 +53,13 @@ pub unsafe extern "C" fn wacc_rt_instantiate(
     } else {
         core::slice::from_raw_parts(imports, nimports)
     };
-    let code = match setup(store, d, imports, vmctx) {
-        Ok(()) => trap::catch(store, run_init, vmctx),
-        Err(c) => c as u32,
-    };
-    if code != 0 {
+    if let Err(code) = setup(store, d, imports, vmctx) {
         free_instance(vmctx);
+        return code as u32;
+    }
+    let code = trap::catch(store, run_init, vmctx);
+    if code != 0 {
+        store::adopt(store, vmctx);
         return code;
     }
     *out_vmctx = vmctx;
@@ -75,7 +80,7 @@ pub unsafe extern "C" fn wacc_rt_instance_free(vmctx: *mut c_void) {
 }
 
 /// Also handles a partially set-up vmctx: regions not yet created are zero.
-unsafe fn free_instance(vmctx: *mut c_void) {
+pub(crate) unsafe fn free_instance(vmctx: *mut c_void) {
     let d = vmctx::desc(vmctx);
     store::unregister_owner(vmctx::store(vmctx), vmctx as usize);
     for i in 0..d.num_memories - d.num_imported_memories {

@@ -21,7 +21,8 @@ pub unsafe extern "C" fn wacc_rt_store_new() -> *mut VMStore {
     s
 }
 
-/// Frees a store from `wacc_rt_store_new`. Free its instances and memories first.
+/// Frees a store from `wacc_rt_store_new`, with the instances whose
+/// initialisation trapped. Free its other instances and memories first.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_store_free(store: *mut VMStore) {
     if store.is_null() {
@@ -33,7 +34,7 @@ pub unsafe extern "C" fn wacc_rt_store_free(store: *mut VMStore) {
 }
 
 #[cfg(feature = "std")]
-pub use registry::{is_guard_address, register, unregister_owner};
+pub use registry::{adopt, is_guard_address, register, unregister_owner};
 
 #[cfg(not(feature = "std"))]
 pub unsafe fn register(_: *mut VMStore, _: *mut u8, _: u64, _: usize) -> bool {
@@ -41,6 +42,9 @@ pub unsafe fn register(_: *mut VMStore, _: *mut u8, _: u64, _: usize) -> bool {
 }
 #[cfg(not(feature = "std"))]
 pub unsafe fn unregister_owner(_: *mut VMStore, _: usize) {}
+/// Without `std` the store cannot hold instances: they are leaked.
+#[cfg(not(feature = "std"))]
+pub unsafe fn adopt(_: *mut VMStore, _: *mut core::ffi::c_void) {}
 
 #[cfg(feature = "std")]
 mod registry {
@@ -50,6 +54,7 @@ mod registry {
     //! store's thread, never while wasm runs, so the fault handler (same
     //! thread, during wasm) may read it.
     use super::*;
+    use core::ffi::c_void;
     use core::ptr;
     use std::boxed::Box;
     use std::vec::Vec;
@@ -64,10 +69,29 @@ mod registry {
     #[derive(Default)]
     struct StoreData {
         regions: Vec<Region>,
+        /// instances whose initialisation trapped (see `adopt`)
+        orphans: Vec<*mut c_void>,
     }
 
     unsafe fn data(store: *mut VMStore) -> *mut StoreData {
         (*store).private.cast()
+    }
+
+    unsafe fn data_or_new(store: *mut VMStore) -> &'static mut StoreData {
+        if data(store).is_null() {
+            (*store).private = Box::into_raw(Box::<StoreData>::default()).cast();
+        }
+        // SAFETY: `private` is ours (see module docs) and not aliased here.
+        &mut *data(store)
+    }
+
+    /// Keeps an instance alive until the store is freed: references to its
+    /// functions may have escaped into imported tables (leaked if out of memory).
+    pub unsafe fn adopt(store: *mut VMStore, vmctx: *mut c_void) {
+        let d = data_or_new(store);
+        if d.orphans.try_reserve(1).is_ok() {
+            d.orphans.push(vmctx);
+        }
     }
 
     /// Records `[base, base + len)` as a linear-memory reservation of
@@ -76,11 +100,7 @@ mod registry {
         if store.is_null() || len == 0 {
             return true;
         }
-        if data(store).is_null() {
-            (*store).private = Box::into_raw(Box::<StoreData>::default()).cast();
-        }
-        // SAFETY: `private` is ours (see module docs) and not aliased here.
-        let d = &mut *data(store);
+        let d = data_or_new(store);
         if d.regions.try_reserve(1).is_err() {
             return false;
         }
@@ -110,6 +130,10 @@ mod registry {
     pub unsafe fn free(store: *mut VMStore) {
         let d = data(store);
         if !d.is_null() {
+            // Freeing an instance edits `regions`: take the list out first.
+            for vmctx in core::mem::take(&mut (*d).orphans) {
+                crate::instance::free_instance(vmctx);
+            }
             drop(Box::from_raw(d));
             (*store).private = ptr::null_mut();
         }

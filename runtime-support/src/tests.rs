@@ -886,6 +886,46 @@ fn trapping_init_keeps_imported_writes() {
 }
 
 #[test]
+fn trapping_init_keeps_escaped_funcrefs_alive() {
+    // Like the spec's linking test: an element segment stores a function of
+    // the failing instance in an imported table; it stays callable.
+    unsafe extern "C" fn init(vmctx: *mut c_void) {
+        wacc_rt_table_init(vmctx, 0, 0, 1, 0, 1);
+        wacc_rt_trap(vmctx, TrapCode::TableOutOfBounds as u32);
+    }
+    let desc = Module {
+        types: vec![(vec![], vec![])],
+        funcs: vec![(0, 8 as *const c_void, Some(ok))],
+        tables: vec![(0, 0)],
+        imported_tables: 1,
+        elems: vec![vec![0]],
+        imports: vec![(kind::TABLE, 0, ptr::null())],
+        explicit: true,
+        init: Some(init),
+        ..Default::default()
+    }
+    .build();
+    unsafe {
+        let store = wacc_rt_store_new();
+        let tab = wacc_rt_table_new(2, 2, 0);
+        let mut vmctx = ptr::null_mut();
+        let imports = [WaccImport { table: tab }];
+        assert_eq!(
+            wacc_rt_instantiate(store, desc, imports.as_ptr(), 1, &mut vmctx),
+            TrapCode::TableOutOfBounds as u32
+        );
+        assert!(vmctx.is_null());
+        let fr = *(*tab).base.add(1) as *const VMFuncRef;
+        assert!(!fr.is_null());
+        assert_eq!((*fr).func, 8 as *const c_void);
+        let mut v = [ValRaw::default()];
+        assert_eq!(wacc_rt_invoke((*fr).vmctx, Some(ok), v.as_mut_ptr()), 0);
+        wacc_rt_store_free(store);
+        wacc_rt_table_free(tab);
+    }
+}
+
+#[test]
 fn sig_ids() {
     unsafe {
         let p = [valtype::I32, valtype::I64];
