@@ -15,7 +15,7 @@ use wacc_runtime_support::abi::{
     kind, ModuleDesc, TrapCode, VMFuncRef, VMMemory, VMStore, VMTable, ValRaw, WaccImport,
     FUNCREF_SIZE, WASM_PAGE_SIZE,
 };
-use wasmparser::{FuncType, RefType, ValType};
+use wasmparser::{AbstractHeapType, FuncType, HeapType, RefType, ValType};
 
 /// Index into [`Store::instances`].
 pub type InstId = usize;
@@ -207,7 +207,12 @@ impl<'l> Store<'l> {
                 }
                 (kind::GLOBAL, Extern::Global { cell, ty, mutable }) => {
                     let (want, want_mut) = meta.globals[idx];
-                    if want != ty || want_mut != mutable {
+                    let type_ok = if want_mut {
+                        want == ty
+                    } else {
+                        val_subtype(ty, want)
+                    };
+                    if !type_ok || want_mut != mutable {
                         return Err(incompatible(format!(
                             "expected {}{want}, found {}{ty}",
                             if want_mut { "mut " } else { "" },
@@ -395,6 +400,35 @@ fn kind_name(k: u32) -> &'static str {
     }
 }
 
+/// `have <: want` for value types: equal, or references to the same heap
+/// type where only `want` may be null (the cases immutable global imports
+/// need without the gc type hierarchy).
+pub fn val_subtype(have: ValType, want: ValType) -> bool {
+    match (have, want) {
+        (ValType::Ref(h), ValType::Ref(w)) => {
+            heap_subtype(h.heap_type(), w.heap_type()) && (w.is_nullable() || !h.is_nullable())
+        }
+        (h, w) => h == w,
+    }
+}
+
+/// Heap-type subtyping for the function and extern hierarchies: a
+/// concrete (function) type and `nofunc` are below `func`, `noextern` is
+/// below `extern`. Concrete types of different modules are not compared.
+fn heap_subtype(have: HeapType, want: HeapType) -> bool {
+    use AbstractHeapType::{Extern, Func, NoExtern, NoFunc};
+    let abs = |h: HeapType| match h {
+        HeapType::Abstract { ty, .. } => Some(ty),
+        _ => None,
+    };
+    have == want
+        || match (abs(have), abs(want)) {
+            (None, Some(Func)) | (Some(NoFunc), Some(Func)) => true,
+            (Some(NoExtern), Some(Extern)) => true,
+            _ => false,
+        }
+}
+
 /// Limits subtyping: the provider's current size must be at least the
 /// import's minimum, and if the import has a maximum the provider's must
 /// exist and be no larger.
@@ -418,6 +452,20 @@ pub fn limits_match(
 #[cfg(test)]
 mod tests {
     use super::limits_match;
+
+    #[test]
+    fn value_subtypes() {
+        use super::val_subtype;
+        use wasmparser::{RefType, ValType};
+        let func = ValType::Ref(RefType::FUNCREF);
+        let nonnull_func = ValType::Ref(RefType::FUNC);
+        assert!(val_subtype(nonnull_func, func));
+        assert!(!val_subtype(func, nonnull_func));
+        assert!(val_subtype(ValType::I32, ValType::I32));
+        assert!(!val_subtype(ValType::I32, ValType::I64));
+        assert!(val_subtype(func, func));
+        assert!(!val_subtype(func, ValType::Ref(RefType::EXTERNREF)));
+    }
 
     #[test]
     fn limits() {
