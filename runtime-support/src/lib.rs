@@ -15,6 +15,9 @@
 //! bare-metal targets (`target_os = "none"`) it provides a looping panic
 //! handler instead.
 #![cfg_attr(not(feature = "std"), no_std)]
+// Every `unsafe extern "C"` function takes raw pointers whose contract is
+// the ABI in `abi.rs`; it is not repeated per function.
+#![allow(clippy::missing_safety_doc)]
 
 #[cfg(all(not(feature = "std"), not(target_os = "none"), not(test)))]
 extern crate std as _;

@@ -62,7 +62,10 @@ pub fn install() -> bool {
         libc::sigemptyset(&mut act.sa_mask);
         let mut ok = true;
         for (sig, prev) in [(libc::SIGSEGV, &PREV_SEGV), (libc::SIGBUS, &PREV_BUS)] {
-            ok &= libc::sigaction(sig, &act, (*prev.0.get()).as_mut_ptr()) == 0;
+            // Record the previous action before ours can run.
+            let prev = (*prev.0.get()).as_mut_ptr();
+            ok &= libc::sigaction(sig, ptr::null(), prev) == 0
+                && libc::sigaction(sig, &act, ptr::null_mut()) == 0;
         }
         INSTALLED.store(ok, Ordering::Release);
     });
