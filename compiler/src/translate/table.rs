@@ -13,10 +13,10 @@ const VMTABLE_LENGTH: i32 = core::mem::offset_of!(abi::VMTable, length) as i32;
 
 impl FuncTranslator<'_, '_> {
     fn check_table(&self, table: u32) -> Result<()> {
-        if (table as usize) < self.m.tables.len() {
-            Ok(())
-        } else {
-            Err(self.internal("table index out of range"))
+        match self.table64.get(table as usize) {
+            None => Err(self.internal("table index out of range")),
+            Some(true) => Err(self.unsupported("64-bit tables are not supported yet")),
+            Some(false) => Ok(()),
         }
     }
 

@@ -17,7 +17,9 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
 use wacc_runtime_support::abi::{self, TrapCode};
-use wasmparser::{BinaryReader, FuncToValidate, FunctionBody, OperatorsReader, ValType};
+use wasmparser::{
+    BinaryReader, FuncToValidate, FunctionBody, OperatorsReader, ValType, WasmModuleResources,
+};
 
 /// Upper bound of the per-call stack estimate used by the stack-limit check.
 const MAX_FRAME_ESTIMATE: i64 = 256 * 1024;
@@ -62,6 +64,8 @@ pub(crate) struct FuncTranslator<'m, 'f> {
     pub(crate) mem_ptrs: HashMap<u32, Value>,
     pub(crate) mem_bases: HashMap<u32, Value>,
     frame_estimate: Option<Inst>,
+    /// Per table: whether it is indexed by i64 (table64, not supported yet).
+    pub(crate) table64: Vec<bool>,
 }
 
 /// Translate one function body (see [`super::translate_function`]).
@@ -103,6 +107,9 @@ pub(crate) fn translate(
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut t = FuncTranslator::new(module, opts, call_conv, b);
+    t.table64 = (0..module.tables.len() as u32)
+        .map(|i| validator.resources().table_at(i).is_some_and(|t| t.table64))
+        .collect();
 
     // Local declarations.
     let mut locals_reader = fbody.get_locals_reader()?;
@@ -183,6 +190,7 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
             mem_ptrs: HashMap::new(),
             mem_bases: HashMap::new(),
             frame_estimate: None,
+            table64: Vec::new(),
         }
     }
 
