@@ -6,7 +6,7 @@ use super::translator::FuncTranslator;
 use crate::error::Result;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
+use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Type, Value};
 use wacc_runtime_support::abi::TrapCode;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -42,12 +42,33 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// The value of `v` if it is an integer constant (sign-extended).
+    fn const_int(&self, v: Value) -> Option<i64> {
+        let dfg = &self.b.func.dfg;
+        let inst = dfg.value_def(v).inst()?;
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(match dfg.value_type(v) {
+                types::I32 => imm.bits() as i32 as i64,
+                _ => imm.bits(),
+            }),
+            _ => None,
+        }
+    }
+
     /// Integer division/remainder. The divisor is checked before the
-    /// hardware instruction so it never faults.
+    /// hardware instruction so it never faults; checks a constant divisor
+    /// makes unnecessary are left out.
     pub(crate) fn div_op(&mut self, ty: Type, op: DivOp) -> Result<()> {
         let (x, y) = self.pop2()?;
-        let zero = self.b.ins().icmp_imm_u(IntCC::Equal, y, 0);
-        self.trap_if(zero, TrapCode::IntegerDivisionByZero);
+        let divisor = self.const_int(y);
+        if divisor.is_none() || divisor == Some(0) {
+            let zero = self.b.ins().icmp_imm_u(IntCC::Equal, y, 0);
+            self.trap_if(zero, TrapCode::IntegerDivisionByZero);
+        }
+        let may_be_minus_one = divisor.is_none() || divisor == Some(-1);
         let min = if ty == types::I32 {
             i32::MIN as i64
         } else {
@@ -57,19 +78,23 @@ impl FuncTranslator<'_, '_> {
             DivOp::DivU => self.b.ins().udiv(x, y),
             DivOp::RemU => self.b.ins().urem(x, y),
             DivOp::DivS => {
-                let x_min = self.b.ins().icmp_imm_s(IntCC::Equal, x, min);
-                let y_m1 = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
-                let ovf = self.b.ins().band(x_min, y_m1);
-                self.trap_if(ovf, TrapCode::IntegerOverflow);
+                if may_be_minus_one {
+                    let x_min = self.b.ins().icmp_imm_s(IntCC::Equal, x, min);
+                    let y_m1 = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                    let ovf = self.b.ins().band(x_min, y_m1);
+                    self.trap_if(ovf, TrapCode::IntegerOverflow);
+                }
                 self.b.ins().sdiv(x, y)
             }
-            DivOp::RemS => {
+            DivOp::RemS if divisor == Some(-1) => self.iconst(ty, 0),
+            DivOp::RemS if may_be_minus_one => {
                 // x rem -1 = 0; divide by 1 instead so MIN rem -1 cannot fault.
                 let y_m1 = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
                 let one = self.iconst(ty, 1);
                 let d = self.b.ins().select(y_m1, one, y);
                 self.b.ins().srem(x, d)
             }
+            DivOp::RemS => self.b.ins().srem(x, y),
         };
         self.push(r);
         Ok(())

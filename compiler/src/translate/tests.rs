@@ -292,3 +292,67 @@ fn dump_clif() {
         println!("{}", code.vcode.as_deref().unwrap_or(""));
     }
 }
+
+/// Corrupted function bodies must be rejected (or translated to valid
+/// IR), never panic: mutate bytes inside bodies of spec modules.
+#[test]
+fn mutated_bodies_do_not_panic() {
+    let isa = isa("x86_64-unknown-linux-gnu", false);
+    let opts = CodegenOptions {
+        bounds_checks: BoundsChecks::Explicit,
+        optimize: false,
+    };
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut tried = 0;
+    for file in [
+        "block.wast",
+        "br_table.wast",
+        "call_indirect.wast",
+        "memory.wast",
+        "if.wast",
+    ] {
+        let text = std::fs::read_to_string(Path::new(TESTSUITE).join(file)).unwrap();
+        let buf = wast::parser::ParseBuffer::new(&text).unwrap();
+        let Ok(wast) = wast::parser::parse::<wast::Wast>(&buf) else {
+            continue;
+        };
+        for d in wast.directives {
+            let wast::WastDirective::Module(mut m) = d else {
+                continue;
+            };
+            let Ok(wasm) = m.encode() else { continue };
+            let Ok(info) = environ::parse(&wasm) else {
+                continue;
+            };
+            let ranges: Vec<_> = info.bodies.iter().map(|b| b.range.clone()).collect();
+            drop(info);
+            for r in ranges.iter().filter(|r| r.len() > 2) {
+                for _ in 0..10 {
+                    let mut bad = wasm.clone();
+                    for _ in 0..1 + rand() % 3 {
+                        let at = r.start + (rand() as usize % r.len());
+                        bad[at] = rand() as u8;
+                    }
+                    tried += 1;
+                    let Ok(m) = environ::parse(&bad) else {
+                        continue;
+                    };
+                    for i in m.num_imported_funcs..m.funcs.len() as u32 {
+                        if let Ok(f) =
+                            translate_function(&m, &bad, i, isa.default_call_conv(), &opts)
+                        {
+                            verify_function(&f, isa.flags()).unwrap();
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(tried > 1000);
+}
