@@ -21,13 +21,16 @@ pub struct ModuleMeta {
     pub globals: Vec<(ValType, bool)>,
     pub memories: Vec<MemoryInfo>,
     pub tables: Vec<TableInfo>,
+    /// per table: 64-bit index type
+    pub table64: Vec<bool>,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,
 }
 
 impl ModuleMeta {
-    pub fn of(info: &ModuleInfo) -> ModuleMeta {
+    pub fn of(info: &ModuleInfo, wasm: &[u8]) -> ModuleMeta {
         ModuleMeta {
+            table64: table64_flags(wasm),
             func_types: (0..info.funcs.len() as u32)
                 .map(|f| info.func_type(f).clone())
                 .collect(),
@@ -39,9 +42,37 @@ impl ModuleMeta {
         }
     }
 
+    pub fn is_table64(&self, table: usize) -> bool {
+        self.table64.get(table).copied().unwrap_or(false)
+    }
+
     pub fn export(&self, name: &str) -> Option<&Export> {
         self.exports.iter().find(|e| e.name == name)
     }
+}
+
+/// Index type of every table, imported first (`true` = 64-bit); the
+/// module is already validated.
+fn table64_flags(wasm: &[u8]) -> Vec<bool> {
+    use wasmparser::{Payload, TypeRef};
+    let mut flags = vec![];
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::ImportSection(r)) => {
+                for imp in r.into_imports().flatten() {
+                    if let TypeRef::Table(t) = imp.ty {
+                        flags.push(t.table64);
+                    }
+                }
+            }
+            Ok(Payload::TableSection(r)) => {
+                flags.extend(r.into_iter().flatten().map(|t| t.ty.table64))
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    flags
 }
 
 /// A module ready to instantiate: its descriptor symbol is in the library.
@@ -70,8 +101,8 @@ pub enum ModuleState {
 pub struct Build {
     /// per script module
     pub modules: Vec<ModuleState>,
-    /// the `spectest` module
-    pub spectest: Result<Compiled, String>,
+    /// the modules that make up `spectest` (see `host::spectest_modules`)
+    pub spectest: Vec<Result<Compiled, String>>,
     /// the linked library, if anything could be linked
     pub library: Option<PathBuf>,
     /// why linking failed, if it did
@@ -132,7 +163,7 @@ fn run_job(job: &Job, opts: &BuildOptions) -> JobResult {
     }
     JobResult::Object {
         path,
-        meta: ModuleMeta::of(&compiled.info),
+        meta: ModuleMeta::of(&compiled.info, job.wasm),
     }
 }
 
@@ -163,16 +194,18 @@ pub fn prefix(module: ModuleId) -> String {
     format!("m{module}")
 }
 
-pub const SPECTEST_PREFIX: &str = "spectest";
-
-/// Compile all modules of `script` plus `spectest` and link the library.
-pub fn build(script: &Script, spectest_wasm: &[u8], opts: &BuildOptions) -> Build {
+/// Compile all modules of `script` plus the `spectest` modules (symbol
+/// prefix, binary) and link the library.
+pub fn build(script: &Script, spectest: &[(String, Vec<u8>)], opts: &BuildOptions) -> Build {
     let need = needs_link(script);
-    let mut jobs: Vec<Job> = vec![Job {
-        prefix: SPECTEST_PREFIX.to_string(),
-        wasm: spectest_wasm,
-        link: true,
-    }];
+    let mut jobs: Vec<Job> = spectest
+        .iter()
+        .map(|(prefix, wasm)| Job {
+            prefix: prefix.clone(),
+            wasm,
+            link: true,
+        })
+        .collect();
     let mut job_of_module = vec![None; script.modules.len()];
     for (id, m) in script.modules.iter().enumerate() {
         if let Ok(wasm) = &m.wasm {
@@ -239,14 +272,19 @@ pub fn build(script: &Script, spectest_wasm: &[u8], opts: &BuildOptions) -> Buil
             JobResult::Panic(e) => ModuleState::CompilerPanic(e),
         }
     };
-    let spectest = match take(0, &linked, &link_error) {
-        ModuleState::Ready(c) => Ok(c),
-        ModuleState::CompileError(e) | ModuleState::CompilerPanic(e) => {
-            Err(format!("spectest module failed to compile: {e}"))
-        }
-        ModuleState::LinkError(e) => Err(format!("spectest module failed to link: {e}")),
-        ModuleState::CompiledOnly => Err("spectest module was not linked".to_string()),
-    };
+    let spectest = (0..spectest.len())
+        .map(|i| {
+            let name = &jobs[i].prefix;
+            match take(i, &linked, &link_error) {
+                ModuleState::Ready(c) => Ok(c),
+                ModuleState::CompileError(e) | ModuleState::CompilerPanic(e) => {
+                    Err(format!("{name} module failed to compile: {e}"))
+                }
+                ModuleState::LinkError(e) => Err(format!("{name} module failed to link: {e}")),
+                ModuleState::CompiledOnly => Err(format!("{name} module was not linked")),
+            }
+        })
+        .collect();
     let modules = script
         .modules
         .iter()

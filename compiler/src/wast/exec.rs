@@ -1,7 +1,7 @@
 //! Executing a script's directives in order against the linked library.
 
 use super::build::{Build, Compiled, ModuleState};
-use super::host::host_funcs;
+use super::host::{host_funcs, SPECTEST_EXTRAS};
 use super::instance::{trap_message, InstId, InstantiateError, Store};
 use super::script::{Directive, Exec, Invoke, ModuleId};
 use super::value::{check_results, Val};
@@ -53,12 +53,26 @@ impl<'a> Runner<'a> {
             last_definition: None,
         };
         r.store.register_host("host", host_funcs());
-        let spectest = build.spectest.as_ref().map_err(|e| e.clone())?;
+        let main = build.spectest[0].as_ref().map_err(|e| e.clone())?;
         let inst = r
             .store
-            .instantiate(spectest)
+            .instantiate(main)
             .map_err(|e| format!("spectest: {e}"))?;
         r.store.register("spectest", inst);
+        for (extra, (_, names, _)) in build.spectest[1..].iter().zip(SPECTEST_EXTRAS) {
+            let inst = extra
+                .as_ref()
+                .map_err(|e| e.clone())
+                .and_then(|c| r.store.instantiate(c).map_err(|e| e.to_string()));
+            match inst {
+                Ok(i) => r.store.register_also("spectest", i),
+                Err(e) => {
+                    for n in *names {
+                        r.store.note_unavailable("spectest", n, &e);
+                    }
+                }
+            }
+        }
         Ok(r)
     }
 

@@ -73,6 +73,7 @@ pub fn trap_message(code: u32) -> String {
 struct TableDecl {
     elem: RefType,
     max: Option<u64>,
+    table64: bool,
 }
 
 struct MemoryDecl {
@@ -82,7 +83,8 @@ struct MemoryDecl {
 }
 
 enum Provider {
-    Instance(InstId),
+    /// exports of these instances, the first that has the name
+    Instances(Vec<InstId>),
     Host(Vec<HostFunc>),
 }
 
@@ -96,6 +98,8 @@ pub struct Store<'l> {
     memories: HashMap<usize, MemoryDecl>,
     /// import module names
     registered: HashMap<String, Provider>,
+    /// why an import is missing, when known
+    unavailable: HashMap<(String, String), String>,
 }
 
 unsafe fn at<T>(vmctx: *mut c_void, off: u32) -> *mut T {
@@ -116,6 +120,7 @@ impl<'l> Store<'l> {
             tables: HashMap::new(),
             memories: HashMap::new(),
             registered: HashMap::new(),
+            unavailable: HashMap::new(),
         })
     }
 
@@ -126,7 +131,21 @@ impl<'l> Store<'l> {
 
     pub fn register(&mut self, module: &str, inst: InstId) {
         self.registered
-            .insert(module.to_string(), Provider::Instance(inst));
+            .insert(module.to_string(), Provider::Instances(vec![inst]));
+    }
+
+    /// Add `inst`'s exports to those of an already registered name.
+    pub fn register_also(&mut self, module: &str, inst: InstId) {
+        match self.registered.get_mut(module) {
+            Some(Provider::Instances(v)) => v.push(inst),
+            _ => self.register(module, inst),
+        }
+    }
+
+    /// Remember why `module`.`name` cannot be imported (for messages).
+    pub fn note_unavailable(&mut self, module: &str, name: &str, why: &str) {
+        self.unavailable
+            .insert((module.to_string(), name.to_string()), why.to_string());
     }
 
     fn desc(&self, c: &Compiled) -> Result<*const ModuleDesc, InstantiateError> {
@@ -167,22 +186,30 @@ impl<'l> Store<'l> {
     }
 
     fn resolve(&self, module: &str, name: &str) -> Result<Extern, String> {
-        match self.registered.get(module) {
-            None => Err(format!(
-                "unknown import: no module `{module}` is registered"
-            )),
-            Some(Provider::Instance(inst)) => self
-                .export(*inst, name)
-                .ok_or_else(|| format!("unknown import: `{module}` has no export `{name}`")),
-            Some(Provider::Host(funcs)) => funcs
-                .iter()
-                .find(|f| f.name == name)
-                .map(|f| Extern::Func {
+        let found = match self.registered.get(module) {
+            None => {
+                return Err(format!(
+                    "unknown import: no module `{module}` is registered"
+                ))
+            }
+            Some(Provider::Instances(insts)) => insts.iter().find_map(|i| self.export(*i, name)),
+            Some(Provider::Host(funcs)) => {
+                funcs.iter().find(|f| f.name == name).map(|f| Extern::Func {
                     funcref: &*f.funcref,
                     ty: f.ty.clone(),
                 })
-                .ok_or_else(|| format!("unknown import: `{module}` has no export `{name}`")),
-        }
+            }
+        };
+        found.ok_or_else(|| {
+            let mut m = format!("unknown import: `{module}` has no export `{name}`");
+            if let Some(why) = self
+                .unavailable
+                .get(&(module.to_string(), name.to_string()))
+            {
+                m.push_str(&format!(" ({why})"));
+            }
+            m
+        })
     }
 
     /// Build the import array for `meta`, checking every import's type.
@@ -229,6 +256,9 @@ impl<'l> Store<'l> {
                         .ok_or_else(|| incompatible("unknown table object".into()))?;
                     // SAFETY: t is a live table of a registered instance.
                     let cur = unsafe { (*t).length } as u64;
+                    if meta.is_table64(idx) != decl.table64 {
+                        return Err(incompatible("32-bit vs 64-bit table".into()));
+                    }
                     if want.elem != decl.elem {
                         return Err(incompatible(format!(
                             "element type {} vs {}",
@@ -303,6 +333,7 @@ impl<'l> Store<'l> {
                     TableDecl {
                         elem: t.elem,
                         max: t.max,
+                        table64: meta.is_table64(i),
                     },
                 );
             }

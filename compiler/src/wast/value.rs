@@ -56,22 +56,37 @@ pub enum Ty {
     F32,
     F64,
     V128,
+    /// the function hierarchy (`func`, `nofunc`, typed function references)
     FuncRef,
+    /// the extern hierarchy (`extern`, `noextern`)
     ExternRef,
+    /// any other reference (gc, exceptions): an opaque word, 0 = null
+    OtherRef,
 }
 
 impl Ty {
-    /// `None` for types outside wasm 2 (typed function references, gc).
     pub fn of(t: ValType) -> Option<Ty> {
+        use wasmparser::{AbstractHeapType as A, HeapType};
         Some(match t {
             ValType::I32 => Ty::I32,
             ValType::I64 => Ty::I64,
             ValType::F32 => Ty::F32,
             ValType::F64 => Ty::F64,
             ValType::V128 => Ty::V128,
-            ValType::Ref(r) if r.is_func_ref() => Ty::FuncRef,
-            ValType::Ref(r) if r.is_extern_ref() => Ty::ExternRef,
-            ValType::Ref(_) => return None,
+            ValType::Ref(r) => match r.heap_type() {
+                HeapType::Abstract {
+                    ty: A::Func | A::NoFunc,
+                    ..
+                }
+                // Without gc, concrete types are function types.
+                | HeapType::Concrete(_)
+                | HeapType::Exact(_) => Ty::FuncRef,
+                HeapType::Abstract {
+                    ty: A::Extern | A::NoExtern,
+                    ..
+                } => Ty::ExternRef,
+                HeapType::Abstract { .. } => Ty::OtherRef,
+            },
         })
     }
 }
@@ -86,6 +101,7 @@ pub enum Val {
     V128([u8; 16]),
     FuncRef(u64),
     ExternRef(u64),
+    OtherRef(u64),
 }
 
 impl Val {
@@ -98,6 +114,7 @@ impl Val {
             Ty::V128 => Val::V128(raw.0),
             Ty::FuncRef => Val::FuncRef(raw.get_u64()),
             Ty::ExternRef => Val::ExternRef(raw.get_u64()),
+            Ty::OtherRef => Val::OtherRef(raw.get_u64()),
         }
     }
 
@@ -117,7 +134,7 @@ impl Arg {
             (Arg::F32(v), Ty::F32) => ValRaw::f32_bits(v),
             (Arg::F64(v), Ty::F64) => ValRaw::f64_bits(v),
             (Arg::V128(b), Ty::V128) => ValRaw(b),
-            (Arg::RefNull, Ty::FuncRef | Ty::ExternRef) => ValRaw::u64(0),
+            (Arg::RefNull, Ty::FuncRef | Ty::ExternRef | Ty::OtherRef) => ValRaw::u64(0),
             (Arg::RefExtern(n), Ty::ExternRef) => ValRaw::u64(n as u64 + 1),
             (a, t) => {
                 return Err(format!(
@@ -160,7 +177,7 @@ impl Expected {
                 let lane = u64::from_le_bytes(a[i * 8..i * 8 + 8].try_into().unwrap());
                 f64_matches(*p, lane)
             }),
-            (Expected::RefNull, Val::FuncRef(w) | Val::ExternRef(w)) => *w == 0,
+            (Expected::RefNull, Val::FuncRef(w) | Val::ExternRef(w) | Val::OtherRef(w)) => *w == 0,
             (Expected::RefExtern(None), Val::ExternRef(w)) => *w != 0,
             (Expected::RefExtern(Some(n)), Val::ExternRef(w)) => *w == *n as u64 + 1,
             (Expected::RefFunc, Val::FuncRef(w)) => *w != 0,
@@ -228,9 +245,10 @@ impl fmt::Display for Val {
             Val::F32(b) => write!(f, "f32:{} (0x{b:08x})", fmt_f32(*b)),
             Val::F64(b) => write!(f, "f64:{} (0x{b:016x})", fmt_f64(*b)),
             Val::V128(b) => write!(f, "{}", fmt_bytes(b)),
-            Val::FuncRef(0) | Val::ExternRef(0) => write!(f, "ref.null"),
+            Val::FuncRef(0) | Val::ExternRef(0) | Val::OtherRef(0) => write!(f, "ref.null"),
             Val::FuncRef(w) => write!(f, "ref.func (0x{w:x})"),
             Val::ExternRef(w) => write!(f, "ref.extern {}", w.wrapping_sub(1)),
+            Val::OtherRef(w) => write!(f, "ref (0x{w:x})"),
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::build::{build, BuildOptions, ModuleState};
 use super::dylib::Library;
 use super::exec::{without_runtime, Outcome, Runner};
-use super::host::spectest_wasm;
+use super::host::spectest_modules;
 use super::instance::Store;
 use super::protocol::{Emitter, Event};
 use super::script::{Script, ScriptError};
@@ -87,7 +87,7 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
     let dir = TempDir::new()?;
     let built = build(
         &script,
-        &spectest_wasm(),
+        &spectest_modules(),
         &BuildOptions {
             target: &opts.target,
             codegen: CodegenOptions {
@@ -119,7 +119,7 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
             .spawn_scoped(s, move || {
                 let lib = match &built.library {
                     Some(p) => Library::open(p),
-                    None => Err(match (&built.link_error, &built.spectest) {
+                    None => Err(match (&built.link_error, &built.spectest[0]) {
                         (Some(e), _) => e.clone(),
                         (None, Err(e)) => e.clone(),
                         (None, Ok(_)) => "nothing was linked".into(),
