@@ -82,7 +82,8 @@ impl LibCall {
         let mut sig = Signature::new(call_conv);
         sig.params.push(AbiParam::new(I64));
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        sig.returns
+            .extend(returns.iter().map(|t| AbiParam::new(*t)));
         sig
     }
 }

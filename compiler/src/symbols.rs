@@ -36,7 +36,13 @@ pub fn import_symbol(module: &str, name: &str) -> String {
 pub fn sanitize_prefix(s: &str) -> String {
     let mut o: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if o.is_empty() || o.starts_with(|c: char| c.is_ascii_digit()) {
         o.insert(0, '_');

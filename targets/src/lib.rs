@@ -28,12 +28,13 @@ pub const SUPPORTED: &[&str] = &[
 impl Target {
     /// The machine wacc runs on.
     pub fn host() -> Target {
-        Target { triple: Triple::host() }
+        Target {
+            triple: Triple::host(),
+        }
     }
 
     pub fn parse(s: &str) -> Result<Target> {
-        let triple =
-            Triple::from_str(s).map_err(|e| anyhow!("unknown target `{s}`: {e}"))?;
+        let triple = Triple::from_str(s).map_err(|e| anyhow!("unknown target `{s}`: {e}"))?;
         let t = Target { triple };
         t.check_supported()?;
         Ok(t)
@@ -53,7 +54,10 @@ impl Target {
     /// Whether the target has an operating system with virtual memory and
     /// signals (so `guard` bounds checks can be used).
     pub fn has_os(&self) -> bool {
-        !matches!(self.triple.operating_system, OperatingSystem::None_ | OperatingSystem::Unknown)
+        !matches!(
+            self.triple.operating_system,
+            OperatingSystem::None_ | OperatingSystem::Unknown
+        )
     }
 
     /// Whether this is the machine wacc runs on (outputs can be run here).
@@ -95,20 +99,35 @@ impl Target {
     pub fn isa(&self, optimize: bool) -> Result<OwnedTargetIsa> {
         let mut shared = settings::builder();
         let set = |b: &mut settings::Builder, k: &str, v: &str| -> Result<()> {
-            b.set(k, v).map_err(|e| anyhow!("cranelift setting {k}={v}: {e}"))
+            b.set(k, v)
+                .map_err(|e| anyhow!("cranelift setting {k}={v}: {e}"))
         };
-        set(&mut shared, "opt_level", if optimize { "speed" } else { "none" })?;
+        set(
+            &mut shared,
+            "opt_level",
+            if optimize { "speed" } else { "none" },
+        )?;
         // Objects go into shared libraries and position-independent executables.
         set(&mut shared, "is_pic", "true")?;
         // Multi-value functions return extra results through a hidden area.
         set(&mut shared, "enable_multi_ret_implicit_sret", "true")?;
         // Traps unwind with longjmp, not with unwind tables.
         set(&mut shared, "unwind_info", "false")?;
-        set(&mut shared, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+        set(
+            &mut shared,
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
         let mut builder = isa::lookup(self.triple.clone())
             .map_err(|e| anyhow!("no code generator for `{}`: {e}", self.triple))?;
         for (k, v) in self.isa_flags() {
-            builder.set(k, v).map_err(|e| anyhow!("ISA flag {k}={v}: {e}"))?;
+            builder
+                .set(k, v)
+                .map_err(|e| anyhow!("ISA flag {k}={v}: {e}"))?;
         }
         builder
             .finish(settings::Flags::new(shared))
