@@ -83,7 +83,7 @@ mod tests {
             import_symbol("wasi_snapshot_preview1", "fd_write"),
             "wacc_import_22_wasi_snapshot_preview1_fd_write"
         );
-        assert_eq!(import_symbol("a.b", "c d"), "wacc_import_6_a$2eb_c$20d");
+        assert_eq!(import_symbol("a.b", "c d"), "wacc_import_5_a$2eb_c$20d");
         assert_ne!(import_symbol("a_1", "b"), import_symbol("a", "1_b"));
     }
 }
