@@ -49,12 +49,21 @@ struct FileRun {
     stderr_tail: Vec<String>,
 }
 
-fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+/// Read a pipe to its end in a thread. The result is waited for with a
+/// limit: a process the worker started could keep the pipe open.
+fn read_all(mut r: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = r.read_to_end(&mut buf);
-        buf
-    })
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+fn collect(rx: mpsc::Receiver<Vec<u8>>) -> String {
+    let bytes = rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn run_one(exe: &Path, file: &Path, opts: &WastOptions, threads: usize) -> FileRun {
@@ -90,8 +99,8 @@ fn run_one(exe: &Path, file: &Path, opts: &WastOptions, threads: usize) -> FileR
             Err(e) => break Exit::SpawnFailed(format!("waiting for the worker: {e}")),
         }
     };
-    let stdout = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
+    let stdout = collect(out);
+    let stderr = collect(err);
     let lines: Vec<String> = stderr.lines().map(str::to_string).collect();
     let stderr_tail = lines[lines.len().saturating_sub(6)..].to_vec();
     FileRun {
@@ -318,6 +327,45 @@ mod tests {
         let s = summarize(Path::new("c.wast"), &run, &WastOptions::default());
         assert_eq!(s.failed, 1);
         assert!(s.text.contains("timed out"), "{}", s.text);
+    }
+
+    /// A stand-in worker: a shell script that ignores its arguments.
+    fn fake_worker(name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("wacc-wast-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    #[test]
+    fn worker_crash_and_timeout_are_failures() {
+        let total = Event::Total(3).to_line();
+        let pass = Event::Pass(1).to_line();
+        let crash = fake_worker(
+            "crash",
+            &format!("echo '{total}'; echo '{pass}'; kill -SEGV $$"),
+        );
+        let opts = WastOptions::default();
+        let run = run_one(&crash, Path::new("x.wast"), &opts, 1);
+        let s = summarize(Path::new("x.wast"), &run, &opts);
+        assert_eq!((s.passed, s.failed), (1, 2), "{}", s.text);
+        assert!(s.text.contains("SIGSEGV"), "{}", s.text);
+
+        let hang = fake_worker("hang", &format!("echo '{total}'; exec sleep 30"));
+        let opts = WastOptions {
+            timeout: Duration::from_millis(300),
+            ..WastOptions::default()
+        };
+        let start = Instant::now();
+        let run = run_one(&hang, Path::new("y.wast"), &opts, 1);
+        assert!(start.elapsed() < Duration::from_secs(10));
+        let s = summarize(Path::new("y.wast"), &run, &opts);
+        assert_eq!((s.passed, s.failed), (0, 3), "{}", s.text);
+        assert!(s.text.contains("timed out"), "{}", s.text);
+        let _ = std::fs::remove_dir_all(crash.parent().unwrap());
     }
 
     #[test]
