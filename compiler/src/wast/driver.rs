@@ -3,7 +3,7 @@
 //! the totals.
 
 use super::protocol::FileReport;
-use super::worker::COMPILE_THREADS_ENV;
+use super::worker::{temp_dir_of, COMPILE_THREADS_ENV};
 use super::WastOptions;
 use crate::environ::BoundsChecks;
 use std::collections::BTreeMap;
@@ -99,6 +99,8 @@ fn run_one(exe: &Path, file: &Path, opts: &WastOptions, threads: usize) -> FileR
             Err(e) => break Exit::SpawnFailed(format!("waiting for the worker: {e}")),
         }
     };
+    // A worker that died may have left its temporary files.
+    let _ = std::fs::remove_dir_all(temp_dir_of(child.id()));
     let stdout = collect(out);
     let stderr = collect(err);
     let lines: Vec<String> = stderr.lines().map(str::to_string).collect();

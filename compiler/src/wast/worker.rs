@@ -23,13 +23,14 @@ const EXEC_STACK: usize = 64 << 20;
 /// A per-process temporary directory, removed on drop.
 struct TempDir(PathBuf);
 
+/// The temporary directory of worker process `pid`.
+pub fn temp_dir_of(pid: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("wacc-wast-{pid}"))
+}
+
 impl TempDir {
     fn new() -> anyhow::Result<TempDir> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let p = std::env::temp_dir().join(format!("wacc-wast-{}-{nanos}", std::process::id()));
+        let p = temp_dir_of(std::process::id());
         std::fs::create_dir_all(&p).with_context(|| format!("creating {}", p.display()))?;
         Ok(TempDir(p))
     }
