@@ -35,6 +35,8 @@ pub struct CompiledModule {
 
 /// Machine code of one function, ready to be placed in the object.
 struct CompiledFunc {
+    /// time spent translating and compiling it
+    time: std::time::Duration,
     bytes: Vec<u8>,
     alignment: u64,
     relocs: Vec<ModuleReloc>,
@@ -42,13 +44,16 @@ struct CompiledFunc {
 
 /// Compile a core wasm binary to an object.
 pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule> {
+    let timer = PhaseTimer::from_env();
     let info = environ::parse(wasm)?;
+    timer.phase("parse and validate sections");
     check_supported(&info)?;
     let isa = opts
         .target
         .isa(opts.codegen.optimize)
         .map_err(|e| CompileError::new(format!("{e:#}")))?;
     let mut writer = ObjectWriter::new(isa.clone(), &info, &opts.prefix)?;
+    timer.phase("declare symbols");
     let compiled = compile_functions(
         &info,
         wasm,
@@ -57,13 +62,53 @@ pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModu
         writer.func_ids(),
         writer.libcall_ids(),
     )?;
+    timer.phase("translate and compile functions");
+    timer.slowest(&info, &compiled);
     for (i, f) in compiled.into_iter().enumerate() {
         let index = info.num_imported_funcs + i as u32;
         writer.define_function_bytes(index, &f.bytes, f.alignment, &f.relocs)?;
     }
+    timer.phase("place functions");
     writer.emit_support(&info, opts.codegen)?;
+    timer.phase("descriptor, init and entries");
     let object = writer.finish()?;
+    timer.phase("write object");
     Ok(CompiledModule { object, info })
+}
+
+/// Prints how long each compilation phase took when `WACC_TIMINGS` is set.
+struct PhaseTimer(Option<std::cell::Cell<std::time::Instant>>);
+
+impl PhaseTimer {
+    fn from_env() -> PhaseTimer {
+        PhaseTimer(
+            std::env::var_os("WACC_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+
+    fn phase(&self, what: &str) {
+        if let Some(t) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("{:>8.1} ms  {what}", (now - t.get()).as_secs_f64() * 1e3);
+            t.set(now);
+        }
+    }
+
+    fn slowest(&self, info: &ModuleInfo, funcs: &[CompiledFunc]) {
+        if self.0.is_some() {
+            let mut v: Vec<_> = funcs.iter().enumerate().collect();
+            v.sort_by_key(|(_, f)| std::cmp::Reverse(f.time));
+            for (i, f) in v.into_iter().take(5) {
+                let index = info.num_imported_funcs + i as u32;
+                let ms = f.time.as_secs_f64() * 1e3;
+                eprintln!(
+                    "          {ms:8.1} ms  function {index} {}",
+                    info.func_name(index)
+                );
+            }
+        }
+    }
 }
 
 /// Reject what validates but code generation does not handle yet.
@@ -163,6 +208,7 @@ fn compile_one(
     libcall_ids: &[FuncId],
     ctx: &mut Context,
 ) -> Result<CompiledFunc> {
+    let start = std::time::Instant::now();
     let mut func =
         translate::translate_function(info, wasm, index, isa.default_call_conv(), &opts.codegen)?;
     // Map our external names (wasm function index / libcall) to the
@@ -198,6 +244,7 @@ fn compile_one(
         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, func_ids[index as usize]))
         .collect();
     Ok(CompiledFunc {
+        time: start.elapsed(),
         bytes,
         alignment,
         relocs,
