@@ -211,6 +211,9 @@ impl<'a> Runner<'a> {
                     Exec::Invoke(i) => (
                         invoke_desc(i),
                         match self.invoke(i) {
+                            Ok(Ok(v)) if v.is_empty() => {
+                                Err("returned (no results) instead of trapping".into())
+                            }
                             Ok(Ok(v)) => Err(format!(
                                 "returned {} instead of trapping",
                                 v.iter()
