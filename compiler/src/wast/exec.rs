@@ -13,7 +13,6 @@ use wacc_runtime_support::abi::TrapCode;
 pub enum Outcome {
     Pass,
     Fail(String),
-    Skip(String),
 }
 
 /// Runs directives; holds the script's instances and names.
@@ -268,8 +267,8 @@ impl<'a> Runner<'a> {
             }
             Directive::AssertInvalid { .. }
             | Directive::AssertMalformed { .. }
-            | Directive::Unsupported { .. }
-            | Directive::Skip { .. } => {
+            | Directive::AssertValidDespiteCustom { .. }
+            | Directive::Unsupported { .. } => {
                 static_outcome(self.build, directive).expect("decided without running code")
             }
             Directive::AssertUnlinkable { module, message } => {
@@ -312,8 +311,14 @@ pub fn static_outcome(build: &Build, directive: &Directive) -> Option<Outcome> {
         Directive::AssertMalformed { module, message } => {
             rejected("assert_malformed", *module, message)
         }
+        Directive::AssertValidDespiteCustom { module, message } => match &build.modules[*module] {
+            ModuleState::CompileError(e) | ModuleState::CompilerPanic(e) => Outcome::Fail(format!(
+                "assert_invalid_custom (\"{message}\"): a custom-section error must not \
+                 invalidate the module, but: {e}"
+            )),
+            _ => Outcome::Pass,
+        },
         Directive::Unsupported { what } => Outcome::Fail(format!("not supported: {what}")),
-        Directive::Skip { reason } => Outcome::Skip(reason.clone()),
         _ => return None,
     })
 }
@@ -363,9 +368,9 @@ pub fn directive_name(d: &Directive) -> &'static str {
         Directive::AssertExhaustion { .. } => "assert_exhaustion",
         Directive::AssertInvalid { .. } => "assert_invalid",
         Directive::AssertMalformed { .. } => "assert_malformed",
+        Directive::AssertValidDespiteCustom { .. } => "assert_invalid_custom",
         Directive::AssertUnlinkable { .. } => "assert_unlinkable",
         Directive::Unsupported { .. } => "unsupported directive",
-        Directive::Skip { .. } => "skipped directive",
     }
 }
 

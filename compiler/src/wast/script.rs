@@ -84,14 +84,16 @@ pub enum Directive {
         module: ModuleId,
         message: String,
     },
+    /// `assert_invalid_custom`: only a custom section's contents are invalid.
+    /// Custom sections never make a module invalid, and wacc does not
+    /// interpret this one, so the module must compile.
+    AssertValidDespiteCustom {
+        module: ModuleId,
+        message: String,
+    },
     /// A directive the runner cannot execute; it counts as a failure.
     Unsupported {
         what: String,
-    },
-    /// A directive that does not apply to wacc by design; it counts as
-    /// skipped, with this reason.
-    Skip {
-        reason: String,
     },
 }
 
@@ -248,9 +250,24 @@ impl Builder<'_> {
                 module: self.module(span, QuoteWat::Wat(module))?,
                 message: message.to_string(),
             },
-            W::AssertInvalidCustom { .. } | W::AssertMalformedCustom { .. } => Directive::Skip {
-                reason: "custom-section assertions: wacc does not interpret custom sections"
-                    .to_string(),
+            // A malformed custom annotation makes the text malformed: our
+            // text front end (which reads `@custom` and branch hints) must
+            // reject it.
+            W::AssertMalformedCustom {
+                span,
+                module,
+                message,
+            } => Directive::AssertMalformed {
+                module: self.module(span, module)?,
+                message: message.to_string(),
+            },
+            W::AssertInvalidCustom {
+                span,
+                module,
+                message,
+            } => Directive::AssertValidDespiteCustom {
+                module: self.module(span, module)?,
+                message: message.to_string(),
             },
             W::AssertException { .. } => {
                 return Err("assert_exception (exception handling) is not supported".into())

@@ -145,7 +145,6 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
                     out.emit(match outcome {
                         Outcome::Pass => Event::Pass(step.line),
                         Outcome::Fail(m) => Event::Fail(step.line, m),
-                        Outcome::Skip(m) => Event::Skip(step.line, m),
                     });
                 }
             })
