@@ -24,6 +24,8 @@ pub struct CompileOptions {
     pub codegen: CodegenOptions,
     /// worker threads for function compilation (0 = all cores)
     pub threads: usize,
+    /// also emit a C `main` that runs the module (for executables)
+    pub emit_main: bool,
 }
 
 /// A compiled module: the object file bytes and what the compiler learned
@@ -69,7 +71,7 @@ pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModu
         writer.define_function_bytes(index, &f.bytes, f.alignment, &f.relocs)?;
     }
     timer.phase("place functions");
-    writer.emit_support(&info, opts.codegen)?;
+    writer.emit_support(&info, opts.codegen, opts.emit_main)?;
     timer.phase("descriptor, init and entries");
     let object = writer.finish()?;
     timer.phase("write object");

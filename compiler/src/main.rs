@@ -38,6 +38,10 @@ enum Command {
         /// symbol prefix for the module's entries (default: the input's file stem)
         #[arg(long)]
         prefix: Option<String>,
+        /// extra linker input for `--emit exe|shared` (objects, archives, C
+        /// sources providing imports); repeatable
+        #[arg(long = "link", value_name = "FILE")]
+        link: Vec<PathBuf>,
     },
     /// Run WebAssembly spec test scripts (.wast), compiling every module natively.
     Wast {
@@ -81,9 +85,14 @@ enum Opt {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Emit {
+    /// relocatable object
     Obj,
+    /// static library: object + runtime-support
     Static,
+    /// shared library: object + runtime-support
     Shared,
+    /// executable: instantiates the module and runs its `_start` export
+    Exe,
 }
 
 impl CodegenArgs {
@@ -122,6 +131,7 @@ fn compile(
     codegen: &CodegenArgs,
     emit: Emit,
     prefix: Option<String>,
+    link: &[PathBuf],
 ) -> Result<()> {
     let target = codegen.target()?;
     let opts = codegen.codegen();
@@ -144,6 +154,7 @@ fn compile(
             prefix,
             codegen: opts,
             threads: 0,
+            emit_main: emit == Emit::Exe,
         },
     )
     .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
@@ -151,16 +162,18 @@ fn compile(
         return std::fs::write(output, &compiled.object)
             .with_context(|| format!("cannot write {}", output.display()));
     }
-    let obj = output.with_extension("o.tmp");
+    let obj = output.with_extension("wacc-tmp.o");
     std::fs::write(&obj, &compiled.object)?;
     let r = wacc_linker::link(&LinkRequest {
         target,
-        kind: if emit == Emit::Static {
-            OutputKind::StaticLib
-        } else {
-            OutputKind::SharedLib
+        kind: match emit {
+            Emit::Static => OutputKind::StaticLib,
+            Emit::Shared => OutputKind::SharedLib,
+            _ => OutputKind::Executable,
         },
-        objects: vec![obj.clone()],
+        objects: std::iter::once(obj.clone())
+            .chain(link.iter().cloned())
+            .collect(),
         output: output.to_path_buf(),
         runtime: None,
     });
@@ -177,7 +190,8 @@ fn main() -> ExitCode {
             codegen,
             emit,
             prefix,
-        } => compile(&input, &output, &codegen, emit, prefix).map(|_| true),
+            link,
+        } => compile(&input, &output, &codegen, emit, prefix, &link).map(|_| true),
         Command::Wast {
             files,
             codegen,

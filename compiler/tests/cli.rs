@@ -79,3 +79,47 @@ fn unknown_target_is_refused() {
     assert_eq!(code, 1);
     assert!(err.contains("not supported"), "{err}");
 }
+
+#[test]
+fn executables_run_start_and_report_traps_and_missing_imports() {
+    let wat = temp(
+        "exe.wat",
+        br#"(module
+          (import "host" "print" (func $print (param i32)))
+          (func (export "_start") (call $print (i32.const 42)) (unreachable)))"#,
+    );
+    let host = temp(
+        "host.c",
+        b"#include <stdio.h>\nvoid wacc_import_4_host_print(void *vmctx, int v) { printf(\"print: %d\\n\", v); }\n",
+    );
+    let exe = wat.with_extension("exe");
+    let (code, err) = wacc(&[
+        "compile",
+        wat.to_str().unwrap(),
+        "-o",
+        exe.to_str().unwrap(),
+        "--emit",
+        "exe",
+        "--link",
+        host.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out = Command::new(&exe).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "print: 42\n");
+    assert_eq!(out.status.code(), Some(134));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unreachable"));
+
+    // Without the host object the import stays unresolved: reported by name.
+    let (code, err) = wacc(&[
+        "compile",
+        wat.to_str().unwrap(),
+        "-o",
+        exe.to_str().unwrap(),
+        "--emit",
+        "exe",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out = Command::new(&exe).output().unwrap();
+    assert_eq!(out.status.code(), Some(70));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("host::print"));
+}

@@ -37,6 +37,8 @@ pub mod abi;
 pub mod global;
 pub mod instance;
 pub mod libcalls;
+#[cfg(feature = "std")]
+pub mod main_entry;
 pub mod memory;
 pub mod sigs;
 pub mod store;

@@ -14,6 +14,7 @@ fn opts() -> CompileOptions {
             optimize: false,
         },
         threads: 1,
+        emit_main: false,
     }
 }
 

@@ -172,6 +172,34 @@ impl ObjectWriter {
         })
     }
 
+    /// `int main(int argc, char **argv)` for executables: runs the module
+    /// through `wacc_rt_main(&P_desc, argc, argv)`.
+    pub(super) fn emit_main(&mut self, desc: DataId) -> Result<()> {
+        let mut sig = Signature::new(self.call_conv);
+        sig.params
+            .extend([AbiParam::new(types::I32), AbiParam::new(types::I64)]);
+        sig.returns.push(AbiParam::new(types::I32));
+        let id = self
+            .module
+            .declare_function("main", Linkage::Export, &sig)
+            .map_err(super::module_err)?;
+        let mut rt_sig = sig.clone();
+        rt_sig.params.insert(0, AbiParam::new(types::I64));
+        let rt_main = self
+            .module
+            .declare_function("wacc_rt_main", Linkage::Import, &rt_sig)
+            .map_err(super::module_err)?;
+        self.build_function(id, sig, |w, b, p| {
+            let gv = w.module.declare_data_in_func(desc, b.func);
+            let desc = b.ins().symbol_value(types::I64, gv);
+            let f = w.module.declare_func_in_func(rt_main, b.func);
+            let call = b.ins().call(f, &[desc, p[0], p[1]]);
+            let status = b.inst_results(call)[0];
+            b.ins().return_(&[status]);
+            Ok(())
+        })
+    }
+
     /// Call exported function `f` through its funcref under
     /// `wacc_rt_invoke`; returns the trap code.
     fn invoke_export(

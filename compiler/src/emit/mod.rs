@@ -168,13 +168,21 @@ impl ObjectWriter {
     }
 
     /// Everything besides the wasm functions: trampolines, entries, init, descriptor.
-    pub fn emit_support(&mut self, info: &ModuleInfo, codegen: CodegenOptions) -> Result<()> {
+    pub fn emit_support(
+        &mut self,
+        info: &ModuleInfo,
+        codegen: CodegenOptions,
+        emit_main: bool,
+    ) -> Result<()> {
         self.emit_array_calls(info)?;
         self.emit_export_entries(info)?;
         self.emit_dynamic_call(info)?;
         let init = self.emit_init(info)?;
         let desc = self.emit_desc(info, init, codegen)?;
         self.emit_instantiate(desc)?;
+        if emit_main {
+            self.emit_main(desc)?;
+        }
         Ok(())
     }
 

@@ -145,6 +145,7 @@ fn run_job(job: &Job, opts: &BuildOptions) -> JobResult {
         prefix: job.prefix.clone(),
         codegen: opts.codegen,
         threads: 1,
+        emit_main: false,
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         compile_module(job.wasm, &copts)
