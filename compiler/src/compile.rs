@@ -113,6 +113,28 @@ impl PhaseTimer {
     }
 }
 
+/// The Cranelift IR of every defined function, as text (`--emit clif`),
+/// before Cranelift's own optimisations.
+pub fn module_clif(wasm: &[u8], opts: &CompileOptions) -> Result<String> {
+    let info = environ::parse(wasm)?;
+    check_supported(&info)?;
+    let call_conv = opts
+        .target
+        .isa(opts.codegen.optimize)
+        .map_err(|e| CompileError::new(format!("{e:#}")))?
+        .default_call_conv();
+    let mut out = String::new();
+    for f in info.num_imported_funcs..info.funcs.len() as u32 {
+        let func = translate::translate_function(&info, wasm, f, call_conv, &opts.codegen)?;
+        out.push_str(&format!(
+            ";; function {f} {}\n{}\n",
+            info.func_name(f),
+            func.display()
+        ));
+    }
+    Ok(out)
+}
+
 /// Reject what validates but code generation does not handle yet.
 fn check_supported(info: &ModuleInfo) -> Result<()> {
     if info.memories.iter().any(|m| m.memory64) {

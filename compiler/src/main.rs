@@ -93,6 +93,8 @@ enum Emit {
     Shared,
     /// executable: instantiates the module and runs its `_start` export
     Exe,
+    /// the Cranelift IR of every function, as text
+    Clif,
 }
 
 impl CodegenArgs {
@@ -147,6 +149,19 @@ fn compile(
         .and_then(|s| s.to_str())
         .unwrap_or("module");
     let prefix = wacc::symbols::sanitize_prefix(prefix.as_deref().unwrap_or(stem));
+    if emit == Emit::Clif {
+        let opts = CompileOptions {
+            target,
+            prefix,
+            codegen: opts,
+            threads: 1,
+            emit_main: false,
+        };
+        let clif = wacc::compile::module_clif(&wasm, &opts)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+        return std::fs::write(output, clif)
+            .with_context(|| format!("cannot write {}", output.display()));
+    }
     let compiled = compile_module(
         &wasm,
         &CompileOptions {

@@ -264,35 +264,6 @@ fn simd_is_a_clean_error() {
     assert!(e.contains("SIMD is not supported yet"), "{e}");
 }
 
-/// Print the CLIF of every function of the module in `$WACC_DUMP_WAT`
-/// (`cargo test -p wacc --lib dump_clif -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn dump_clif() {
-    let path = std::env::var("WACC_DUMP_WAT").expect("set WACC_DUMP_WAT");
-    let wasm = wat::parse_file(path).unwrap();
-    let m = environ::parse(&wasm).unwrap();
-    let isa = isa("x86_64-unknown-linux-gnu", true);
-    let explicit = std::env::var("WACC_EXPLICIT").is_ok();
-    let bounds_checks = if explicit {
-        BoundsChecks::Explicit
-    } else {
-        BoundsChecks::Guard
-    };
-    let opts = CodegenOptions {
-        bounds_checks,
-        optimize: true,
-    };
-    for i in m.num_imported_funcs..m.funcs.len() as u32 {
-        let f = translate_function(&m, &wasm, i, isa.default_call_conv(), &opts).unwrap();
-        println!("{}", f.display());
-        let mut ctx = Context::for_function(f);
-        ctx.set_disasm(true);
-        let code = ctx.compile(&*isa, &mut ControlPlane::default()).unwrap();
-        println!("{}", code.vcode.as_deref().unwrap_or(""));
-    }
-}
-
 /// Corrupted function bodies must be rejected (or translated to valid
 /// IR), never panic: mutate bytes inside bodies of spec modules.
 #[test]
