@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Cross-compiled outputs under qemu-user: for aarch64 and riscv64, in both
+# bounds-check modes, the primes example and traps.wat (stack exhaustion,
+# out-of-bounds memory, arithmetic traps) compiled with wacc, linked with
+# the target's gcc and run with qemu. Needs qemu-user, the cross gcc and
+# runtime-support built for the targets (tests/cross/build-runtime.sh).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+wacc="$root/target/release/wacc"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+status=0
+for triple in aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu; do
+  arch=${triple%%-*}; arch=${arch%gc}
+  for mode in guard explicit; do
+    for t in primes traps; do
+      case $t in
+        primes) wat="$root/examples/primes/primes.wat"; host="$root/examples/primes/host.c" ;;
+        traps) wat="$here/traps.wat"; host="$here/traps.c" ;;
+      esac
+      exe="$out/$t-$arch-$mode"
+      if "$wacc" compile "$wat" -o "$exe.a" --emit static --target "$triple" --bounds-checks "$mode" \
+        && "$arch-linux-gnu-gcc" -o "$exe" "$host" "$exe.a" -lpthread -ldl -lm \
+        && log=$(timeout 120 "qemu-$arch" -L "/usr/$arch-linux-gnu" "$exe" 2>&1); then
+        echo "ok: $t on $triple, bounds-checks $mode"
+      else
+        echo "FAILED: $t on $triple, bounds-checks $mode"
+        echo "${log:-}" | tail -n 20
+        status=1
+      fi
+      log=
+    done
+  done
+done
+exit $status
