@@ -1,6 +1,7 @@
 //! wacc: ahead-of-time compiler from WebAssembly to native objects.
 
 pub mod compile;
+pub mod component;
 mod emit;
 pub mod environ;
 pub mod error;
