@@ -144,6 +144,21 @@ impl Target {
         }
     }
 
+    /// How to run a Linux executable of this target on the host with
+    /// qemu-user: the emulator and the sysroot given to it with `-L`
+    /// (Debian's cross C library). `None` for the host and bare metal.
+    pub fn qemu_user(&self) -> Option<(&'static str, &'static str)> {
+        if self.is_host() || !self.has_os() {
+            return None;
+        }
+        match self.triple.architecture {
+            Architecture::Aarch64(_) => Some(("qemu-aarch64", "/usr/aarch64-linux-gnu")),
+            Architecture::Riscv64(_) => Some(("qemu-riscv64", "/usr/riscv64-linux-gnu")),
+            Architecture::X86_64 => Some(("qemu-x86_64", "/usr/x86_64-linux-gnu")),
+            _ => None,
+        }
+    }
+
     /// The Rust target name runtime-support is built for.
     pub fn rust_triple(&self) -> String {
         self.triple.to_string()
@@ -160,6 +175,21 @@ mod tests {
             let target = Target::parse(t).unwrap();
             target.isa(true).unwrap_or_else(|e| panic!("{t}: {e}"));
         }
+    }
+
+    #[test]
+    fn linux_cross_targets_run_under_qemu() {
+        for t in ["aarch64-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"] {
+            let target = Target::parse(t).unwrap();
+            if !target.is_host() {
+                assert!(target.qemu_user().is_some(), "{t}");
+            }
+        }
+        assert_eq!(Target::host().qemu_user(), None);
+        assert_eq!(
+            Target::parse("aarch64-unknown-none").unwrap().qemu_user(),
+            None
+        );
     }
 
     #[test]

@@ -224,11 +224,15 @@ fn summarize(file: &Path, run: &FileRun, opts: &WastOptions) -> Summary {
 /// Run `files` and print the results. `Ok(true)` if nothing failed.
 pub fn run_wast_command(files: &[PathBuf], opts: &WastOptions) -> anyhow::Result<bool> {
     if !opts.target.is_host() {
-        anyhow::bail!(
-            "`wacc wast` runs the compiled code, so the target must be the host ({}), not {}",
-            wacc_targets::Target::host().triple,
-            opts.target.triple
-        );
+        if opts.target.qemu_user().is_none() {
+            anyhow::bail!(
+                "`wacc wast` runs the compiled code, so the target must be the host ({}) or a Linux target qemu-user can run, not {}",
+                wacc_targets::Target::host().triple,
+                opts.target.triple
+            );
+        }
+        // Fail once, before any file, if the code cannot be run.
+        super::foreign::find_executor(&opts.target)?;
     }
     let exe = std::env::current_exe()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -16,11 +16,14 @@
 //! - `exec`: running the directives
 //! - `protocol`: the worker's report to the parent
 //! - `worker` / `driver`: the two sides of the process split
+//! - `foreign`: foreign targets, whose directives run in a process of the
+//!   target architecture under qemu-user
 
 mod build;
 mod driver;
 mod dylib;
 mod exec;
+mod foreign;
 mod host;
 mod instance;
 mod protocol;
@@ -29,6 +32,7 @@ mod value;
 mod worker;
 
 pub use driver::{run_wast_command, worker_args};
+pub use foreign::{run_executor, EXECUTOR_ENV};
 pub use worker::run_worker;
 
 use crate::environ::BoundsChecks;
@@ -39,7 +43,7 @@ use wacc_targets::Target;
 #[derive(Clone, Debug)]
 pub struct WastOptions {
     pub bounds_checks: BoundsChecks,
-    /// must be the host: the compiled code is run
+    /// the host, or a Linux target run under qemu-user
     pub target: Target,
     /// optimize the generated code
     pub optimize: bool,

@@ -77,9 +77,9 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
         }
     };
     out.emit(Event::Total(script.steps.len()));
-    if !opts.target.is_host() {
+    if !opts.target.is_host() && opts.target.qemu_user().is_none() {
         anyhow::bail!(
-            "`wacc wast` runs the compiled code, so the target must be the host ({}), not {}",
+            "`wacc wast` runs the compiled code, so the target must be the host ({}) or a Linux target qemu-user can run, not {}",
             wacc_targets::Target::host().triple,
             opts.target.triple
         );
@@ -110,9 +110,27 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
         )));
     }
 
-    let built = &built;
-    let script = &script;
-    let dir = &dir;
+    if opts.target.is_host() {
+        let dir = &dir;
+        execute(&script, &built, move || dir.remove())?;
+    } else {
+        // The code runs in a process of the target architecture, which
+        // reports the directives' outcomes on the same stdout.
+        super::foreign::run_executor_for(file, &built, &dir.0, opts)?;
+    }
+    out.emit(Event::Done);
+    Ok(())
+}
+
+/// Run the directives of `script` against the built library in this
+/// process (on a thread with a large stack), reporting each outcome.
+/// `loaded` is called once the library is mapped (or failed to load).
+pub(super) fn execute(
+    script: &Script,
+    built: &super::build::Build,
+    loaded: impl FnOnce() + Send,
+) -> anyhow::Result<()> {
+    let out = Emitter;
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("wast-exec".into())
@@ -127,7 +145,7 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
                     }),
                 };
                 // The library is mapped now (or never will be).
-                dir.remove();
+                loaded();
                 let runner = lib.and_then(|lib| {
                     // The library stays loaded for the rest of the process.
                     let lib: &'static Library = Box::leak(Box::new(lib));
@@ -151,7 +169,5 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
             .expect("spawning the execution thread")
             .join()
             .map_err(|_| anyhow::anyhow!("the execution thread panicked"))
-    })?;
-    out.emit(Event::Done);
-    Ok(())
+    })
 }
