@@ -53,6 +53,10 @@ enum Command {
         /// run one script in this process (used internally: each script runs in its own process)
         #[arg(long, hide = true)]
         worker: bool,
+        /// run one script's directives against a library built by a worker
+        /// for this machine's architecture (used internally for foreign targets)
+        #[arg(long, hide = true, value_name = "MANIFEST")]
+        execute: Option<PathBuf>,
     },
 }
 
@@ -211,7 +215,8 @@ fn main() -> ExitCode {
             files,
             codegen,
             worker,
-        } => run_wast(&files, &codegen, worker),
+            execute,
+        } => run_wast(&files, &codegen, worker, execute.as_deref()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -223,7 +228,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_wast(files: &[PathBuf], codegen: &CodegenArgs, worker: bool) -> Result<bool> {
+fn run_wast(
+    files: &[PathBuf],
+    codegen: &CodegenArgs,
+    worker: bool,
+    execute: Option<&std::path::Path>,
+) -> Result<bool> {
     let c = codegen.codegen();
     let opts = wacc::wast::WastOptions {
         bounds_checks: c.bounds_checks,
@@ -231,7 +241,12 @@ fn run_wast(files: &[PathBuf], codegen: &CodegenArgs, worker: bool) -> Result<bo
         optimize: c.optimize,
         ..Default::default()
     };
-    if worker {
+    if let Some(manifest) = execute {
+        match files {
+            [file] => wacc::wast::run_executor(manifest, file, &opts).map(|_| true),
+            _ => anyhow::bail!("--execute takes exactly one file"),
+        }
+    } else if worker {
         match files {
             [file] => wacc::wast::run_worker(file, &opts).map(|_| true),
             _ => anyhow::bail!("--worker takes exactly one file"),
