@@ -9,6 +9,8 @@ use wacc::environ::{BoundsChecks, CodegenOptions};
 use wacc_linker::{LinkRequest, OutputKind};
 use wacc_targets::Target;
 
+mod driver;
+
 #[derive(Parser)]
 #[command(
     name = "wacc",
@@ -43,6 +45,33 @@ enum Command {
         #[arg(long = "link", value_name = "FILE")]
         link: Vec<PathBuf>,
     },
+    /// Build a WASI preview1 program (a core module) into a native executable.
+    Build {
+        /// input module
+        input: PathBuf,
+        /// output executable
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[command(flatten)]
+        codegen: CodegenArgs,
+        #[command(flatten)]
+        host: HostArgs,
+    },
+    /// Build a WASI preview1 program into the cache (if not there yet) and run it.
+    Run {
+        #[command(flatten)]
+        codegen: CodegenArgs,
+        #[command(flatten)]
+        host: HostArgs,
+        /// the module, then the program's arguments
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "APP.wasm [ARGS]"
+        )]
+        command: Vec<std::ffi::OsString>,
+    },
     /// Run WebAssembly spec test scripts (.wast), compiling every module natively.
     Wast {
         /// scripts to run
@@ -71,6 +100,27 @@ struct CodegenArgs {
     /// optimisation level
     #[arg(short = 'O', value_enum, default_value_t = Opt::Speed)]
     opt: Opt,
+}
+
+/// WASI host options (as wasmtime's). For `build` they are baked into the
+/// executable, which also accepts them at run time (those win).
+#[derive(clap::Args, Clone)]
+struct HostArgs {
+    /// preopen directory HOST, visible to the program as GUEST (default: HOST); repeatable
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// environment variable for the program (`K` alone: the host's value at run time); repeatable
+    #[arg(long = "env", value_name = "K[=V]")]
+    env: Vec<String>,
+}
+
+impl HostArgs {
+    fn options(&self) -> driver::HostOptions {
+        driver::HostOptions {
+            dirs: self.dirs.clone(),
+            env: self.env.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -211,6 +261,40 @@ fn main() -> ExitCode {
             prefix,
             link,
         } => compile(&input, &output, &codegen, emit, prefix, &link).map(|_| true),
+        Command::Build {
+            input,
+            output,
+            codegen,
+            host,
+        } => (|| {
+            let wasm = read_module(&input)?;
+            let target = codegen.target()?;
+            driver::build(
+                &wasm,
+                &input,
+                &output,
+                target,
+                codegen.codegen(),
+                &host.options(),
+            )
+        })()
+        .map(|_| true),
+        Command::Run {
+            codegen,
+            host,
+            command,
+        } => (|| {
+            let input = PathBuf::from(&command[0]);
+            let target = codegen.target()?;
+            driver::run(
+                &input,
+                &command[1..],
+                target,
+                codegen.codegen(),
+                &host.options(),
+            )
+        })()
+        .map(|_| true),
         Command::Wast {
             files,
             codegen,

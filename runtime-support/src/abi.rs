@@ -49,6 +49,9 @@ pub enum TrapCode {
     UnresolvedImport = 13,
     /// `call_indirect` index past the end of the table.
     UndefinedElement = 14,
+    /// Not a trap: the program asked to exit (WASI `proc_exit`); the status
+    /// is kept by the host that raised it.
+    Exit = 15,
 }
 
 impl TrapCode {
@@ -70,6 +73,7 @@ impl TrapCode {
             12 => OutOfMemory,
             13 => UnresolvedImport,
             14 => UndefinedElement,
+            15 => Exit,
             _ => return Option::None,
         })
     }
@@ -93,6 +97,7 @@ impl TrapCode {
             OutOfMemory => "out of memory",
             UnresolvedImport => "unresolved import",
             UndefinedElement => "undefined element",
+            Exit => "exit requested",
         }
     }
 }

@@ -45,6 +45,8 @@ pub mod store;
 pub mod table;
 pub mod trap;
 pub mod vmctx;
+#[cfg(feature = "std")]
+pub mod wasi;
 
 #[cfg(not(feature = "std"))]
 mod arena;

@@ -160,6 +160,7 @@ pub fn message_c(code: u32) -> &'static CStr {
         Some(OutOfMemory) => c"out of memory",
         Some(UnresolvedImport) => c"unresolved import",
         Some(UndefinedElement) => c"undefined element",
+        Some(Exit) => c"exit requested",
         Option::None => c"unknown trap",
     }
 }

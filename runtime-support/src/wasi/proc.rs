@@ -1,0 +1,229 @@
+//! Arguments, environment, clocks, randomness, process control and the
+//! socket functions (not supported: no socket is ever open).
+
+use super::errno::{check, ret, INVAL, NOSYS, NOTSOCK, R};
+use super::mem::Mem;
+use super::state;
+use crate::abi::TrapCode;
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicI32, Ordering};
+
+/// Status requested by `proc_exit`, read after the exit unwinds.
+pub static EXIT_STATUS: AtomicI32 = AtomicI32::new(0);
+
+/// Writes a list of NUL-terminated strings: pointers at `ptrs`, bytes at `buf`.
+unsafe fn put_list(vmctx: *mut c_void, list: &[Vec<u8>], ptrs: i32, buf: i32) -> R<()> {
+    let m = Mem::of(vmctx)?;
+    let mut at = buf as u32;
+    for (i, s) in list.iter().enumerate() {
+        m.put_u32(ptrs as u32 + 4 * i as u32, at)?;
+        m.write(at, s)?;
+        m.write(at + s.len() as u32, &[0])?;
+        at += s.len() as u32 + 1;
+    }
+    Ok(())
+}
+
+unsafe fn put_sizes(vmctx: *mut c_void, list: &[Vec<u8>], count: i32, size: i32) -> R<()> {
+    let m = Mem::of(vmctx)?;
+    m.put_u32(count as u32, list.len() as u32)?;
+    m.put_u32(size as u32, list.iter().map(|s| s.len() as u32 + 1).sum())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_args_get(
+    vmctx: *mut c_void,
+    argv: i32,
+    argv_buf: i32,
+) -> i32 {
+    let list = state::with(|c| Ok(c.args.clone())).unwrap_or_default();
+    ret(put_list(vmctx, &list, argv, argv_buf))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_args_sizes_get(
+    vmctx: *mut c_void,
+    argc: i32,
+    argv_buf_size: i32,
+) -> i32 {
+    let list = state::with(|c| Ok(c.args.clone())).unwrap_or_default();
+    ret(put_sizes(vmctx, &list, argc, argv_buf_size))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_environ_get(
+    vmctx: *mut c_void,
+    environ: i32,
+    environ_buf: i32,
+) -> i32 {
+    let list = state::with(|c| Ok(c.env.clone())).unwrap_or_default();
+    ret(put_list(vmctx, &list, environ, environ_buf))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_environ_sizes_get(
+    vmctx: *mut c_void,
+    count: i32,
+    size: i32,
+) -> i32 {
+    let list = state::with(|c| Ok(c.env.clone())).unwrap_or_default();
+    ret(put_sizes(vmctx, &list, count, size))
+}
+
+/// Host clock for a preview1 `$clockid`.
+pub fn host_clock(id: i32) -> R<libc::clockid_t> {
+    Ok(match id {
+        0 => libc::CLOCK_REALTIME,
+        1 => libc::CLOCK_MONOTONIC,
+        2 => libc::CLOCK_PROCESS_CPUTIME_ID,
+        3 => libc::CLOCK_THREAD_CPUTIME_ID,
+        _ => return Err(INVAL),
+    })
+}
+
+/// Current time of a preview1 clock, in nanoseconds.
+pub fn now(id: i32) -> R<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    check(unsafe { libc::clock_gettime(host_clock(id)?, &mut ts) })?;
+    Ok(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_clock_res_get(
+    vmctx: *mut c_void,
+    id: i32,
+    out: i32,
+) -> i32 {
+    ret((|| {
+        let m = Mem::of(vmctx)?;
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        check(libc::clock_getres(host_clock(id)?, &mut ts))?;
+        m.put_u64(
+            out as u32,
+            ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64,
+        )
+    })())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_clock_time_get(
+    vmctx: *mut c_void,
+    id: i32,
+    _precision: i64,
+    out: i32,
+) -> i32 {
+    ret((|| {
+        let m = Mem::of(vmctx)?;
+        m.put_u64(out as u32, now(id)?)
+    })())
+}
+
+/// Fills `buf` from the host's random source.
+pub fn fill_random(buf: &mut [u8]) -> R<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        let n = unsafe { libc::getrandom(buf[done..].as_mut_ptr().cast(), buf.len() - done, 0) };
+        if n < 0 {
+            let e = super::errno::last();
+            if e != super::errno::INTR {
+                return Err(e);
+            }
+            continue;
+        }
+        done += n as usize;
+    }
+    Ok(())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_random_get(
+    vmctx: *mut c_void,
+    buf: i32,
+    len: i32,
+) -> i32 {
+    ret((|| {
+        fill_random(Mem::of(vmctx)?.slice(buf as u32, len as u32)?)
+    })())
+}
+
+/// Ends the program with status `code`: unwinds out of wasm (like a trap,
+/// with [`TrapCode::Exit`]); the entry returns the status.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_proc_exit(
+    vmctx: *mut c_void,
+    code: i32,
+) {
+    EXIT_STATUS.store(code, Ordering::SeqCst);
+    crate::trap::raise(crate::vmctx::store(vmctx), TrapCode::Exit)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_proc_raise(
+    _vmctx: *mut c_void,
+    _sig: i32,
+) -> i32 {
+    NOSYS as i32
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_sched_yield(
+    _vmctx: *mut c_void,
+) -> i32 {
+    libc::sched_yield();
+    0
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_sock_accept(
+    _vmctx: *mut c_void,
+    fd: i32,
+    _flags: i32,
+    _out: i32,
+) -> i32 {
+    sock(fd)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_sock_recv(
+    _vmctx: *mut c_void,
+    fd: i32,
+    _ri_data: i32,
+    _ri_data_len: i32,
+    _ri_flags: i32,
+    _ro_datalen: i32,
+    _ro_flags: i32,
+) -> i32 {
+    sock(fd)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_sock_send(
+    _vmctx: *mut c_void,
+    fd: i32,
+    _si_data: i32,
+    _si_data_len: i32,
+    _si_flags: i32,
+    _so_datalen: i32,
+) -> i32 {
+    sock(fd)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_sock_shutdown(
+    _vmctx: *mut c_void,
+    fd: i32,
+    _how: i32,
+) -> i32 {
+    sock(fd)
+}
+
+/// No descriptor is a socket: `badf` for a closed one, else `notsock`.
+fn sock(fd: i32) -> i32 {
+    ret(state::host_fd(fd).and(Err(NOTSOCK)))
+}
