@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: unit and integration tests, then the official core spec
 # testsuite (files TIERS.tsv marks wasm1, wasm2-nosimd or decoder-only)
-# in both bounds-check modes, then the bundled example.
+# in both bounds-check modes, on x86_64 and under qemu-user for aarch64 and
+# riscv64, then the bundled example.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,17 +16,51 @@ mapfile -t files < <(awk -F'\t' '$2=="wasm1" || $2=="wasm2-nosimd" || $2=="-" {p
 echo "spec testsuite: ${#files[@]} files"
 status=0
 passed=0 failed=0 skipped=0
-for mode in guard explicit; do
-  echo "== wacc wast --bounds-checks $mode"
+# spec_run ARGS...: the spec files with `wacc wast ARGS`, counted in the totals.
+spec_run() {
+  echo "== wacc wast $*"
+  local start out p f s
   start=$(date +%s)
   out=$(mktemp)
-  ./target/release/wacc wast --bounds-checks "$mode" "${files[@]}" | tee "$out"
+  ./target/release/wacc wast "$@" "${files[@]}" | tee "$out"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
-  echo "(bounds-checks $mode: $(( $(date +%s) - start )) s)"
+  echo "(wacc wast $*: $(( $(date +%s) - start )) s)"
   read -r p f s < <(tail -n 1 "$out" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
   rm -f "$out"
+}
+for mode in guard explicit; do
+  spec_run --bounds-checks "$mode"
 done
+
+# Cross targets under qemu-user (see README, Cross-compilation): runtime-support
+# and wacc built for aarch64 and riscv64, outputs of both bounds-check modes
+# run, and the same spec files. Skipped when the cross tools are missing
+# (.ci/run installs them and sets WACC_REQUIRE_CROSS=1).
+cross_triples=(aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu)
+missing=()
+for tool in qemu-aarch64 qemu-riscv64 aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if command -v rustup >/dev/null; then
+  for triple in "${cross_triples[@]}"; do
+    rustup target list --installed | grep -qx "$triple" || missing+=("rust target $triple")
+  done
+fi
+if [ ${#missing[@]} = 0 ]; then
+  start=$(date +%s)
+  bash tests/cross/build.sh || exit 1
+  echo "(cross builds: $(( $(date +%s) - start )) s)"
+  bash tests/cross/run.sh || status=1
+  for triple in "${cross_triples[@]}"; do
+    for mode in guard explicit; do
+      spec_run --target "$triple" --bounds-checks "$mode"
+    done
+  done
+else
+  echo "cross tests SKIPPED, missing: ${missing[*]}"
+  [ "${WACC_REQUIRE_CROSS:-0}" = 1 ] && status=1
+fi
 
 bash examples/primes/run.sh || status=1
 echo "spec: $passed passed, $failed failed, $skipped skipped"

@@ -3,7 +3,7 @@
 # bounds-check modes, the primes example and traps.wat (stack exhaustion,
 # out-of-bounds memory, arithmetic traps) compiled with wacc, linked with
 # the target's gcc and run with qemu. Needs qemu-user, the cross gcc and
-# runtime-support built for the targets (tests/cross/build-runtime.sh).
+# runtime-support built for the targets (tests/cross/build.sh).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

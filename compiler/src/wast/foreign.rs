@@ -183,7 +183,7 @@ pub(super) fn find_executor(target: &Target) -> Result<PathBuf> {
     }
     let looked: Vec<String> = c.iter().map(|p| format!("  {}", p.display())).collect();
     bail!(
-        "no wacc executable for {} to run the directives; looked in:\n{}\nbuild it with `cargo build --release -p wacc --target {}` or set {EXECUTOR_ENV}",
+        "no wacc executable for {} to run the directives; looked in:\n{}\nbuild it with `bash tests/cross/build.sh {}` (cargo build --release -p wacc with the cross gcc as linker) or set {EXECUTOR_ENV}",
         target.triple,
         looked.join("\n"),
         target.rust_triple()
