@@ -108,9 +108,102 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
         return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
+        if code != TrapCode::InstantiationFailed as u32 && code != TrapCode::OutOfMemory as u32 {
+            if let Some(f) = wasm_function_at((*store).trap_pc) {
+                eprintln!("wasm trap in {f}: {}", trap_message(code));
+                return EXIT_TRAP;
+            }
+        }
         return report(code, "_start");
     }
     0
+}
+
+fn trap_message(code: u32) -> &'static str {
+    TrapCode::from_u32(code).map_or("unknown trap", |t| t.message())
+}
+
+/// `wasm function N `name`` for a code address inside a compiled wasm
+/// function, from the executable's symbol table (`P_fN[_name]` symbols;
+/// none if the executable is stripped).
+fn wasm_function_at(pc: usize) -> Option<String> {
+    if pc == 0 {
+        return None;
+    }
+    // SAFETY: `dladdr` only inspects the loaded objects.
+    let mut info: libc::Dl_info = unsafe { core::mem::zeroed() };
+    if unsafe { libc::dladdr(pc as *const c_void, &mut info) } == 0 {
+        return None;
+    }
+    let off = (pc - 1).checked_sub(info.dli_fbase as usize)? as u64;
+    let exe = std::fs::read("/proc/self/exe").ok()?;
+    let name = elf_function_at(&exe, off)?;
+    // `<prefix>_f<index>[_<escaped name>]`: the first `_f<digits>`.
+    let at = name.match_indices("_f").find_map(|(i, _)| {
+        let rest = &name[i + 2..];
+        let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+        (n > 0 && (rest.len() == n || rest.as_bytes()[n] == b'_')).then_some((i, n))
+    })?;
+    let rest = &name[at.0 + 2..];
+    let index = &rest[..at.1];
+    let escaped = rest[at.1..].strip_prefix('_');
+    Some(match escaped {
+        Some(e) => format!("wasm function {index} `{}`", unescape(e)),
+        None => format!("wasm function {index}"),
+    })
+}
+
+/// Reverses the symbol escaping (`$xx` for bytes outside `[A-Za-z0-9_]`).
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Name of the function symbol (64-bit little-endian ELF `.symtab`)
+/// covering address `off`.
+fn elf_function_at(elf: &[u8], off: u64) -> Option<&str> {
+    let u16_at = |o: usize| Some(u16::from_le_bytes(elf.get(o..o + 2)?.try_into().ok()?));
+    let u32_at = |o: usize| Some(u32::from_le_bytes(elf.get(o..o + 4)?.try_into().ok()?));
+    let u64_at = |o: usize| Some(u64::from_le_bytes(elf.get(o..o + 8)?.try_into().ok()?));
+    if elf.get(..6)? != b"\x7fELF\x02\x01" {
+        return None;
+    }
+    let shoff = u64_at(0x28)? as usize;
+    let shentsize = u16_at(0x3a)? as usize;
+    let shnum = u16_at(0x3c)? as usize;
+    let section = |i: usize| shoff + i * shentsize;
+    for i in 0..shnum {
+        let sh = section(i);
+        if u32_at(sh + 4)? != 2 {
+            continue; // not SHT_SYMTAB
+        }
+        let (sym_off, sym_size) = (u64_at(sh + 0x18)? as usize, u64_at(sh + 0x20)? as usize);
+        let strtab = section(u32_at(sh + 0x28)? as usize);
+        let str_off = u64_at(strtab + 0x18)? as usize;
+        for s in (sym_off..sym_off + sym_size).step_by(24) {
+            let info = *elf.get(s + 4)?;
+            let (value, size) = (u64_at(s + 8)?, u64_at(s + 16)?);
+            if info & 0xf == 2 && value <= off && off < value + size {
+                let name = &elf[str_off + u32_at(s)? as usize..];
+                let end = name.iter().position(|&c| c == 0)?;
+                return core::str::from_utf8(&name[..end]).ok();
+            }
+        }
+    }
+    None
 }
 
 /// Removes the leading host options (see the module docs) from `args`

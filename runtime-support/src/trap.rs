@@ -108,7 +108,46 @@ pub unsafe extern "C" fn wacc_rt_trap(vmctx: *mut c_void, code: u32) -> ! {
         Some(TrapCode::None) | None => TrapCode::Unreachable,
         Some(c) => c,
     };
-    raise(vmctx::store(vmctx), code)
+    let store = vmctx::store(vmctx);
+    #[cfg(feature = "std")]
+    if !store.is_null() {
+        // For messages: where in wasm code the trap happened.
+        (*store).trap_pc = caller_pc();
+    }
+    raise(store, code)
+}
+
+/// Return address into the caller of `wacc_rt_trap` (a wasm function), or
+/// 0. Walks two frames with the system unwinder; it never steps past the
+/// wasm frame, so wasm code needs no unwind tables.
+#[cfg(feature = "std")]
+#[inline(never)]
+fn caller_pc() -> usize {
+    extern "C" {
+        fn _Unwind_Backtrace(
+            trace: unsafe extern "C" fn(*mut c_void, *mut c_void) -> c_int,
+            arg: *mut c_void,
+        ) -> c_int;
+        fn _Unwind_GetIP(ctx: *mut c_void) -> usize;
+    }
+    // Frames: this function, `wacc_rt_trap`, its caller.
+    struct Walk {
+        depth: u32,
+        pc: usize,
+    }
+    unsafe extern "C" fn step(ctx: *mut c_void, arg: *mut c_void) -> c_int {
+        let w = &mut *(arg as *mut Walk);
+        if w.depth == 2 {
+            w.pc = _Unwind_GetIP(ctx);
+            return 4; // _URC_NORMAL_STOP
+        }
+        w.depth += 1;
+        0 // _URC_NO_REASON
+    }
+    let mut w = Walk { depth: 0, pc: 0 };
+    // SAFETY: `step` only reads the frame contexts it is given.
+    unsafe { _Unwind_Backtrace(step, (&mut w as *mut Walk).cast()) };
+    w.pc
 }
 
 struct Call {

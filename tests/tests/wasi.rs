@@ -251,6 +251,21 @@ fn rust_panic_traps() {
     assert!(err.contains("index out of bounds"), "stderr: {err}");
     assert!(err.contains("wasm trap"), "stderr: {err}");
     assert!(err.contains("unreachable"), "stderr: {err}");
+    assert!(err.contains("wasm function"), "stderr: {err}");
+}
+
+#[test]
+fn c_memory_trap_names_function() {
+    let d = scratch("c_trap");
+    let wasm = c_guest("trap", &d);
+    for mode in ["guard", "explicit"] {
+        let exe = build(&wasm, &d, mode, &["--bounds-checks", mode]);
+        let out = run(Command::new(&exe), b"", &[]);
+        expect("c_trap", &out);
+        let err = stderr(&out);
+        assert!(err.contains("out of bounds memory access"), "{mode}: {err}");
+        assert!(err.contains("`poke`"), "{mode}: {err}");
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <poll.h>
 
 extern char **environ;
 
@@ -17,6 +18,14 @@ int main(int argc, char **argv) {
   const char *g = getenv("GREETING");
   printf("GREETING=%s\n", g ? g : "(unset)");
   printf("PATH is %s\n", getenv("PATH") ? "set" : "unset");
+  /* stdin is a pipe holding the whole input: readable at once. */
+  struct pollfd pf = {.fd = 0, .events = POLLIN};
+  int ready = poll(&pf, 1, 5000);
+  printf("poll stdin: %d ready, readable %d\n", ready, (pf.revents & POLLIN) != 0);
+  struct pollfd out = {.fd = 1, .events = POLLOUT};
+  int w = poll(&out, 1, 5000);
+  printf("poll stdout: %d ready, writable %d\n", w, (out.revents & POLLOUT) != 0);
+  printf("poll timeout only: %d\n", poll(NULL, 0, 20));
   char line[256];
   unsigned long sum = 0;
   while (fgets(line, sizeof line, stdin)) {
