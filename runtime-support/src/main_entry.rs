@@ -80,6 +80,10 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     let store = wacc_rt_store_new();
     let mut vmctx: *mut c_void = core::ptr::null_mut();
     let code = wacc_rt_instantiate(store, desc, core::ptr::null(), 0, &mut vmctx);
+    if code == TrapCode::Exit as u32 {
+        // `proc_exit` from the start function.
+        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+    }
     if code != 0 {
         return report(code, "instantiation");
     }

@@ -428,3 +428,47 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_path_filestat_set
         .map(drop)
     })())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn open_dir(p: &std::path::Path) -> OwnedFd {
+        let c = CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
+        assert!(fd >= 0);
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    }
+
+    #[test]
+    fn resolution_stays_inside() {
+        let root = std::env::temp_dir().join(format!("wacc-wasi-path-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("pre/a/b")).unwrap();
+        std::fs::create_dir_all(root.join("out")).unwrap();
+        symlink("a/b", root.join("pre/ab")).unwrap();
+        symlink("../out", root.join("pre/up")).unwrap();
+        symlink("/tmp", root.join("pre/abs")).unwrap();
+        symlink("loop", root.join("pre/loop")).unwrap();
+        let pre = open_dir(&root.join("pre"));
+        let base = pre.as_raw_fd();
+        let ok = |p: &[u8], follow| resolve(base, p, follow).map(|r| r.name.into_bytes());
+        assert_eq!(ok(b"a/b/c", false), Ok(b"c".to_vec()));
+        assert_eq!(ok(b"a/../a/./b", false), Ok(b"b".to_vec()));
+        assert_eq!(ok(b"a/..", false), Ok(b".".to_vec()));
+        assert_eq!(ok(b"ab/x", false), Ok(b"x".to_vec()));
+        assert_eq!(ok(b"up", false), Ok(b"up".to_vec()));
+        assert_eq!(ok(b"up", true).err(), Some(NOTCAPABLE));
+        assert_eq!(ok(b"up/x", false).err(), Some(NOTCAPABLE));
+        assert_eq!(ok(b"abs/x", false).err(), Some(NOTCAPABLE));
+        assert_eq!(ok(b"..", false).err(), Some(NOTCAPABLE));
+        assert_eq!(ok(b"a/../../out", false).err(), Some(NOTCAPABLE));
+        assert_eq!(ok(b"/etc/passwd", false).err(), Some(NOTCAPABLE));
+        assert_eq!(ok(b"", false).err(), Some(NOENT));
+        assert_eq!(ok(b"loop", true).err(), Some(LOOP));
+        assert_eq!(ok(b"missing/x", false).err(), Some(NOENT));
+        assert!(resolve(base, b"a/", false).unwrap().trailing_slash);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

@@ -14,14 +14,22 @@ pub static EXIT_STATUS: AtomicI32 = AtomicI32::new(0);
 /// Writes a list of NUL-terminated strings: pointers at `ptrs`, bytes at `buf`.
 unsafe fn put_list(vmctx: *mut c_void, list: &[Vec<u8>], ptrs: i32, buf: i32) -> R<()> {
     let m = Mem::of(vmctx)?;
-    let mut at = buf as u32;
+    // Offsets in u64: a list ending at the top of a 4 GiB memory must not wrap.
+    let (ptrs, mut at) = (ptrs as u32 as u64, buf as u32 as u64);
     for (i, s) in list.iter().enumerate() {
-        m.put_u32(ptrs as u32 + 4 * i as u32, at)?;
-        m.write(at, s)?;
-        m.write(at + s.len() as u32, &[0])?;
-        at += s.len() as u32 + 1;
+        let slot = ptrs + 4 * i as u64;
+        let end = at + s.len() as u64;
+        let (slot, at32, end) = (fits(slot)?, fits(at)?, fits(end)?);
+        m.put_u32(slot, at32)?;
+        m.write(at32, s)?;
+        m.write(end, &[0])?;
+        at = end as u64 + 1;
     }
     Ok(())
+}
+
+fn fits(v: u64) -> R<u32> {
+    u32::try_from(v).map_err(|_| super::errno::FAULT)
 }
 
 unsafe fn put_sizes(vmctx: *mut c_void, list: &[Vec<u8>], count: i32, size: i32) -> R<()> {

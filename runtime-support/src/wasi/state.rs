@@ -220,3 +220,24 @@ pub fn init(args: Vec<Vec<u8>>, cfg: &Config) -> Result<(), String> {
 pub fn host_fd(fd: i32) -> R<RawFd> {
     with(|c| Ok(c.get(fd)?.raw()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_later_wins() {
+        let mut c = Config::default();
+        c.add_blob(b"dir=/a::/data\0dir=/b\0env=K=1\0env=H\0");
+        c.add_dir(b"/c::/data");
+        c.add_env(b"K=2");
+        assert_eq!(
+            c.dirs,
+            vec![
+                (b"/c".to_vec(), b"/data".to_vec()),
+                (b"/b".to_vec(), b"/b".to_vec())
+            ]
+        );
+        assert_eq!(c.env, vec![b"H".to_vec(), b"K=2".to_vec()]);
+    }
+}
