@@ -5,7 +5,9 @@
 //! CPU of the baseline.
 
 use anyhow::{anyhow, bail, Result};
+#[cfg(feature = "codegen")]
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
+#[cfg(feature = "codegen")]
 use cranelift_codegen::settings::{self, Configurable};
 use std::str::FromStr;
 pub use target_lexicon::{Architecture, OperatingSystem, Triple};
@@ -96,6 +98,7 @@ impl Target {
     }
 
     /// A Cranelift ISA for this target with the pinned flags.
+    #[cfg(feature = "codegen")]
     pub fn isa(&self, optimize: bool) -> Result<OwnedTargetIsa> {
         let mut shared = settings::builder();
         let set = |b: &mut settings::Builder, k: &str, v: &str| -> Result<()> {
@@ -170,6 +173,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "codegen")]
     fn every_supported_target_has_an_isa() {
         for t in SUPPORTED {
             let target = Target::parse(t).unwrap();

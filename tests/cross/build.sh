@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build, for the cross targets, runtime-support (which wacc links into
-# outputs) and wacc itself (which runs the spec directives under qemu-user
-# for `wacc wast --target`), with the Debian cross gcc as linker and as C
-# compiler for trap.c. Outputs go to target/<triple>/release/, where wacc
-# finds them.
+# outputs) and wacc-wast-exec (wacc's spec-directive executor without the
+# code generator, run under qemu-user by `wacc wast --target`), with the
+# Debian cross gcc as linker and as C compiler for trap.c. Outputs go to
+# target/<triple>/release/, where wacc finds them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
@@ -14,5 +14,7 @@ triples=("$@")
 [ ${#triples[@]} -gt 0 ] || triples=(aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu)
 for triple in "${triples[@]}"; do
   cargo build --release --quiet --manifest-path "$root/Cargo.toml" --target "$triple" \
-    -p wacc-runtime-support -p wacc
+    -p wacc-runtime-support
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml" --target "$triple" \
+    -p wacc --no-default-features --bin wacc-wast-exec
 done

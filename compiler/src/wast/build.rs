@@ -1,15 +1,13 @@
 //! Compiling every module of a script (in parallel) and linking the objects
 //! that will be instantiated, with runtime-support, into one shared library.
 
-use super::script::{ModuleId, Script};
-use crate::compile::{compile_module, CompileOptions};
-use crate::environ::{CodegenOptions, Export, Import, MemoryInfo, ModuleInfo, TableInfo};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use wacc_linker::{link, LinkRequest, OutputKind};
-use wacc_targets::Target;
+use super::script::ModuleId;
+use crate::environ::{Export, Import, MemoryInfo, ModuleInfo, TableInfo};
+use std::path::PathBuf;
 use wasmparser::{FuncType, ValType};
+
+#[cfg(feature = "compiler")]
+pub use compiling::{build, BuildOptions};
 
 /// What the runner needs to know about a compiled module (a `ModuleInfo`
 /// without the function bodies).
@@ -109,245 +107,263 @@ pub struct Build {
     pub link_error: Option<String>,
 }
 
-pub struct BuildOptions<'a> {
-    pub target: &'a Target,
-    pub codegen: CodegenOptions,
-    pub threads: usize,
-    pub dir: &'a Path,
-}
-
-struct Job<'a> {
-    prefix: String,
-    wasm: &'a [u8],
-    link: bool,
-}
-
-enum JobResult {
-    Object { path: PathBuf, meta: ModuleMeta },
-    Checked,
-    Error(String),
-    Panic(String),
-}
-
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".to_string()
-    }
-}
-
-fn run_job(job: &Job, opts: &BuildOptions) -> JobResult {
-    let copts = CompileOptions {
-        target: opts.target.clone(),
-        prefix: job.prefix.clone(),
-        codegen: opts.codegen,
-        threads: 1,
-        emit_main: false,
-    };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        compile_module(job.wasm, &copts)
-    }));
-    let compiled = match result {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return JobResult::Error(e.to_string()),
-        Err(p) => return JobResult::Panic(format!("compiler panicked: {}", panic_message(&*p))),
-    };
-    if !job.link {
-        return JobResult::Checked;
-    }
-    let path = opts.dir.join(format!("{}.o", job.prefix));
-    if let Err(e) = std::fs::write(&path, &compiled.object) {
-        return JobResult::Error(format!("cannot write {}: {e}", path.display()));
-    }
-    JobResult::Object {
-        path,
-        meta: ModuleMeta::of(&compiled.info, job.wasm),
-    }
-}
-
-/// Which modules the script instantiates (the others only need compiling).
-fn needs_link(script: &Script) -> Vec<bool> {
-    use super::script::{Directive, Exec};
-    let mut need = vec![false; script.modules.len()];
-    for step in &script.steps {
-        match &step.directive {
-            Directive::Module { module, .. } | Directive::AssertUnlinkable { module, .. } => {
-                need[*module] = true
-            }
-            Directive::AssertReturn {
-                exec: Exec::Instantiate(m),
-                ..
-            }
-            | Directive::AssertTrap {
-                exec: Exec::Instantiate(m),
-                ..
-            } => need[*m] = true,
-            _ => {}
-        }
-    }
-    need
-}
-
+/// Symbol prefix of script module `module`.
 pub fn prefix(module: ModuleId) -> String {
     format!("m{module}")
 }
 
-/// Compile all modules of `script` plus the `spectest` modules (symbol
-/// prefix, binary) and link the library.
-pub fn build(script: &Script, spectest: &[(String, Vec<u8>)], opts: &BuildOptions) -> Build {
-    let need = needs_link(script);
-    let mut jobs: Vec<Job> = spectest
-        .iter()
-        .map(|(prefix, wasm)| Job {
-            prefix: prefix.clone(),
-            wasm,
-            link: true,
-        })
-        .collect();
-    let mut job_of_module = vec![None; script.modules.len()];
-    for (id, m) in script.modules.iter().enumerate() {
-        if let Ok(wasm) = &m.wasm {
-            job_of_module[id] = Some(jobs.len());
-            jobs.push(Job {
-                prefix: prefix(id),
+/// Compiling and linking (not in executor-only builds).
+#[cfg(feature = "compiler")]
+mod compiling {
+    use super::super::script::Script;
+    use super::*;
+    use crate::compile::{compile_module, CompileOptions};
+    use crate::environ::CodegenOptions;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    use wacc_linker::{link, LinkRequest, OutputKind};
+    use wacc_targets::Target;
+
+    pub struct BuildOptions<'a> {
+        pub target: &'a Target,
+        pub codegen: CodegenOptions,
+        pub threads: usize,
+        pub dir: &'a Path,
+    }
+
+    struct Job<'a> {
+        prefix: String,
+        wasm: &'a [u8],
+        link: bool,
+    }
+
+    enum JobResult {
+        Object { path: PathBuf, meta: ModuleMeta },
+        Checked,
+        Error(String),
+        Panic(String),
+    }
+
+    fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+        if let Some(s) = p.downcast_ref::<&str>() {
+            s.to_string()
+        } else if let Some(s) = p.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "unknown panic".to_string()
+        }
+    }
+
+    fn run_job(job: &Job, opts: &BuildOptions) -> JobResult {
+        let copts = CompileOptions {
+            target: opts.target.clone(),
+            prefix: job.prefix.clone(),
+            codegen: opts.codegen,
+            threads: 1,
+            emit_main: false,
+        };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compile_module(job.wasm, &copts)
+        }));
+        let compiled = match result {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return JobResult::Error(e.to_string()),
+            Err(p) => {
+                return JobResult::Panic(format!("compiler panicked: {}", panic_message(&*p)))
+            }
+        };
+        if !job.link {
+            return JobResult::Checked;
+        }
+        let path = opts.dir.join(format!("{}.o", job.prefix));
+        if let Err(e) = std::fs::write(&path, &compiled.object) {
+            return JobResult::Error(format!("cannot write {}: {e}", path.display()));
+        }
+        JobResult::Object {
+            path,
+            meta: ModuleMeta::of(&compiled.info, job.wasm),
+        }
+    }
+
+    /// Which modules the script instantiates (the others only need compiling).
+    fn needs_link(script: &Script) -> Vec<bool> {
+        use super::super::script::{Directive, Exec};
+        let mut need = vec![false; script.modules.len()];
+        for step in &script.steps {
+            match &step.directive {
+                Directive::Module { module, .. } | Directive::AssertUnlinkable { module, .. } => {
+                    need[*module] = true
+                }
+                Directive::AssertReturn {
+                    exec: Exec::Instantiate(m),
+                    ..
+                }
+                | Directive::AssertTrap {
+                    exec: Exec::Instantiate(m),
+                    ..
+                } => need[*m] = true,
+                _ => {}
+            }
+        }
+        need
+    }
+
+    /// Compile all modules of `script` plus the `spectest` modules (symbol
+    /// prefix, binary) and link the library.
+    pub fn build(script: &Script, spectest: &[(String, Vec<u8>)], opts: &BuildOptions) -> Build {
+        let need = needs_link(script);
+        let mut jobs: Vec<Job> = spectest
+            .iter()
+            .map(|(prefix, wasm)| Job {
+                prefix: prefix.clone(),
                 wasm,
-                link: need[id],
-            });
-        }
-    }
-
-    // Largest modules first, so the slowest compile does not start last.
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].wasm.len()));
-    let results: Vec<Mutex<Option<JobResult>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let threads = opts.threads.max(1).min(jobs.len());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&i) = order.get(n) else { break };
-                let r = run_job(&jobs[i], opts);
-                *results[i].lock().unwrap() = Some(r);
-            });
-        }
-    });
-    let mut results: Vec<JobResult> = results
-        .into_iter()
-        .map(|m| m.into_inner().unwrap().expect("every job ran"))
-        .collect();
-
-    // Link everything that compiled and is needed.
-    let objects: Vec<(usize, PathBuf)> = results
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| match r {
-            JobResult::Object { path, .. } => Some((i, path.clone())),
-            _ => None,
-        })
-        .collect();
-    let library = opts.dir.join("wast.so");
-    let (linked, link_error) = link_objects(&objects, &library, opts.target);
-
-    let mut take = |i: usize, linked: &[usize], link_error: &Option<String>| -> ModuleState {
-        match std::mem::replace(&mut results[i], JobResult::Checked) {
-            JobResult::Object { meta, .. } => {
-                if linked.contains(&i) {
-                    ModuleState::Ready(Compiled {
-                        prefix: jobs[i].prefix.clone(),
-                        meta,
-                    })
-                } else {
-                    ModuleState::LinkError(
-                        link_error
-                            .clone()
-                            .unwrap_or_else(|| "not linked".to_string()),
-                    )
-                }
+                link: true,
+            })
+            .collect();
+        let mut job_of_module = vec![None; script.modules.len()];
+        for (id, m) in script.modules.iter().enumerate() {
+            if let Ok(wasm) = &m.wasm {
+                job_of_module[id] = Some(jobs.len());
+                jobs.push(Job {
+                    prefix: prefix(id),
+                    wasm,
+                    link: need[id],
+                });
             }
-            JobResult::Checked => ModuleState::CompiledOnly,
-            JobResult::Error(e) => ModuleState::CompileError(e),
-            JobResult::Panic(e) => ModuleState::CompilerPanic(e),
         }
-    };
-    let spectest = (0..spectest.len())
-        .map(|i| {
-            let name = &jobs[i].prefix;
-            match take(i, &linked, &link_error) {
-                ModuleState::Ready(c) => Ok(c),
-                ModuleState::CompileError(e) | ModuleState::CompilerPanic(e) => {
-                    Err(format!("{name} module failed to compile: {e}"))
-                }
-                ModuleState::LinkError(e) => Err(format!("{name} module failed to link: {e}")),
-                ModuleState::CompiledOnly => Err(format!("{name} module was not linked")),
+
+        // Largest modules first, so the slowest compile does not start last.
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].wasm.len()));
+        let results: Vec<Mutex<Option<JobResult>>> =
+            jobs.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let threads = opts.threads.max(1).min(jobs.len());
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = order.get(n) else { break };
+                    let r = run_job(&jobs[i], opts);
+                    *results[i].lock().unwrap() = Some(r);
+                });
             }
-        })
-        .collect();
-    let modules = script
-        .modules
-        .iter()
-        .enumerate()
-        .map(|(id, m)| match (&m.wasm, job_of_module[id]) {
-            (Err(e), _) => ModuleState::CompileError(e.clone()),
-            (Ok(_), Some(j)) => take(j, &linked, &link_error),
-            (Ok(_), None) => unreachable!("every encoded module has a job"),
-        })
-        .collect();
-    Build {
-        modules,
-        spectest,
-        library: (!linked.is_empty()).then_some(library),
-        link_error,
-    }
-}
+        });
+        let mut results: Vec<JobResult> = results
+            .into_iter()
+            .map(|m| m.into_inner().unwrap().expect("every job ran"))
+            .collect();
 
-fn link_one(objects: &[PathBuf], output: &Path, target: &Target) -> Result<(), String> {
-    let req = LinkRequest {
-        target: target.clone(),
-        kind: OutputKind::SharedLib,
-        objects: objects.to_vec(),
-        output: output.to_path_buf(),
-        runtime: None,
-    };
-    match std::panic::catch_unwind(|| link(&req)) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(format!("{e:#}")),
-        Err(p) => Err(format!("linker panicked: {}", panic_message(&*p))),
-    }
-}
+        // Link everything that compiled and is needed.
+        let objects: Vec<(usize, PathBuf)> = results
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                JobResult::Object { path, .. } => Some((i, path.clone())),
+                _ => None,
+            })
+            .collect();
+        let library = opts.dir.join("wast.so");
+        let (linked, link_error) = link_objects(&objects, &library, opts.target);
 
-/// Link `objects` into `output`. If the whole set does not link, find the
-/// objects that do not link on their own, leave them out and try again.
-/// Returns the jobs that made it into the library.
-fn link_objects(
-    objects: &[(usize, PathBuf)],
-    output: &Path,
-    target: &Target,
-) -> (Vec<usize>, Option<String>) {
-    if objects.is_empty() {
-        return (vec![], None);
+        let mut take = |i: usize, linked: &[usize], link_error: &Option<String>| -> ModuleState {
+            match std::mem::replace(&mut results[i], JobResult::Checked) {
+                JobResult::Object { meta, .. } => {
+                    if linked.contains(&i) {
+                        ModuleState::Ready(Compiled {
+                            prefix: jobs[i].prefix.clone(),
+                            meta,
+                        })
+                    } else {
+                        ModuleState::LinkError(
+                            link_error
+                                .clone()
+                                .unwrap_or_else(|| "not linked".to_string()),
+                        )
+                    }
+                }
+                JobResult::Checked => ModuleState::CompiledOnly,
+                JobResult::Error(e) => ModuleState::CompileError(e),
+                JobResult::Panic(e) => ModuleState::CompilerPanic(e),
+            }
+        };
+        let spectest = (0..spectest.len())
+            .map(|i| {
+                let name = &jobs[i].prefix;
+                match take(i, &linked, &link_error) {
+                    ModuleState::Ready(c) => Ok(c),
+                    ModuleState::CompileError(e) | ModuleState::CompilerPanic(e) => {
+                        Err(format!("{name} module failed to compile: {e}"))
+                    }
+                    ModuleState::LinkError(e) => Err(format!("{name} module failed to link: {e}")),
+                    ModuleState::CompiledOnly => Err(format!("{name} module was not linked")),
+                }
+            })
+            .collect();
+        let modules = script
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(id, m)| match (&m.wasm, job_of_module[id]) {
+                (Err(e), _) => ModuleState::CompileError(e.clone()),
+                (Ok(_), Some(j)) => take(j, &linked, &link_error),
+                (Ok(_), None) => unreachable!("every encoded module has a job"),
+            })
+            .collect();
+        Build {
+            modules,
+            spectest,
+            library: (!linked.is_empty()).then_some(library),
+            link_error,
+        }
     }
-    let paths: Vec<PathBuf> = objects.iter().map(|(_, p)| p.clone()).collect();
-    let first_error = match link_one(&paths, output, target) {
-        Ok(()) => return (objects.iter().map(|(i, _)| *i).collect(), None),
-        Err(e) => e,
-    };
-    let probe = output.with_extension("probe.so");
-    let good: Vec<(usize, PathBuf)> = objects
-        .iter()
-        .filter(|(_, p)| link_one(std::slice::from_ref(p), &probe, target).is_ok())
-        .cloned()
-        .collect();
-    let _ = std::fs::remove_file(&probe);
-    if good.is_empty() || good.len() == objects.len() {
-        return (vec![], Some(first_error));
+
+    fn link_one(objects: &[PathBuf], output: &Path, target: &Target) -> Result<(), String> {
+        let req = LinkRequest {
+            target: target.clone(),
+            kind: OutputKind::SharedLib,
+            objects: objects.to_vec(),
+            output: output.to_path_buf(),
+            runtime: None,
+        };
+        match std::panic::catch_unwind(|| link(&req)) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("{e:#}")),
+            Err(p) => Err(format!("linker panicked: {}", panic_message(&*p))),
+        }
     }
-    let paths: Vec<PathBuf> = good.iter().map(|(_, p)| p.clone()).collect();
-    match link_one(&paths, output, target) {
-        Ok(()) => (good.iter().map(|(i, _)| *i).collect(), Some(first_error)),
-        Err(_) => (vec![], Some(first_error)),
+
+    /// Link `objects` into `output`. If the whole set does not link, find the
+    /// objects that do not link on their own, leave them out and try again.
+    /// Returns the jobs that made it into the library.
+    fn link_objects(
+        objects: &[(usize, PathBuf)],
+        output: &Path,
+        target: &Target,
+    ) -> (Vec<usize>, Option<String>) {
+        if objects.is_empty() {
+            return (vec![], None);
+        }
+        let paths: Vec<PathBuf> = objects.iter().map(|(_, p)| p.clone()).collect();
+        let first_error = match link_one(&paths, output, target) {
+            Ok(()) => return (objects.iter().map(|(i, _)| *i).collect(), None),
+            Err(e) => e,
+        };
+        let probe = output.with_extension("probe.so");
+        let good: Vec<(usize, PathBuf)> = objects
+            .iter()
+            .filter(|(_, p)| link_one(std::slice::from_ref(p), &probe, target).is_ok())
+            .cloned()
+            .collect();
+        let _ = std::fs::remove_file(&probe);
+        if good.is_empty() || good.len() == objects.len() {
+            return (vec![], Some(first_error));
+        }
+        let paths: Vec<PathBuf> = good.iter().map(|(_, p)| p.clone()).collect();
+        match link_one(&paths, output, target) {
+            Ok(()) => (good.iter().map(|(i, _)| *i).collect(), Some(first_error)),
+            Err(_) => (vec![], Some(first_error)),
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Scripts for a foreign target (`wacc wast --target aarch64-...`): the
 //! worker compiles and links the library for the target on this machine,
 //! then the directives run in a process of the target architecture under
-//! qemu-user — `wacc` built for that target, run as
-//! `wacc wast --execute MANIFEST FILE`. It re-reads the script, learns from
+//! qemu-user — `wacc-wast-exec` built for that target (or `wacc`), run as
+//! `wacc-wast-exec wast --execute MANIFEST FILE`. It re-reads the script, learns from
 //! the manifest what was built (which modules are in the library, which
 //! failed to compile and why) and re-parses the module binaries for their
 //! types, then reports on the worker's stdout like a host worker does.
@@ -11,10 +11,13 @@ use super::build::{prefix, Build, Compiled, ModuleMeta, ModuleState};
 use super::host::spectest_modules;
 use super::script::{Script, ScriptError};
 use super::WastOptions;
+#[cfg(feature = "compiler")]
 use crate::environ::BoundsChecks;
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
+#[cfg(feature = "compiler")]
 use std::process::Command;
+#[cfg(feature = "compiler")]
 use wacc_targets::Target;
 
 /// Environment variable naming the executor: `wacc` built for the target.
@@ -43,6 +46,7 @@ fn unescape(s: &str) -> String {
     out
 }
 
+#[cfg(any(feature = "compiler", test))]
 /// The manifest: what `build` produced, one line per item.
 pub fn manifest(built: &Build) -> String {
     let mut m = String::new();
@@ -146,9 +150,11 @@ pub fn read_manifest(text: &str, script: &Script) -> Result<Build> {
     Ok(built)
 }
 
+#[cfg(feature = "compiler")]
 /// Where the executor for `target` is looked for: `$WACC_WAST_EXECUTOR`,
-/// then `wacc` in cargo's cross layout next to this executable
-/// (`target/<triple>/<profile>/wacc`).
+/// then, in cargo's cross layout next to this executable
+/// (`target/<triple>/<profile>/`), `wacc-wast-exec` (the executor alone,
+/// without the code generator) or `wacc`. Both take the same arguments.
 pub fn executor_candidates(target: &Target) -> Vec<PathBuf> {
     let mut c = vec![];
     if let Some(p) = std::env::var_os(EXECUTOR_ENV) {
@@ -164,18 +170,16 @@ pub fn executor_candidates(target: &Target) -> Vec<PathBuf> {
             if let (Some(profile), Some(target_dir)) =
                 (profile_dir.file_name(), profile_dir.parent())
             {
-                c.push(
-                    target_dir
-                        .join(target.rust_triple())
-                        .join(profile)
-                        .join("wacc"),
-                );
+                let dir = target_dir.join(target.rust_triple()).join(profile);
+                c.push(dir.join("wacc-wast-exec"));
+                c.push(dir.join("wacc"));
             }
         }
     }
     c
 }
 
+#[cfg(feature = "compiler")]
 pub(super) fn find_executor(target: &Target) -> Result<PathBuf> {
     let c = executor_candidates(target);
     if let Some(p) = c.iter().find(|p| p.is_file()) {
@@ -183,13 +187,14 @@ pub(super) fn find_executor(target: &Target) -> Result<PathBuf> {
     }
     let looked: Vec<String> = c.iter().map(|p| format!("  {}", p.display())).collect();
     bail!(
-        "no wacc executable for {} to run the directives; looked in:\n{}\nbuild it with `bash tests/cross/build.sh {}` (cargo build --release -p wacc with the cross gcc as linker) or set {EXECUTOR_ENV}",
+        "no wacc executable for {} to run the directives; looked in:\n{}\nbuild it with `bash tests/cross/build.sh {}` (cargo build --release -p wacc --no-default-features --bin wacc-wast-exec --target TRIPLE, with the cross gcc as linker) or set {EXECUTOR_ENV}",
         target.triple,
         looked.join("\n"),
         target.rust_triple()
     )
 }
 
+#[cfg(feature = "compiler")]
 /// Run the directives of `file` for a foreign target: write the manifest of
 /// `built` into `dir` and run the executor under qemu-user, its stdout
 /// being this worker's.

@@ -19,7 +19,11 @@
 //! - `foreign`: foreign targets, whose directives run in a process of the
 //!   target architecture under qemu-user
 
+// Executor-only builds (without the compiler) use part of the modules.
+#![cfg_attr(not(feature = "compiler"), allow(dead_code))]
+
 mod build;
+#[cfg(feature = "compiler")]
 mod driver;
 mod dylib;
 mod exec;
@@ -31,8 +35,10 @@ mod script;
 mod value;
 mod worker;
 
+#[cfg(feature = "compiler")]
 pub use driver::{run_wast_command, worker_args};
 pub use foreign::{run_executor, EXECUTOR_ENV};
+#[cfg(feature = "compiler")]
 pub use worker::run_worker;
 
 use crate::environ::BoundsChecks;

@@ -1,18 +1,27 @@
 //! One script, run in a worker process: parse, build, execute, and report
 //! each directive's outcome on stdout as it is decided.
 
+#[cfg(feature = "compiler")]
 use super::build::{build, BuildOptions, ModuleState};
 use super::dylib::Library;
 use super::exec::{without_runtime, Outcome, Runner};
+#[cfg(feature = "compiler")]
 use super::host::spectest_modules;
 use super::instance::Store;
 use super::protocol::{Emitter, Event};
-use super::script::{Script, ScriptError};
+use super::script::Script;
+#[cfg(feature = "compiler")]
+use super::script::ScriptError;
+#[cfg(feature = "compiler")]
 use super::WastOptions;
+#[cfg(feature = "compiler")]
 use crate::environ::CodegenOptions;
+#[cfg(feature = "compiler")]
 use anyhow::Context;
+#[cfg(feature = "compiler")]
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "compiler")]
 /// Environment variable through which the parent tells a worker how many
 /// threads to compile with.
 pub const COMPILE_THREADS_ENV: &str = "WACC_WAST_COMPILE_THREADS";
@@ -20,14 +29,17 @@ pub const COMPILE_THREADS_ENV: &str = "WACC_WAST_COMPILE_THREADS";
 /// Stack of the thread that runs wasm code.
 const EXEC_STACK: usize = 64 << 20;
 
+#[cfg(feature = "compiler")]
 /// A per-process temporary directory, removed on drop.
 struct TempDir(PathBuf);
 
+#[cfg(feature = "compiler")]
 /// The temporary directory of worker process `pid`.
 pub fn temp_dir_of(pid: u32) -> PathBuf {
     std::env::temp_dir().join(format!("wacc-wast-{pid}"))
 }
 
+#[cfg(feature = "compiler")]
 impl TempDir {
     fn new() -> anyhow::Result<TempDir> {
         let p = temp_dir_of(std::process::id());
@@ -40,12 +52,14 @@ impl TempDir {
     }
 }
 
+#[cfg(feature = "compiler")]
 impl Drop for TempDir {
     fn drop(&mut self) {
         self.remove();
     }
 }
 
+#[cfg(feature = "compiler")]
 fn compile_threads(opts: &WastOptions) -> usize {
     let env = std::env::var(COMPILE_THREADS_ENV)
         .ok()
@@ -56,6 +70,7 @@ fn compile_threads(opts: &WastOptions) -> usize {
     }
 }
 
+#[cfg(feature = "compiler")]
 /// Run one `.wast` file in this process, writing the report (see
 /// `protocol`) to stdout. `wacc wast` runs this in a child process per
 /// file; an `Err` means the worker itself could not run (the parent
