@@ -139,9 +139,14 @@ fn run(mut cmd: Command, stdin: &[u8], env: &[(&str, &str)]) -> Output {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("cannot start the program");
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
+    // Written from a thread: the program's output may fill its pipe first.
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
 
 /// Compares stdout and the exit status with the expected files of `name`.
@@ -225,6 +230,26 @@ fn rust_stdin_filter() {
     expect(
         "rust_filter",
         &run(Command::new(&exe), input.as_bytes(), &[]),
+    );
+}
+
+/// Large input and output (many reads and writes, pipes filling up): the
+/// expected output is computed here.
+#[test]
+fn rust_stdin_filter_large() {
+    let d = scratch("rust_filter_large");
+    let exe = build(&rust_guest("filter"), &d, "filter", &[]);
+    let n = 50_000;
+    let input: String = (0..n).map(|i| format!("line {i} of the input\n")).collect();
+    let mut want: String = (0..n)
+        .map(|i| format!("{}: LINE {i} OF THE INPUT\n", i + 1))
+        .collect();
+    want.push_str(&format!("{n} lines\n"));
+    let out = run(Command::new(&exe), input.as_bytes(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == want,
+        "output differs"
     );
 }
 
