@@ -104,7 +104,7 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     let mut values = [ValRaw::default()];
     let code = wacc_rt_invoke(
         (*fr).vmctx,
-        core::mem::transmute((*fr).array_call),
+        core::mem::transmute::<*const c_void, Option<crate::trap::ArrayCall>>((*fr).array_call),
         values.as_mut_ptr(),
     );
     let _ = std::io::stdout().flush();

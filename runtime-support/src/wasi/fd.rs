@@ -47,7 +47,10 @@ pub fn filestat_bytes(st: &libc::stat) -> [u8; 64] {
     b[0..8].copy_from_slice(&st.st_dev.to_le_bytes());
     b[8..16].copy_from_slice(&st.st_ino.to_le_bytes());
     b[16] = filetype(st.st_mode);
-    b[24..32].copy_from_slice(&(st.st_nlink as u64).to_le_bytes());
+    // `st_nlink` is 32-bit on some targets.
+    #[allow(clippy::unnecessary_cast)]
+    let nlink = st.st_nlink as u64;
+    b[24..32].copy_from_slice(&nlink.to_le_bytes());
     b[32..40].copy_from_slice(&(st.st_size as u64).to_le_bytes());
     b[40..48].copy_from_slice(&ns(st.st_atime, st.st_atime_nsec).to_le_bytes());
     b[48..56].copy_from_slice(&ns(st.st_mtime, st.st_mtime_nsec).to_le_bytes());

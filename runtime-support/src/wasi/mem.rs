@@ -32,7 +32,9 @@ impl Mem {
         Ok(unsafe { self.base.add(ptr as usize) })
     }
 
-    /// The guest bytes `[ptr, ptr + len)`.
+    /// The guest bytes `[ptr, ptr + len)`. `Mem` only borrows the
+    /// guest's memory (it is a view, like a raw pointer), hence `&self`.
+    #[allow(clippy::mut_from_ref)]
     pub fn slice(&self, ptr: u32, len: u32) -> R<&mut [u8]> {
         let p = self.check(ptr, len as u64)?;
         // SAFETY: checked above; guest memory outlives the host call and
