@@ -234,7 +234,15 @@ impl Builder<'_> {
                 module: self.module(span, module)?,
                 message: message.to_string(),
             },
+            // A malformed custom annotation makes the text malformed too: our
+            // text front end (which reads `@custom` and branch hints) must
+            // reject it.
             W::AssertMalformed {
+                span,
+                module,
+                message,
+            }
+            | W::AssertMalformedCustom {
                 span,
                 module,
                 message,
@@ -248,17 +256,6 @@ impl Builder<'_> {
                 message,
             } => Directive::AssertUnlinkable {
                 module: self.module(span, QuoteWat::Wat(module))?,
-                message: message.to_string(),
-            },
-            // A malformed custom annotation makes the text malformed: our
-            // text front end (which reads `@custom` and branch hints) must
-            // reject it.
-            W::AssertMalformedCustom {
-                span,
-                module,
-                message,
-            } => Directive::AssertMalformed {
-                module: self.module(span, module)?,
                 message: message.to_string(),
             },
             W::AssertInvalidCustom {
