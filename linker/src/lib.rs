@@ -43,25 +43,32 @@ pub fn runtime_candidates(target: &Target) -> Vec<PathBuf> {
         dirs.push(d.join(&triple));
         dirs.push(d);
     }
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(dir) = exe.parent() {
-            // Test binaries live one level deeper (target/<profile>/deps).
-            let profile_dir = if dir.ends_with("deps") {
-                dir.parent().unwrap_or(dir)
-            } else {
-                dir
-            };
-            if target.is_host() {
-                dirs.push(profile_dir.to_path_buf());
-            }
-            if let (Some(profile), Some(target_dir)) =
-                (profile_dir.file_name(), profile_dir.parent())
-            {
-                dirs.push(target_dir.join(&triple).join(profile));
-            }
-        }
-    }
+    dirs.extend(cargo_dirs(target));
     dirs.into_iter().map(|d| d.join(RUNTIME_LIB)).collect()
+}
+
+/// Where cargo puts builds for `target`, relative to the running
+/// executable: its own profile directory `target/<profile>/` (host target
+/// only) and `target/<triple>/<profile>/` (cross builds). Test binaries in
+/// `target/<profile>/deps/` count as their profile directory.
+pub fn cargo_dirs(target: &Target) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    let Ok(exe) = std::env::current_exe() else {
+        return dirs;
+    };
+    let Some(dir) = exe.parent() else { return dirs };
+    let profile_dir = if dir.ends_with("deps") {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    if target.is_host() {
+        dirs.push(profile_dir.to_path_buf());
+    }
+    if let (Some(profile), Some(target_dir)) = (profile_dir.file_name(), profile_dir.parent()) {
+        dirs.push(target_dir.join(target.rust_triple()).join(profile));
+    }
+    dirs
 }
 
 /// Find runtime-support for `target`, or say where it was looked for and how to build it.

@@ -144,16 +144,12 @@ impl FuncTranslator<'_, '_> {
         let too_high = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, hi_v);
         let out = self.b.ins().bor(too_low, too_high);
         self.trap_if(out, TrapCode::IntegerOverflow);
-        let r = if signed {
-            self.b.ins().fcvt_to_sint_sat(ity, x)
-        } else {
-            self.b.ins().fcvt_to_uint_sat(ity, x)
-        };
-        self.push(r);
-        Ok(())
+        self.push(x);
+        self.trunc_sat_op(ity, signed)
     }
 
-    /// Saturating float→int truncation (`iNN.trunc_sat_fMM_s/u`).
+    /// Saturating float→int truncation (`iNN.trunc_sat_fMM_s/u`); also the
+    /// conversion step of the trapping forms once their checks passed.
     pub(crate) fn trunc_sat_op(&mut self, ity: Type, signed: bool) -> Result<()> {
         let x = self.pop()?;
         let r = if signed {

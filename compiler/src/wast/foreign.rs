@@ -160,21 +160,9 @@ pub fn executor_candidates(target: &Target) -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os(EXECUTOR_ENV) {
         c.push(PathBuf::from(p));
     }
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(dir) = exe.parent() {
-            let profile_dir = if dir.ends_with("deps") {
-                dir.parent().unwrap_or(dir)
-            } else {
-                dir
-            };
-            if let (Some(profile), Some(target_dir)) =
-                (profile_dir.file_name(), profile_dir.parent())
-            {
-                let dir = target_dir.join(target.rust_triple()).join(profile);
-                c.push(dir.join("wacc-wast-exec"));
-                c.push(dir.join("wacc"));
-            }
-        }
+    for dir in wacc_linker::cargo_dirs(target) {
+        c.push(dir.join("wacc-wast-exec"));
+        c.push(dir.join("wacc"));
     }
     c
 }
