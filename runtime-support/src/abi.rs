@@ -15,7 +15,9 @@ use core::ffi::c_void;
 
 /// Bump when any layout or signature in this file changes; recorded in
 /// every [`ModuleDesc`] and checked at instantiation.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
+
+pub mod component;
 
 /// Size of one wasm page.
 pub const WASM_PAGE_SIZE: u64 = 65536;
@@ -52,6 +54,28 @@ pub enum TrapCode {
     /// Not a trap: the program asked to exit (WASI `proc_exit`); the status
     /// is kept by the host that raised it.
     Exit = 15,
+    // Canonical ABI traps (components). Messages follow the reference
+    // implementation's wording; `VMStore::trap_detail` carries the handle
+    // index for the handle traps.
+    UnalignedPointer = 16,
+    InvalidDiscriminant = 17,
+    InvalidChar = 18,
+    StringOutOfBounds = 19,
+    ListOutOfBounds = 20,
+    InvalidUtf8 = 21,
+    InvalidUtf16 = 22,
+    ReallocOutOfBounds = 23,
+    ReallocUnaligned = 24,
+    CannotLeave = 25,
+    CannotEnter = 26,
+    UnknownHandle = 27,
+    WrongResourceType = 28,
+    OwnBorrowed = 29,
+    BorrowsRemain = 30,
+    /// A built-in of the async ABI (tasks, streams, futures) was called.
+    AsyncUnsupported = 31,
+    /// A list or string length whose byte size does not fit in 32 bits.
+    LengthOverflow = 32,
 }
 
 impl TrapCode {
@@ -74,31 +98,70 @@ impl TrapCode {
             13 => UnresolvedImport,
             14 => UndefinedElement,
             15 => Exit,
+            16 => UnalignedPointer,
+            17 => InvalidDiscriminant,
+            18 => InvalidChar,
+            19 => StringOutOfBounds,
+            20 => ListOutOfBounds,
+            21 => InvalidUtf8,
+            22 => InvalidUtf16,
+            23 => ReallocOutOfBounds,
+            24 => ReallocUnaligned,
+            25 => CannotLeave,
+            26 => CannotEnter,
+            27 => UnknownHandle,
+            28 => WrongResourceType,
+            29 => OwnBorrowed,
+            30 => BorrowsRemain,
+            31 => AsyncUnsupported,
+            32 => LengthOverflow,
             _ => return Option::None,
         })
     }
 
-    /// The message the spec testsuite uses for this trap.
-    pub fn message(self) -> &'static str {
+    /// The message the spec testsuite uses for this trap, NUL-terminated.
+    pub fn message_c(self) -> &'static core::ffi::CStr {
         use TrapCode::*;
         match self {
-            None => "no trap",
-            Unreachable => "unreachable",
-            MemoryOutOfBounds => "out of bounds memory access",
-            TableOutOfBounds => "out of bounds table access",
-            IndirectCallToNull => "uninitialized element",
-            BadSignature => "indirect call type mismatch",
-            IntegerOverflow => "integer overflow",
-            IntegerDivisionByZero => "integer divide by zero",
-            BadConversionToInteger => "invalid conversion to integer",
-            UninitializedElement => "uninitialized element",
-            StackOverflow => "call stack exhausted",
-            InstantiationFailed => "instantiation failed",
-            OutOfMemory => "out of memory",
-            UnresolvedImport => "unresolved import",
-            UndefinedElement => "undefined element",
-            Exit => "exit requested",
+            None => c"no trap",
+            Unreachable => c"unreachable",
+            MemoryOutOfBounds => c"out of bounds memory access",
+            TableOutOfBounds => c"out of bounds table access",
+            IndirectCallToNull => c"uninitialized element",
+            BadSignature => c"indirect call type mismatch",
+            IntegerOverflow => c"integer overflow",
+            IntegerDivisionByZero => c"integer divide by zero",
+            BadConversionToInteger => c"invalid conversion to integer",
+            UninitializedElement => c"uninitialized element",
+            StackOverflow => c"call stack exhausted",
+            InstantiationFailed => c"instantiation failed",
+            OutOfMemory => c"out of memory",
+            UnresolvedImport => c"unresolved import",
+            UndefinedElement => c"undefined element",
+            Exit => c"exit requested",
+            UnalignedPointer => c"unaligned pointer",
+            InvalidDiscriminant => c"invalid variant discriminant",
+            InvalidChar => c"invalid `char` bit pattern",
+            StringOutOfBounds => c"string content out-of-bounds",
+            ListOutOfBounds => c"list content out-of-bounds",
+            InvalidUtf8 => c"invalid utf-8",
+            InvalidUtf16 => c"invalid utf-16",
+            ReallocOutOfBounds => c"realloc return: beyond end of memory",
+            ReallocUnaligned => c"realloc return: result not aligned",
+            CannotLeave => c"cannot leave component instance",
+            CannotEnter => c"cannot enter component instance",
+            UnknownHandle => c"unknown handle index",
+            WrongResourceType => c"handle used with the wrong type",
+            OwnBorrowed => c"cannot remove owned resource while borrowed",
+            BorrowsRemain => c"borrow handles still remain at the end of the call",
+            AsyncUnsupported => c"the async ABI is not supported",
+            LengthOverflow => c"list or string length overflows memory",
         }
+    }
+
+    /// The message the spec testsuite uses for this trap.
+    pub fn message(self) -> &'static str {
+        self.message_c().to_str().unwrap_or("")
     }
 }
 
@@ -113,7 +176,8 @@ pub struct VMStore {
     pub jmp_buf: *mut c_void,
     /// Trap code recorded by the trap that unwound to `jmp_buf`.
     pub trap_code: u32,
-    pub _pad: u32,
+    /// Extra detail of the last trap (the handle index of handle traps).
+    pub trap_detail: u32,
     /// Faulting program counter, when the trap came from a signal (else 0).
     pub trap_pc: usize,
     /// Bytes of stack wasm code may use below the outermost entry.

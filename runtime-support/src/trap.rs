@@ -182,26 +182,7 @@ pub unsafe extern "C" fn wacc_rt_invoke(
 
 /// NUL-terminated spec message for a trap code.
 pub fn message_c(code: u32) -> &'static CStr {
-    use TrapCode::*;
-    match TrapCode::from_u32(code) {
-        Some(None) => c"no trap",
-        Some(Unreachable) => c"unreachable",
-        Some(MemoryOutOfBounds) => c"out of bounds memory access",
-        Some(TableOutOfBounds) => c"out of bounds table access",
-        Some(IndirectCallToNull) => c"uninitialized element",
-        Some(BadSignature) => c"indirect call type mismatch",
-        Some(IntegerOverflow) => c"integer overflow",
-        Some(IntegerDivisionByZero) => c"integer divide by zero",
-        Some(BadConversionToInteger) => c"invalid conversion to integer",
-        Some(UninitializedElement) => c"uninitialized element",
-        Some(StackOverflow) => c"call stack exhausted",
-        Some(InstantiationFailed) => c"instantiation failed",
-        Some(OutOfMemory) => c"out of memory",
-        Some(UnresolvedImport) => c"unresolved import",
-        Some(UndefinedElement) => c"undefined element",
-        Some(Exit) => c"exit requested",
-        Option::None => c"unknown trap",
-    }
+    TrapCode::from_u32(code).map_or(c"unknown trap", TrapCode::message_c)
 }
 
 /// Static message for a trap code (as `TrapCode::message`).

@@ -1,5 +1,52 @@
 //! The Component Model: component value types and their canonical ABI
-//! (CanonicalABI.md). The trampoline generator and the component front end
-//! build on these definitions.
+//! (CanonicalABI.md), the front end that turns a component into a static
+//! instantiation plan, and the trampoline generator.
+//!
+//! Object interface of a compiled component (prefix `P`):
+//! - `P_instantiate(store, out_ctx: *mut *mut c_void) -> u32` (trap code)
+//! - `P_call(ctx, export: u32, args: *const u8, results: *mut u8) -> u32`:
+//!   calls root export number `export` (order of [`CompiledComponent::exports`]).
+//!   `args` points to the parameters laid out as a tuple in the *native
+//!   layout*: the canonical ABI memory layout with 64-bit pointers
+//!   (`PtrType::I64`), strings as `{ptr: u64, len: u64}` UTF-8 bytes, lists as
+//!   `{ptr: u64, len: u64}` elements in native layout. `results` receives the
+//!   result (if any) in the same layout; pointers in it stay valid until the
+//!   next call on the same context.
+//! - `P_export_<name>(ctx, args, results) -> u32`: the same per export.
+//! - `wacc_rt_component_free(ctx)` (runtime-support) releases an instance.
 
 pub mod types;
+
+#[cfg(feature = "compiler")]
+pub use compile::{compile_component, CompiledComponent};
+#[cfg(feature = "compiler")]
+mod compile;
+
+use crate::error::{CompileError, Result};
+use types::ValType;
+
+/// A root export function and its type.
+#[derive(Clone, Debug)]
+pub struct ExportFunc {
+    pub name: String,
+    pub params: Vec<(String, ValType)>,
+    pub result: Option<ValType>,
+}
+
+/// True if `wasm` is a component binary (layer 1) rather than a core module.
+pub fn is_component(wasm: &[u8]) -> bool {
+    wasm.len() >= 8 && wasm[0..4] == *b"\0asm" && wasm[6..8] == [1, 0]
+}
+
+/// The features components are validated with.
+pub fn features() -> wasmparser::WasmFeatures {
+    wasmparser::WasmFeatures::default() | wasmparser::WasmFeatures::COMPONENT_MODEL
+}
+
+/// Validates a component (or core module) binary; errors carry the offset.
+pub fn validate(wasm: &[u8]) -> Result<()> {
+    wasmparser::Validator::new_with_features(features())
+        .validate_all(wasm)
+        .map(|_| ())
+        .map_err(|e| CompileError::at(e.message().to_string(), e.offset() as u64))
+}

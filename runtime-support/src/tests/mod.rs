@@ -159,7 +159,7 @@ impl Module {
                         min,
                         max,
                         elem_kind: 0,
-                        _pad: 0,
+                        trap_detail: 0,
                     })
                     .collect(),
             ),
@@ -177,7 +177,7 @@ impl Module {
                     .map(|e| ElemDesc {
                         items: leak(e.clone()),
                         len: n(e.len()),
-                        _pad: 0,
+                        trap_detail: 0,
                     })
                     .collect(),
             ),

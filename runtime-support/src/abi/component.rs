@@ -1,0 +1,204 @@
+//! The contract for compiled **components** (see `docs/components.md`).
+//!
+//! A component compiles to one object holding every core module it
+//! contains (each with its own [`ModuleDesc`](super::ModuleDesc)), the
+//! canonical-ABI trampolines, and a [`ComponentDesc`]: the static
+//! instantiation plan. One *component context* (`ctx`) exists per
+//! instantiation of the root component; trampolines receive it as their
+//! vmctx argument. Its first word is the store, like a core vmctx, so
+//! `wacc_rt_trap(ctx, code)` works from trampolines too.
+
+use super::Str;
+use core::ffi::c_void;
+
+/// Fixed header of a component context; the regions follow at the offsets
+/// given by [`ComponentLayout`].
+#[repr(C)]
+pub struct VMComponentContext {
+    /// offset 0 (same place as in a core vmctx)
+    pub store: *mut super::VMStore,
+    /// offset 8
+    pub desc: *const ComponentDesc,
+    /// offset 16: runtime-private state (resource tables, host arena)
+    pub private: *mut c_void,
+    pub _reserved: usize,
+}
+
+pub const CTX_STORE: u32 = 0;
+pub const CTX_DESC: u32 = 8;
+pub const CTX_HEADER_SIZE: u32 = 32;
+
+/// Where each region of a component context lives. Computed the same way by
+/// the compiler and the runtime from the counts in the descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ComponentLayout {
+    /// `[*mut c_void; num_instances]`: vmctx of each core instance
+    pub instances: u32,
+    /// `[VMFuncRef; num_trampolines]`: the funcref handed to core instances
+    /// for each trampoline (its vmctx is the component context)
+    pub funcrefs: u32,
+    /// `[*mut VMMemory; num_memories]`: memories named by canonical options
+    pub memories: u32,
+    /// `[u32; num_component_instances]`: [`FLAG_MAY_LEAVE`] | [`FLAG_MAY_ENTER`]
+    pub flags: u32,
+    pub size: u32,
+}
+
+impl ComponentLayout {
+    pub fn new(
+        num_instances: u32,
+        num_trampolines: u32,
+        num_memories: u32,
+        num_component_instances: u32,
+    ) -> ComponentLayout {
+        let instances = CTX_HEADER_SIZE;
+        let funcrefs = instances + 8 * num_instances;
+        let memories = funcrefs + super::FUNCREF_SIZE * num_trampolines;
+        let flags = memories + 8 * num_memories;
+        let size = (flags + 4 * num_component_instances + 15) & !15;
+        ComponentLayout {
+            instances,
+            funcrefs,
+            memories,
+            flags,
+            size,
+        }
+    }
+
+    pub fn of(d: &ComponentDesc) -> ComponentLayout {
+        Self::new(
+            d.num_instances,
+            d.num_trampolines,
+            d.num_memories,
+            d.num_component_instances,
+        )
+    }
+}
+
+/// Component instance flag: the instance may call out (canonical ABI
+/// `may_leave`; cleared while its realloc or post-return runs).
+pub const FLAG_MAY_LEAVE: u32 = 1;
+/// Component instance flag: the instance may be entered (cleared while a
+/// synchronous export of it runs, so reentrance traps).
+pub const FLAG_MAY_ENTER: u32 = 2;
+
+/// Where a core import of an instance comes from.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ItemRef {
+    /// [`super::kind`]`::*`
+    pub kind: u32,
+    /// [`SOURCE_INSTANCE`] or [`SOURCE_TRAMPOLINE`]
+    pub source: u32,
+    /// core instance index (for `SOURCE_INSTANCE`)
+    pub instance: u32,
+    /// index in that instance's module index space of `kind`
+    /// (`SOURCE_INSTANCE`), or trampoline index (`SOURCE_TRAMPOLINE`)
+    pub index: u32,
+}
+
+/// The item is an entity of an earlier core instance.
+pub const SOURCE_INSTANCE: u32 = 0;
+/// The item is a trampoline's funcref in the component context.
+pub const SOURCE_TRAMPOLINE: u32 = 1;
+
+/// One core instance of the plan.
+#[repr(C)]
+pub struct CoreInstanceDesc {
+    pub module: *const super::ModuleDesc,
+    /// one per import of the module, in its import order
+    pub imports: *const ItemRef,
+    pub num_imports: u32,
+    pub _pad: u32,
+}
+
+/// A generated trampoline, handed to core instances as a funcref.
+#[repr(C)]
+pub struct TrampolineDesc {
+    /// `fn(ctx, params...) -> results` (wasm calling convention)
+    pub func: *const c_void,
+    /// core signature (`valtype` codes) for the funcref's type id
+    pub params: Str,
+    pub results: Str,
+}
+
+/// A resource type of the plan (one per defining component instance).
+#[repr(C)]
+pub struct ResourceDesc {
+    /// component instance that defined it (its handles carry reps)
+    pub owner: u32,
+    /// core instance whose vmctx the destructor gets, or `u32::MAX` if none
+    pub dtor_instance: u32,
+    /// `fn(vmctx, rep: i32)` (wasm calling convention), or null
+    pub dtor: *const c_void,
+}
+
+/// A step of instantiation, run in order.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct InitStep {
+    /// [`STEP_CORE_INSTANCE`] or [`STEP_CALL`]
+    pub kind: u32,
+    /// core instance index, or index into `calls`
+    pub index: u32,
+}
+
+/// Instantiate core instance `index` (its start function runs).
+pub const STEP_CORE_INSTANCE: u32 = 0;
+/// Call generated function `calls[index]` as `fn(ctx)` (component-level
+/// `start` functions).
+pub const STEP_CALL: u32 = 1;
+
+/// The static instantiation plan of a compiled component (symbol
+/// `<prefix>_cdesc`).
+#[repr(C)]
+pub struct ComponentDesc {
+    pub abi_version: u32,
+    pub num_instances: u32,
+    pub instances: *const CoreInstanceDesc,
+    pub num_trampolines: u32,
+    pub num_memories: u32,
+    pub trampolines: *const TrampolineDesc,
+    /// what each memory slot of the context holds (kind MEMORY)
+    pub memories: *const ItemRef,
+    /// component instances (flags and one resource table each); the host
+    /// has one more table, index `num_component_instances`
+    pub num_component_instances: u32,
+    pub num_resources: u32,
+    pub resources: *const ResourceDesc,
+    pub num_steps: u32,
+    pub num_calls: u32,
+    pub steps: *const InitStep,
+    /// `[unsafe extern "C" fn(ctx); num_calls]`
+    pub calls: *const *const c_void,
+}
+
+// Entry points (runtime-support, `component` module):
+//
+//   wacc_rt_component_instantiate(store, desc, out_ctx: *mut *mut c_void) -> u32
+//       (trap code; runs every step under a landing pad; on failure *out_ctx
+//        is null and what was created is released or kept by the store)
+//   wacc_rt_component_free(ctx)
+//   wacc_rt_host_alloc(ctx, size: u32, align: u32) -> *mut u8
+//       (memory for values lifted into the host's native layout; valid until
+//        the next `wacc_rt_host_reset(ctx)`, which every export entry calls
+//        on entry)
+//   wacc_rt_host_reset(ctx)
+//
+// Resource libcalls called by trampolines (all trap through `wacc_rt_trap`
+// semantics on misuse, with `VMStore::trap_detail` = the handle index):
+//
+//   wacc_rt_resource_new(ctx, cinst: u32, resource: u32, rep: u32) -> u32
+//   wacc_rt_resource_rep(ctx, cinst, resource, handle: u32) -> u32
+//   wacc_rt_resource_drop(ctx, cinst, resource, handle)
+//       (own: runs the destructor when the resource has one; borrow: ends
+//        the lend)
+//   wacc_rt_resource_transfer_own(ctx, from: u32, to: u32, resource, handle) -> u32
+//       (removes an own handle from `from`'s table and adds it to `to`'s)
+//   wacc_rt_resource_lend(ctx, from, to, resource, handle) -> u32
+//       (lifts a borrow: if `to` owns the resource, the rep; else a new
+//        borrow handle in `to`'s table, released by `wacc_rt_call_end`)
+//   wacc_rt_call_begin(ctx, callee: u32) -> u32     (call scope token)
+//   wacc_rt_call_end(ctx, scope: u32)
+//       (ends the lends made for the call; traps if the callee still holds
+//        borrow handles it received)
