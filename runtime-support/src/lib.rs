@@ -34,12 +34,14 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 }
 
 pub mod abi;
+pub mod component;
 pub mod global;
 pub mod instance;
 pub mod libcalls;
 #[cfg(feature = "std")]
 pub mod main_entry;
 pub mod memory;
+pub mod resource;
 pub mod sigs;
 pub mod store;
 pub mod table;

@@ -159,7 +159,7 @@ impl Module {
                         min,
                         max,
                         elem_kind: 0,
-                        trap_detail: 0,
+                        _pad: 0,
                     })
                     .collect(),
             ),
@@ -177,7 +177,7 @@ impl Module {
                     .map(|e| ElemDesc {
                         items: leak(e.clone()),
                         len: n(e.len()),
-                        trap_detail: 0,
+                        _pad: 0,
                     })
                     .collect(),
             ),
@@ -261,5 +261,6 @@ unsafe extern "C" fn ok(_: *mut c_void, v: *mut ValRaw) {
 }
 
 mod bulk;
+mod component;
 mod instantiate;
 mod traps;
