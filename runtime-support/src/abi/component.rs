@@ -189,6 +189,7 @@ pub struct ComponentDesc {
 // semantics on misuse, with `VMStore::trap_detail` = the handle index):
 //
 //   wacc_rt_resource_new(ctx, cinst: u32, resource: u32, rep: u32) -> u32
+//       (new and drop trap CannotLeave if `cinst`'s FLAG_MAY_LEAVE is clear)
 //   wacc_rt_resource_rep(ctx, cinst, resource, handle: u32) -> u32
 //   wacc_rt_resource_drop(ctx, cinst, resource, handle)
 //       (own: runs the destructor when the resource has one; borrow: ends
@@ -197,7 +198,9 @@ pub struct ComponentDesc {
 //       (removes an own handle from `from`'s table and adds it to `to`'s)
 //   wacc_rt_resource_lend(ctx, from, to, resource, handle) -> u32
 //       (lifts a borrow: if `to` owns the resource, the rep; else a new
-//        borrow handle in `to`'s table, released by `wacc_rt_call_end`)
+//        borrow handle in `to`'s table, released by `wacc_rt_call_end`; in
+//        both cases the lending handle stays lent, so it cannot be dropped
+//        or transferred, until the innermost call scope ends)
 //   wacc_rt_call_begin(ctx, callee: u32) -> u32     (call scope token)
 //   wacc_rt_call_end(ctx, scope: u32)
 //       (ends the lends made for the call; traps if the callee still holds
