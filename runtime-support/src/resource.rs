@@ -401,14 +401,16 @@ unsafe fn transfer_own(
     if e.state != OWN {
         return Err((TrapCode::WrongResourceType, handle));
     }
-    let new = s.table(ctx, to)?.add(Entry {
-        state: OWN,
-        resource,
-        rep: e.rep,
-        ..EMPTY_ENTRY
-    })?;
+    // Removed first, as in the spec: moving within one table reuses the index.
     s.table(ctx, from)?.remove(handle);
-    Ok(new)
+    match s.table(ctx, to)?.add(e) {
+        Ok(new) => Ok(new),
+        Err(t) => {
+            // Out of memory: put it back (the free list returns `handle`).
+            let _ = s.table(ctx, from)?.add(e);
+            Err(t)
+        }
+    }
 }
 
 /// `lift_own` from `from` + `lower_own` into `to`: moves an own handle

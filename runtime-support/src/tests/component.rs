@@ -595,6 +595,12 @@ fn resource_borrows_across_calls() {
     );
     assert_eq!(dtor_calls(&c), (0, 0));
 
+    // Moving a handle within one table keeps its index.
+    assert_eq!(
+        c.value(|ctx| unsafe { wacc_rt_resource_transfer_own(ctx, 1, 1, R0, h) }),
+        h
+    );
+
     // Lends are over: the own handle can go, and its destructor runs.
     assert_eq!(
         c.run(|ctx| unsafe { wacc_rt_resource_drop(ctx, 1, R0, h) }),
