@@ -2,6 +2,7 @@
 //! that will be instantiated, with runtime-support, into one shared library.
 
 use super::script::ModuleId;
+use crate::component::ExportFunc;
 use crate::environ::{Export, Import, MemoryInfo, ModuleInfo, TableInfo};
 use std::path::PathBuf;
 use wasmparser::{FuncType, ValType};
@@ -80,11 +81,22 @@ pub struct Compiled {
     pub meta: ModuleMeta,
 }
 
+/// A component ready to instantiate: `P_instantiate` and `P_call` are in
+/// the library.
+#[derive(Debug, Clone)]
+pub struct CompiledComponent {
+    pub prefix: String,
+    /// root export functions, in `P_call`'s numbering
+    pub exports: Vec<ExportFunc>,
+}
+
 /// The outcome of compiling one module.
 #[derive(Debug, Clone)]
 pub enum ModuleState {
     /// compiled and linked into the library
     Ready(Compiled),
+    /// a component, compiled and linked into the library
+    Component(CompiledComponent),
     /// compiled, but not linked (the script never instantiates it)
     CompiledOnly,
     /// text could not be parsed or encoded, or the compiler rejected it
@@ -112,12 +124,19 @@ pub fn prefix(module: ModuleId) -> String {
     format!("m{module}")
 }
 
+/// Symbol prefix of script component `module` (a namespace apart from the
+/// core modules').
+pub fn component_prefix(module: ModuleId) -> String {
+    format!("c{module}")
+}
+
 /// Compiling and linking (not in executor-only builds).
 #[cfg(feature = "compiler")]
 mod compiling {
     use super::super::script::Script;
     use super::*;
     use crate::compile::{compile_module, CompileOptions};
+    use crate::component;
     use crate::environ::CodegenOptions;
     use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -136,10 +155,17 @@ mod compiling {
         prefix: String,
         wasm: &'a [u8],
         link: bool,
+        component: bool,
+    }
+
+    /// What the runner learns about a compiled object.
+    enum Meta {
+        Core(ModuleMeta),
+        Component(Vec<ExportFunc>),
     }
 
     enum JobResult {
-        Object { path: PathBuf, meta: ModuleMeta },
+        Object { path: PathBuf, meta: Meta },
         Checked,
         Error(String),
         Panic(String),
@@ -163,6 +189,9 @@ mod compiling {
             threads: 1,
             emit_main: false,
         };
+        if job.component {
+            return component_job(job, &copts, opts);
+        }
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             compile_module(job.wasm, &copts)
         }));
@@ -182,7 +211,35 @@ mod compiling {
         }
         JobResult::Object {
             path,
-            meta: ModuleMeta::of(&compiled.info, job.wasm),
+            meta: Meta::Core(ModuleMeta::of(&compiled.info, job.wasm)),
+        }
+    }
+
+    /// A component: validated only if the script never instantiates it,
+    /// else compiled to an object.
+    fn component_job(job: &Job, copts: &CompileOptions, opts: &BuildOptions) -> JobResult {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if job.link {
+                component::compile_component(job.wasm, copts).map(Some)
+            } else {
+                component::validate(job.wasm).map(|()| None)
+            }
+        }));
+        let compiled = match result {
+            Ok(Ok(Some(c))) => c,
+            Ok(Ok(None)) => return JobResult::Checked,
+            Ok(Err(e)) => return JobResult::Error(e.to_string()),
+            Err(p) => {
+                return JobResult::Panic(format!("compiler panicked: {}", panic_message(&*p)))
+            }
+        };
+        let path = opts.dir.join(format!("{}.o", job.prefix));
+        if let Err(e) = std::fs::write(&path, &compiled.object) {
+            return JobResult::Error(format!("cannot write {}: {e}", path.display()));
+        }
+        JobResult::Object {
+            path,
+            meta: Meta::Component(compiled.exports),
         }
     }
 
@@ -219,6 +276,7 @@ mod compiling {
                 prefix: prefix.clone(),
                 wasm,
                 link: true,
+                component: false,
             })
             .collect();
         let mut job_of_module = vec![None; script.modules.len()];
@@ -226,9 +284,14 @@ mod compiling {
             if let Ok(wasm) = &m.wasm {
                 job_of_module[id] = Some(jobs.len());
                 jobs.push(Job {
-                    prefix: prefix(id),
+                    prefix: if m.component {
+                        component_prefix(id)
+                    } else {
+                        prefix(id)
+                    },
                     wasm,
                     link: need[id],
+                    component: m.component,
                 });
             }
         }
@@ -270,11 +333,14 @@ mod compiling {
         let mut take = |i: usize, linked: &[usize], link_error: &Option<String>| -> ModuleState {
             match std::mem::replace(&mut results[i], JobResult::Checked) {
                 JobResult::Object { meta, .. } => {
+                    let prefix = jobs[i].prefix.clone();
                     if linked.contains(&i) {
-                        ModuleState::Ready(Compiled {
-                            prefix: jobs[i].prefix.clone(),
-                            meta,
-                        })
+                        match meta {
+                            Meta::Core(meta) => ModuleState::Ready(Compiled { prefix, meta }),
+                            Meta::Component(exports) => {
+                                ModuleState::Component(CompiledComponent { prefix, exports })
+                            }
+                        }
                     } else {
                         ModuleState::LinkError(
                             link_error
@@ -297,7 +363,9 @@ mod compiling {
                         Err(format!("{name} module failed to compile: {e}"))
                     }
                     ModuleState::LinkError(e) => Err(format!("{name} module failed to link: {e}")),
-                    ModuleState::CompiledOnly => Err(format!("{name} module was not linked")),
+                    ModuleState::CompiledOnly | ModuleState::Component(_) => {
+                        Err(format!("{name} module was not linked"))
+                    }
                 }
             })
             .collect();

@@ -20,6 +20,9 @@ use std::process::Command;
 #[cfg(feature = "compiler")]
 use wacc_targets::Target;
 
+/// Why component scripts fail for a foreign target.
+pub const FOREIGN_COMPONENTS: &str = "component scripts are only run for the host target";
+
 /// Environment variable naming the executor: `wacc` built for the target.
 pub const EXECUTOR_ENV: &str = "WACC_WAST_EXECUTOR";
 
@@ -65,6 +68,9 @@ pub fn manifest(built: &Build) -> String {
     for s in &built.modules {
         m += &match s {
             ModuleState::Ready(_) => "module ready\n".to_string(),
+            // Component scripts are rejected before building for a foreign
+            // target; say so if one gets here anyway.
+            ModuleState::Component(_) => format!("module error {FOREIGN_COMPONENTS}\n"),
             ModuleState::CompiledOnly => "module compiled\n".to_string(),
             ModuleState::CompileError(e) => format!("module error {}\n", escape(e)),
             ModuleState::CompilerPanic(e) => format!("module panic {}\n", escape(e)),

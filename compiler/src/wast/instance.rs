@@ -124,6 +124,15 @@ impl<'l> Store<'l> {
         })
     }
 
+    /// The runtime store all instances share.
+    pub fn vmstore(&self) -> *mut VMStore {
+        self.vmstore
+    }
+
+    pub fn library(&self) -> &'l Library {
+        self.lib
+    }
+
     pub fn register_host(&mut self, module: &str, funcs: Vec<HostFunc>) {
         self.registered
             .insert(module.to_string(), Provider::Host(funcs));

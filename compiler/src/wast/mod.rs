@@ -12,7 +12,9 @@
 //! - `dylib`: loading it and finding the runtime entry points
 //! - `host`: the `spectest` module and its host functions
 //! - `instance`: instantiation and import matching
+//! - `cinstance`: component instances and calls of their exports
 //! - `value`: arguments, results, NaN patterns
+//! - `cvalue`: component values, their native layout and comparison
 //! - `exec`: running the directives
 //! - `protocol`: the worker's report to the parent
 //! - `worker` / `driver`: the two sides of the process split
@@ -23,6 +25,8 @@
 #![cfg_attr(not(feature = "compiler"), allow(dead_code))]
 
 mod build;
+mod cinstance;
+mod cvalue;
 #[cfg(feature = "compiler")]
 mod driver;
 mod dylib;

@@ -2,6 +2,7 @@
 //! mentions (already encoded to binary, or the reason it could not be) and
 //! the directives in order, each tagged with its source line.
 
+use super::cvalue::CVal;
 use super::value::{Arg, Expected};
 use wast::core::{WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
@@ -17,6 +18,12 @@ pub type ModuleId = usize;
 pub struct ModuleSource {
     /// the binary, or why the text could not be parsed or encoded
     pub wasm: Result<Vec<u8>, String>,
+    /// a component (`(component ...)`) rather than a core module
+    pub component: bool,
+    /// for a component: the first feature of the async ABI it uses (tasks,
+    /// streams, futures, waitables, `async` canon options, error-context,
+    /// threads), which the runner does not run
+    pub needs_async: Option<String>,
 }
 
 /// A call of an exported function.
@@ -115,6 +122,11 @@ pub struct Script {
 pub struct ScriptError(pub String);
 
 impl Script {
+    /// Does the script define any component?
+    pub fn has_components(&self) -> bool {
+        self.modules.iter().any(|m| m.component)
+    }
+
     /// Parse `text` (the contents of a `.wast` file).
     pub fn parse(text: &str) -> Result<Script, ScriptError> {
         let mut lexer = Lexer::new(text);
@@ -155,18 +167,24 @@ impl Builder<'_> {
     /// Encode a module (text that fails to parse or encode is recorded as
     /// the module's failure, which `assert_malformed` expects).
     fn module(&mut self, span: Span, mut m: QuoteWat) -> Result<ModuleId, String> {
-        if matches!(
+        let component = matches!(
             m,
             QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..)
-        ) {
-            return Err("components are not core modules".to_string());
-        }
+        );
         let wasm = m.encode().map_err(|mut e| {
             e.set_text(self.text);
             e.message()
         });
         let _ = span;
-        self.script.modules.push(ModuleSource { wasm });
+        let needs_async = match &wasm {
+            Ok(w) if component => async_use(w),
+            _ => None,
+        };
+        self.script.modules.push(ModuleSource {
+            wasm,
+            component,
+            needs_async,
+        });
         Ok(self.script.modules.len() - 1)
     }
 
@@ -303,8 +321,9 @@ fn invoke(i: WastInvoke) -> Result<Invoke, String> {
 fn arg(a: WastArg) -> Result<Arg, String> {
     let core = match a {
         WastArg::Core(c) => c,
+        WastArg::Component(v) => return Ok(Arg::Component(CVal::from_wast(&v))),
         #[allow(unreachable_patterns)]
-        _ => return Err("component-model argument".into()),
+        _ => return Err("unknown kind of argument".into()),
     };
     Ok(match core {
         WastArgCore::I32(v) => Arg::I32(v),
@@ -321,8 +340,9 @@ fn arg(a: WastArg) -> Result<Arg, String> {
 fn expected(r: WastRet) -> Result<Expected, String> {
     let core = match r {
         WastRet::Core(c) => c,
+        WastRet::Component(v) => return Ok(Expected::Component(CVal::from_wast(&v))),
         #[allow(unreachable_patterns)]
-        _ => return Err("component-model result".into()),
+        _ => return Err("unknown kind of result".into()),
     };
     expected_core(core)
 }
@@ -372,6 +392,55 @@ fn expected_core(r: WastRetCore) -> Result<Expected, String> {
                 .collect::<Result<_, _>>()?,
         ),
     })
+}
+
+/// The first feature of the async ABI (or of shared-everything threads)
+/// a component binary uses: a canonical built-in other than lift, lower
+/// and the resource built-ins, an `async` or `callback` canon option, or a
+/// stream, future or error-context type. Nested components and instance
+/// types are included.
+pub fn async_use(wasm: &[u8]) -> Option<String> {
+    use wasmparser::{CanonicalFunction as F, CanonicalOption as O, Payload};
+    let is_async = |opts: &[O]| opts.iter().any(|o| matches!(o, O::Async | O::Callback(_)));
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::ComponentCanonicalSection(r)) => {
+                for f in r.into_iter().flatten() {
+                    match &f {
+                        F::Lift { options, .. } | F::Lower { options, .. } => {
+                            if is_async(options) {
+                                return Some("an `async` canon option".into());
+                            }
+                        }
+                        F::ResourceNew { .. } | F::ResourceDrop { .. } | F::ResourceRep { .. } => {}
+                        other => {
+                            let d = format!("{other:?}");
+                            let name: String =
+                                d.chars().take_while(|c| c.is_alphanumeric()).collect();
+                            return Some(format!("the `{name}` built-in"));
+                        }
+                    }
+                }
+            }
+            Ok(Payload::ComponentTypeSection(r)) => {
+                for t in r.into_iter().flatten() {
+                    let d = format!("{t:?}");
+                    for (pat, what) in [
+                        ("Stream(", "a stream type"),
+                        ("Future(", "a future type"),
+                        ("ErrorContext", "the error-context type"),
+                    ] {
+                        if d.contains(pat) {
+                            return Some(what.into());
+                        }
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 fn bytes_of<T: Copy, const M: usize>(lanes: &[T], f: impl Fn(T) -> [u8; M]) -> [u8; 16] {

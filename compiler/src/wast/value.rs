@@ -4,12 +4,13 @@
 //!
 //! A host `externref` N is the word N+1, so that null stays 0.
 
+use super::cvalue::CVal;
 use std::fmt;
 use wacc_runtime_support::abi::ValRaw;
 use wasmparser::ValType;
 
 /// An argument written in the script.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
     I32(i32),
     I64(i64),
@@ -18,6 +19,8 @@ pub enum Arg {
     V128([u8; 16]),
     RefNull,
     RefExtern(u32),
+    /// a component-model value (`u32.const`, `str.const`, ...)
+    Component(CVal),
 }
 
 /// A float result pattern.
@@ -46,6 +49,8 @@ pub enum Expected {
     /// any non-null funcref
     RefFunc,
     Either(Vec<Expected>),
+    /// a component-model value
+    Component(CVal),
 }
 
 /// The value types the runner can pass and read.
@@ -127,8 +132,8 @@ impl Val {
 impl Arg {
     /// Encode for a parameter of type `ty`; an error if the script's value
     /// does not fit the parameter.
-    pub fn to_raw(self, ty: Ty) -> Result<ValRaw, String> {
-        Ok(match (self, ty) {
+    pub fn to_raw(&self, ty: Ty) -> Result<ValRaw, String> {
+        Ok(match (self.clone(), ty) {
             (Arg::I32(v), Ty::I32) => ValRaw::i32(v),
             (Arg::I64(v), Ty::I64) => ValRaw::i64(v),
             (Arg::F32(v), Ty::F32) => ValRaw::f32_bits(v),
@@ -145,7 +150,7 @@ impl Arg {
     }
 }
 
-fn f32_matches(p: FloatPattern<u32>, bits: u32) -> bool {
+pub(super) fn f32_matches(p: FloatPattern<u32>, bits: u32) -> bool {
     match p {
         FloatPattern::Bits(b) => b == bits,
         FloatPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
@@ -153,7 +158,7 @@ fn f32_matches(p: FloatPattern<u32>, bits: u32) -> bool {
     }
 }
 
-fn f64_matches(p: FloatPattern<u64>, bits: u64) -> bool {
+pub(super) fn f64_matches(p: FloatPattern<u64>, bits: u64) -> bool {
     match p {
         FloatPattern::Bits(b) => b == bits,
         FloatPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
@@ -187,7 +192,7 @@ impl Expected {
     }
 }
 
-fn fmt_f32(bits: u32) -> String {
+pub(super) fn fmt_f32(bits: u32) -> String {
     let v = f32::from_bits(bits);
     if v.is_nan() {
         format!(
@@ -200,7 +205,7 @@ fn fmt_f32(bits: u32) -> String {
     }
 }
 
-fn fmt_f64(bits: u64) -> String {
+pub(super) fn fmt_f64(bits: u64) -> String {
     let v = f64::from_bits(bits);
     if v.is_nan() {
         format!(
@@ -283,6 +288,7 @@ impl fmt::Display for Expected {
                 let l: Vec<String> = alts.iter().map(|a| a.to_string()).collect();
                 write!(f, "either({})", l.join(" | "))
             }
+            Expected::Component(v) => write!(f, "{v}"),
         }
     }
 }

@@ -100,6 +100,17 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
         );
     }
 
+    if !opts.target.is_host() && script.has_components() {
+        for step in &script.steps {
+            out.emit(Event::Fail(
+                step.line,
+                super::foreign::FOREIGN_COMPONENTS.to_string(),
+            ));
+        }
+        out.emit(Event::Done);
+        return Ok(());
+    }
+
     let dir = TempDir::new()?;
     let built = build(
         &script,
@@ -164,7 +175,7 @@ pub(super) fn execute(
                 let runner = lib.and_then(|lib| {
                     // The library stays loaded for the rest of the process.
                     let lib: &'static Library = Box::leak(Box::new(lib));
-                    Runner::new(Store::new(lib)?, built)
+                    Runner::new(Store::new(lib)?, built, script)
                 });
                 let mut runner = runner;
                 if let Err(e) = &runner {
@@ -178,6 +189,7 @@ pub(super) fn execute(
                     out.emit(match outcome {
                         Outcome::Pass => Event::Pass(step.line),
                         Outcome::Fail(m) => Event::Fail(step.line, m),
+                        Outcome::Skip(m) => Event::Skip(step.line, m),
                     });
                 }
             })
