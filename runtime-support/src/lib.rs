@@ -44,6 +44,7 @@ pub mod memory;
 pub mod resource;
 pub mod sigs;
 pub mod store;
+pub mod strings;
 pub mod table;
 pub mod trap;
 pub mod vmctx;
