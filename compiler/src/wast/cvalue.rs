@@ -590,7 +590,10 @@ impl fmt::Display for CVal {
             V::Record(fs) => {
                 write!(f, "(record.const")?;
                 for (n, v) in fs {
-                    write!(f, " ({n:?} {v})")?;
+                    // `(field "name" u32.const 1)`: the value without parens
+                    let v = v.to_string();
+                    let inner = v.strip_prefix('(').and_then(|v| v.strip_suffix(')'));
+                    write!(f, " (field {n:?} {})", inner.unwrap_or(&v))?;
                 }
                 write!(f, ")")
             }
@@ -941,7 +944,7 @@ mod tests {
         assert!(unsafe { lift(&en, d.as_ptr()) }.is_err());
         assert_eq!(
             CVal::Record(vec![(s("x"), CVal::Option(None))]).to_string(),
-            "(record.const (\"x\" (option.none)))"
+            "(record.const (field \"x\" option.none))"
         );
     }
 }

@@ -254,6 +254,15 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// "component" or "module", for messages.
+    fn kind(&self, id: ModuleId) -> &'static str {
+        if self.script.modules[id].component {
+            "component"
+        } else {
+            "module"
+        }
+    }
+
     fn instance(&self, name: &Option<String>) -> Result<Inst, NotRun> {
         let bound = match name {
             Some(n) => self
@@ -339,7 +348,10 @@ impl<'a> Runner<'a> {
         self.bind(instance.as_ref(), r.clone());
         match r {
             Ok(_) => Outcome::Pass,
-            Err(e) => e.outcome("module instance"),
+            Err(e) => e.outcome(&format!(
+                "{} instance",
+                def.map_or("module", |d| self.kind(d))
+            )),
         }
     }
 
@@ -354,7 +366,7 @@ impl<'a> Runner<'a> {
                 self.bind(name.as_ref(), r.clone());
                 match r {
                     Ok(_) => Outcome::Pass,
-                    Err(e) => e.outcome("module"),
+                    Err(e) => e.outcome(self.kind(*module)),
                 }
             }
             Directive::Module {
@@ -368,7 +380,7 @@ impl<'a> Runner<'a> {
                 self.last_definition = Some(*module);
                 match self.definition(*module) {
                     Ok(_) => Outcome::Pass,
-                    Err(e) => e.outcome("module definition"),
+                    Err(e) => e.outcome(&format!("{} definition", self.kind(*module))),
                 }
             }
             Directive::ModuleInstance { instance, module } => {

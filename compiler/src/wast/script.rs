@@ -537,6 +537,104 @@ mod tests {
         ));
     }
 
+    const COMPONENTS: &str = r#"
+(component definition $C
+  (core module $M (func (export "f") (param i32) (result i32) local.get 0))
+  (core instance $m (instantiate $M))
+  (func (export "f") (param "x" u32) (result u32) (canon lift (core func $m "f")))
+)
+(component instance $i $C)
+(assert_return (invoke $i "f" (u32.const 7)) (u32.const 7))
+(assert_return (invoke "g" (f32.const 1) (str.const "s") (record.const (field "a" bool.const true)))
+  (variant.const "v" (list.const (char.const "x"))))
+(assert_trap (invoke "f") "unknown handle index 1")
+(assert_invalid (component (core func (canon resource.drop 0))) "type index out of bounds")
+(assert_malformed (component quote "(core func") "unexpected")
+(component
+  (type $s (stream u8))
+)
+(module (func (export "f")))
+"#;
+
+    #[test]
+    fn components() {
+        let s = Script::parse(COMPONENTS).unwrap();
+        assert!(s.has_components());
+        assert_eq!(s.steps.len(), 9);
+        match &s.steps[0].directive {
+            Directive::Module {
+                module,
+                name,
+                instantiate: false,
+            } => {
+                assert_eq!(name.as_deref(), Some("C"));
+                let m = &s.modules[*module];
+                assert!(m.component && m.needs_async.is_none());
+                assert!(crate::component::is_component(m.wasm.as_ref().unwrap()));
+            }
+            d => panic!("{d:?}"),
+        }
+        assert!(matches!(
+            &s.steps[1].directive,
+            Directive::ModuleInstance { instance: Some(i), module: Some(m) } if i == "i" && m == "C"
+        ));
+        match &s.steps[2].directive {
+            Directive::AssertReturn {
+                exec: Exec::Invoke(i),
+                results,
+            } => {
+                assert_eq!(i.args, vec![Arg::Component(CVal::U32(7))]);
+                assert_eq!(results, &vec![Expected::Component(CVal::U32(7))]);
+            }
+            d => panic!("{d:?}"),
+        }
+        match &s.steps[3].directive {
+            Directive::AssertReturn {
+                exec: Exec::Invoke(i),
+                results,
+            } => {
+                // Floats read as core values; the runner converts them.
+                assert_eq!(i.args[0], Arg::F32(1.0f32.to_bits()));
+                assert_eq!(i.args[1], Arg::Component(CVal::String("s".into())));
+                assert_eq!(
+                    i.args[2],
+                    Arg::Component(CVal::Record(vec![("a".into(), CVal::Bool(true))]))
+                );
+                assert_eq!(
+                    results,
+                    &vec![Expected::Component(CVal::Variant(
+                        "v".into(),
+                        Some(Box::new(CVal::List(vec![CVal::Char('x')])))
+                    ))]
+                );
+            }
+            d => panic!("{d:?}"),
+        }
+        match &s.steps[5].directive {
+            Directive::AssertInvalid { module, .. } => assert!(s.modules[*module].component),
+            d => panic!("{d:?}"),
+        }
+        match &s.steps[6].directive {
+            Directive::AssertMalformed { module, .. } => {
+                assert!(s.modules[*module].component && s.modules[*module].wasm.is_err())
+            }
+            d => panic!("{d:?}"),
+        }
+        match &s.steps[7].directive {
+            Directive::Module { module, .. } => {
+                assert_eq!(
+                    s.modules[*module].needs_async.as_deref(),
+                    Some("a stream type")
+                )
+            }
+            d => panic!("{d:?}"),
+        }
+        match &s.steps[8].directive {
+            Directive::Module { module, .. } => assert!(!s.modules[*module].component),
+            d => panic!("{d:?}"),
+        }
+    }
+
     #[test]
     fn unparsable_script() {
         assert!(Script::parse("(assert_return (invoke").is_err());
