@@ -54,23 +54,9 @@ pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModu
         .target
         .isa(opts.codegen.optimize)
         .map_err(|e| CompileError::new(format!("{e:#}")))?;
-    let mut writer = ObjectWriter::new(isa.clone(), &info, &opts.prefix)?;
+    let writer = ObjectWriter::new(isa.clone(), &info, &opts.prefix)?;
     timer.phase("declare symbols");
-    let compiled = compile_functions(
-        &info,
-        wasm,
-        &*isa,
-        opts,
-        writer.func_ids(),
-        writer.libcall_ids(),
-    )?;
-    timer.phase("translate and compile functions");
-    timer.slowest(&info, &compiled);
-    for (i, f) in compiled.into_iter().enumerate() {
-        let index = info.num_imported_funcs + i as u32;
-        writer.define_function_bytes(index, &f.bytes, f.alignment, &f.relocs)?;
-    }
-    timer.phase("place functions");
+    let mut writer = define_functions(writer, &info, wasm, &*isa, opts, &timer)?;
     writer.emit_support(&info, opts.codegen, opts.emit_main)?;
     timer.phase("descriptor, init and entries");
     let object = writer.finish()?;
@@ -78,18 +64,46 @@ pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModu
     Ok(CompiledModule { object, info })
 }
 
+/// Translate, compile and place every defined function of `info` in the
+/// writer's object.
+pub(crate) fn define_functions(
+    mut writer: ObjectWriter,
+    info: &ModuleInfo,
+    wasm: &[u8],
+    isa: &dyn TargetIsa,
+    opts: &CompileOptions,
+    timer: &PhaseTimer,
+) -> Result<ObjectWriter> {
+    let compiled = compile_functions(
+        info,
+        wasm,
+        isa,
+        opts,
+        writer.func_ids(),
+        writer.libcall_ids(),
+    )?;
+    timer.phase("translate and compile functions");
+    timer.slowest(info, &compiled);
+    for (i, f) in compiled.into_iter().enumerate() {
+        let index = info.num_imported_funcs + i as u32;
+        writer.define_function_bytes(index, &f.bytes, f.alignment, &f.relocs)?;
+    }
+    timer.phase("place functions");
+    Ok(writer)
+}
+
 /// Prints how long each compilation phase took when `WACC_TIMINGS` is set.
-struct PhaseTimer(Option<std::cell::Cell<std::time::Instant>>);
+pub(crate) struct PhaseTimer(Option<std::cell::Cell<std::time::Instant>>);
 
 impl PhaseTimer {
-    fn from_env() -> PhaseTimer {
+    pub(crate) fn from_env() -> PhaseTimer {
         PhaseTimer(
             std::env::var_os("WACC_TIMINGS")
                 .map(|_| std::cell::Cell::new(std::time::Instant::now())),
         )
     }
 
-    fn phase(&self, what: &str) {
+    pub(crate) fn phase(&self, what: &str) {
         if let Some(t) = &self.0 {
             let now = std::time::Instant::now();
             eprintln!("{:>8.1} ms  {what}", (now - t.get()).as_secs_f64() * 1e3);
@@ -136,7 +150,7 @@ pub fn module_clif(wasm: &[u8], opts: &CompileOptions) -> Result<String> {
 }
 
 /// Reject what validates but code generation does not handle yet.
-fn check_supported(info: &ModuleInfo) -> Result<()> {
+pub(crate) fn check_supported(info: &ModuleInfo) -> Result<()> {
     if info.memories.iter().any(|m| m.memory64) {
         return Err(CompileError::new(
             "64-bit memories (memory64) are not supported yet",

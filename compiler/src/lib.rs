@@ -4,7 +4,7 @@
 pub mod compile;
 pub mod component;
 #[cfg(feature = "compiler")]
-mod emit;
+pub(crate) mod emit;
 pub mod environ;
 pub mod error;
 #[cfg(feature = "compiler")]

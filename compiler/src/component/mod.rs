@@ -21,6 +21,12 @@ pub mod types;
 pub use compile::{compile_component, CompiledComponent};
 #[cfg(feature = "compiler")]
 mod compile;
+#[cfg(feature = "compiler")]
+pub mod front;
+#[cfg(feature = "compiler")]
+pub mod plan;
+#[cfg(feature = "compiler")]
+pub mod adapter;
 
 use crate::error::{CompileError, Result};
 use types::ValType;

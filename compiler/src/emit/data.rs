@@ -1,12 +1,13 @@
 //! Static data with pointer relocations (descriptor tables, strings).
 
 use super::{module_err, ObjectWriter};
+use cranelift_object::ObjectModule;
 use crate::error::Result;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 
 /// Bytes of one data object plus the pointers in it (written as
 /// relocations, so the linker fills in final addresses).
-pub(super) struct DataBuf {
+pub(crate) struct DataBuf {
     pub bytes: Vec<u8>,
     funcs: Vec<(u32, FuncId)>,
     datas: Vec<(u32, DataId, i64)>,
@@ -65,31 +66,7 @@ impl Blob {
 impl ObjectWriter {
     /// Define `buf` as an anonymous read-only data object, or under `name`.
     pub(super) fn define_data(&mut self, buf: DataBuf, name: Option<&str>) -> Result<DataId> {
-        let id = match name {
-            Some(n) => self.module.declare_data(n, Linkage::Export, false, false),
-            None => self.module.declare_anonymous_data(false, false),
-        }
-        .map_err(module_err)?;
-        let mut d = DataDescription::new();
-        d.set_align(buf.align.max(1));
-        d.define(
-            if buf.bytes.is_empty() {
-                vec![0u8; 8]
-            } else {
-                buf.bytes
-            }
-            .into_boxed_slice(),
-        );
-        for (at, f) in buf.funcs {
-            let r = self.module.declare_func_in_data(f, &mut d);
-            d.write_function_addr(at, r);
-        }
-        for (at, data, addend) in buf.datas {
-            let g = self.module.declare_data_in_data(data, &mut d);
-            d.write_data_addr(at, g, addend);
-        }
-        self.module.define_data(id, &d).map_err(module_err)?;
-        Ok(id)
+        define_data(&mut self.module, buf, name)
     }
 
     /// Define a blob of raw bytes.
@@ -104,4 +81,38 @@ impl ObjectWriter {
             None,
         )
     }
+}
+
+/// Define `buf` in `module` as an anonymous read-only data object, or as
+/// the exported symbol `name`.
+pub(crate) fn define_data(
+    module: &mut ObjectModule,
+    buf: DataBuf,
+    name: Option<&str>,
+) -> Result<DataId> {
+    let id = match name {
+        Some(n) => module.declare_data(n, Linkage::Export, false, false),
+        None => module.declare_anonymous_data(false, false),
+    }
+    .map_err(module_err)?;
+    let mut d = DataDescription::new();
+    d.set_align(buf.align.max(1));
+    d.define(
+        if buf.bytes.is_empty() {
+            vec![0u8; 8]
+        } else {
+            buf.bytes
+        }
+        .into_boxed_slice(),
+    );
+    for (at, f) in buf.funcs {
+        let r = module.declare_func_in_data(f, &mut d);
+        d.write_function_addr(at, r);
+    }
+    for (at, data, addend) in buf.datas {
+        let g = module.declare_data_in_data(data, &mut d);
+        d.write_data_addr(at, g, addend);
+    }
+    module.define_data(id, &d).map_err(module_err)?;
+    Ok(id)
 }

@@ -181,8 +181,9 @@ impl ObjectWriter {
                 b.put_u32(at + offset_of!(ImportDesc, index), imp.index);
                 let link = at + offset_of!(ImportDesc, link_symbol);
                 match self.link_symbols[i] {
-                    LinkSymbol::Func(f) => b.put_func(link, f),
-                    LinkSymbol::Data(d) => b.put_data(link, d, 0),
+                    Some(LinkSymbol::Func(f)) => b.put_func(link, f),
+                    Some(LinkSymbol::Data(d)) => b.put_data(link, d, 0),
+                    None => {}
                 }
             }
             self.define_data(b, None)?

@@ -2,7 +2,7 @@
 //! the compiled init function, trampolines and host entries
 //! (see `symbols` for the names and `abi` for the layouts).
 
-mod data;
+pub(crate) mod data;
 mod desc;
 mod entries;
 mod init;
@@ -43,8 +43,8 @@ pub struct ObjectWriter {
     /// per wasm function: the local symbol (defined) or the weak import symbol
     func_ids: Vec<FuncId>,
     libcall_ids: Vec<FuncId>,
-    /// per import
-    link_symbols: Vec<LinkSymbol>,
+    /// per import (none inside a component: the plan supplies every import)
+    link_symbols: Vec<Option<LinkSymbol>>,
     /// array-call trampolines by function index
     array_calls: Vec<Option<FuncId>>,
     invoke: FuncId,
@@ -52,25 +52,37 @@ pub struct ObjectWriter {
     ctx: Context,
 }
 
-fn module_err(e: cranelift_module::ModuleError) -> CompileError {
+pub(crate) fn module_err(e: cranelift_module::ModuleError) -> CompileError {
     CompileError::new(format!("object writer: {e}"))
 }
 
 impl ObjectWriter {
-    /// Declare every symbol the module will need.
+    /// Declare every symbol the module will need, in a new object.
     pub fn new(isa: OwnedTargetIsa, info: &ModuleInfo, prefix: &str) -> Result<ObjectWriter> {
-        let call_conv = isa.default_call_conv();
-        let builder = ObjectBuilder::new(
-            isa,
-            prefix.as_bytes().to_vec(),
-            cranelift_module::default_libcall_names(),
-        )
-        .map_err(module_err)?;
-        let mut module = ObjectModule::new(builder);
+        Self::in_module(new_object(isa, prefix)?, info, prefix, true)
+    }
 
+    /// Declare the module's symbols in `module`, which may already hold
+    /// other modules (components put all their core modules in one object).
+    /// Without `link_imports` the imports get no link-time symbols.
+    pub fn in_module(
+        mut module: ObjectModule,
+        info: &ModuleInfo,
+        prefix: &str,
+        link_imports: bool,
+    ) -> Result<ObjectWriter> {
+        let call_conv = module.isa().default_call_conv();
         let mut link_symbols = Vec::with_capacity(info.imports.len());
         let mut func_import_ids = Vec::new();
         for imp in &info.imports {
+            if !link_imports {
+                link_symbols.push(None);
+                if imp.kind == abi::kind::FUNC {
+                    // Calls of imports go through the vmctx, never a symbol.
+                    func_import_ids.push(FuncId::from_u32(u32::MAX));
+                }
+                continue;
+            }
             let name = symbols::import_symbol(&imp.module, &imp.name);
             let sym = if imp.kind == abi::kind::FUNC {
                 let sig = wasm_signature(info.func_type(imp.index), call_conv);
@@ -84,7 +96,7 @@ impl ObjectWriter {
                         ))
                     })?;
                 func_import_ids.push(id);
-                LinkSymbol::Func(id)
+                Some(LinkSymbol::Func(id))
             } else {
                 let id = module
                     .declare_data(&name, Linkage::Import, true, false)
@@ -94,7 +106,7 @@ impl ObjectWriter {
                             imp.module, imp.name
                         ))
                     })?;
-                LinkSymbol::Data(id)
+                Some(LinkSymbol::Data(id))
             };
             link_symbols.push(sym);
         }
@@ -177,13 +189,24 @@ impl ObjectWriter {
         self.emit_array_calls(info)?;
         self.emit_export_entries(info)?;
         self.emit_dynamic_call(info)?;
-        let init = self.emit_init(info)?;
-        let desc = self.emit_desc(info, init, codegen)?;
+        let desc = self.emit_descriptor(info, codegen)?;
         self.emit_instantiate(desc)?;
         if emit_main {
             self.emit_main(desc)?;
         }
         Ok(())
+    }
+
+    /// The init function and the descriptor (all a module inside a
+    /// component needs besides its functions).
+    pub fn emit_descriptor(&mut self, info: &ModuleInfo, codegen: CodegenOptions) -> Result<DataId> {
+        let init = self.emit_init(info)?;
+        self.emit_desc(info, init, codegen)
+    }
+
+    /// Give the object back (to add more modules or component code).
+    pub fn into_module(self) -> ObjectModule {
+        self.module
     }
 
     /// Build and compile a generated function: `body` receives the builder
@@ -225,7 +248,7 @@ impl ObjectWriter {
     pub fn finish(self) -> Result<Vec<u8>> {
         let link_symbols = self.link_symbols.clone();
         let mut product = self.module.finish();
-        for s in link_symbols {
+        for s in link_symbols.into_iter().flatten() {
             let sym = match s {
                 LinkSymbol::Func(id) => product.function_symbol(id),
                 LinkSymbol::Data(id) => product.data_symbol(id),
@@ -236,6 +259,17 @@ impl ObjectWriter {
             .emit()
             .map_err(|e| CompileError::new(format!("writing the object failed: {e}")))
     }
+}
+
+/// An empty object for `isa` (symbols of anonymous data start with `prefix`).
+pub fn new_object(isa: OwnedTargetIsa, prefix: &str) -> Result<ObjectModule> {
+    let builder = ObjectBuilder::new(
+        isa,
+        prefix.as_bytes().to_vec(),
+        cranelift_module::default_libcall_names(),
+    )
+    .map_err(module_err)?;
+    Ok(ObjectModule::new(builder))
 }
 
 /// Flags for accesses to memory the runtime set up (vmctx, value arrays):

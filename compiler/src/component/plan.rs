@@ -1,0 +1,802 @@
+//! Front end, second pass: instantiate the root component symbolically.
+//!
+//! Replaying each definition's [`Item`]s rebuilds its index spaces with a
+//! definition per entry; a nested component's instantiation runs its items
+//! in a new [`Frame`] whose imports are the instantiation arguments. The
+//! result is a [`Plan`]: the core instances in creation order, each import
+//! of each wired to a definition known at compile time, the trampolines
+//! (lowered functions and built-ins), the resource types and the root
+//! exports. Only the root's imports stay open (host functions).
+
+use super::front::{CanonCore, CoreKind, FuncType, Item, Options, Parsed, Sort, StringEncoding};
+use super::types::ValType;
+use crate::environ::{self, ModuleInfo};
+use crate::error::{CompileError, Result};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wacc_runtime_support::abi::kind;
+
+/// Owner of resources the host defines (root imports).
+pub const HOST: u32 = u32::MAX;
+
+/// A core function known at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoreFunc {
+    /// function `index` of core instance `instance`'s module (defined there)
+    Defined { instance: u32, index: u32 },
+    Trampoline(u32),
+}
+
+/// A core table, memory or global: defined by `instance` at `index`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoreItem {
+    pub instance: u32,
+    pub index: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoreDef {
+    Func(CoreFunc),
+    Table(CoreItem),
+    Memory(CoreItem),
+    Global(CoreItem),
+}
+
+/// Canonical options with their core definitions resolved.
+#[derive(Clone, Debug)]
+pub struct ResolvedOptions {
+    pub encoding: StringEncoding,
+    /// memory slot in the component context
+    pub memory: Option<u32>,
+    pub realloc: Option<CoreFunc>,
+    pub post_return: Option<CoreFunc>,
+}
+
+/// A lifted function: a core function plus how to lift it.
+#[derive(Clone, Debug)]
+pub struct Lifted {
+    pub core: CoreFunc,
+    /// type with run-time resource indices
+    pub ty: FuncType,
+    pub opts: ResolvedOptions,
+    /// component instance the core function belongs to
+    pub cinst: u32,
+}
+
+/// A core function the plan generates.
+#[derive(Clone, Debug)]
+pub enum Trampoline {
+    /// `canon lower` of a lifted function: a fused adapter
+    Adapter {
+        caller: ResolvedOptions,
+        caller_cinst: u32,
+        callee: Rc<Lifted>,
+    },
+    /// `canon lower` of a root import
+    HostImport {
+        name: String,
+        ty: FuncType,
+        opts: ResolvedOptions,
+        cinst: u32,
+    },
+    ResourceNew { resource: u32, cinst: u32 },
+    ResourceDrop { resource: u32, cinst: u32 },
+    ResourceRep { resource: u32, cinst: u32 },
+    /// a built-in we do not support: checks `may_leave`, then traps
+    Unsupported {
+        name: &'static str,
+        params: Vec<super::types::CoreType>,
+        results: Vec<super::types::CoreType>,
+        cinst: u32,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// defining component instance, or [`HOST`]
+    pub owner: u32,
+    pub dtor: Option<CoreFunc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CoreInstance {
+    pub module: usize,
+    /// one per import of the module
+    pub imports: Vec<CoreDef>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Step {
+    CoreInstance(u32),
+    /// call `starts[i]`
+    Start(u32),
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    /// per static module: its parsed form, if instantiated
+    pub modules: Vec<Option<ModuleInfo>>,
+    pub module_ranges: Vec<std::ops::Range<usize>>,
+    pub instances: Vec<CoreInstance>,
+    pub trampolines: Vec<Trampoline>,
+    /// memory slots of the context
+    pub memories: Vec<CoreItem>,
+    pub num_cinst: u32,
+    pub resources: Vec<Resource>,
+    pub steps: Vec<Step>,
+    /// component-level start functions
+    pub starts: Vec<Rc<Lifted>>,
+    /// root function exports
+    pub exports: Vec<(String, Rc<Lifted>)>,
+    /// names of root function imports that are lowered
+    pub host_imports: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+enum FuncDef {
+    Lifted(Rc<Lifted>),
+    /// a root import, by name (`instance#func` for instance members)
+    Host { name: String },
+}
+
+#[derive(Clone, Debug)]
+enum InstanceDef {
+    Exports(HashMap<String, Def>),
+    /// a root import (its exports are host definitions)
+    Host(String),
+}
+
+#[derive(Clone, Debug)]
+enum TypeDef {
+    Resource(u32),
+    Other,
+}
+
+#[derive(Clone, Debug)]
+struct ComponentRef {
+    def: usize,
+    enclosing: Rc<RefCell<Frame>>,
+}
+
+#[derive(Clone, Debug)]
+enum Def {
+    Module(usize),
+    Func(FuncDef),
+    Value,
+    Type(TypeDef),
+    Instance(Rc<InstanceDef>),
+    Component(ComponentRef),
+}
+
+#[derive(Clone, Debug)]
+enum CoreInst {
+    Instance(u32),
+    Bag(HashMap<String, CoreDef>),
+}
+
+/// One component instance being instantiated.
+#[derive(Debug, Default)]
+struct Frame {
+    cinst: u32,
+    parent: Option<Rc<RefCell<Frame>>>,
+    modules: Vec<usize>,
+    core_instances: Vec<CoreInst>,
+    core_funcs: Vec<CoreFunc>,
+    tables: Vec<CoreItem>,
+    memories: Vec<CoreItem>,
+    globals: Vec<CoreItem>,
+    funcs: Vec<FuncDef>,
+    values: u32,
+    types: Vec<TypeDef>,
+    instances: Vec<Rc<InstanceDef>>,
+    components: Vec<ComponentRef>,
+    /// resource key (see `front`) → run-time resource
+    resources: HashMap<u32, u32>,
+    exports: HashMap<String, Def>,
+}
+
+fn unsupported(what: impl std::fmt::Display) -> CompileError {
+    CompileError::new(format!("{what} is not supported"))
+}
+
+fn internal(what: &str) -> CompileError {
+    CompileError::new(format!("internal error in the component front end: {what}"))
+}
+
+struct Planner<'a> {
+    wasm: &'a [u8],
+    parsed: &'a Parsed,
+    plan: Plan,
+    host_resources: HashMap<String, u32>,
+}
+
+/// Build the instantiation plan of the root component.
+pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
+    let root = parsed
+        .components
+        .len()
+        .checked_sub(1)
+        .ok_or_else(|| internal("no root component"))?;
+    let mut p = Planner {
+        wasm,
+        parsed,
+        plan: Plan {
+            modules: parsed.modules.iter().map(|_| None).collect(),
+            module_ranges: parsed.modules.clone(),
+            instances: vec![],
+            trampolines: vec![],
+            memories: vec![],
+            num_cinst: 0,
+            resources: vec![],
+            steps: vec![],
+            starts: vec![],
+            exports: vec![],
+            host_imports: vec![],
+        },
+        host_resources: HashMap::new(),
+    };
+    let frame = p.instantiate(root, None, None)?;
+    let exports = std::mem::take(&mut frame.borrow_mut().exports);
+    let mut names: Vec<_> = exports.into_iter().collect();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, def) in names {
+        match def {
+            Def::Func(FuncDef::Lifted(l)) => p.plan.exports.push((name, l)),
+            Def::Func(FuncDef::Host { .. }) => {
+                return Err(unsupported(format!(
+                    "re-exporting the root import as `{name}`"
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(p.plan)
+}
+
+impl Planner<'_> {
+    fn module_info(&mut self, m: usize) -> Result<&ModuleInfo> {
+        if self.plan.modules[m].is_none() {
+            let range = self.parsed.modules[m].clone();
+            let start = range.start as u64;
+            let info = environ::parse(&self.wasm[range]).map_err(|mut e| {
+                e.offset = e.offset.map(|o| o + start);
+                e
+            })?;
+            crate::compile::check_supported(&info)?;
+            self.plan.modules[m] = Some(info);
+        }
+        Ok(self.plan.modules[m].as_ref().unwrap())
+    }
+
+    /// Instantiate component definition `def` with `args` (none for the root).
+    fn instantiate(
+        &mut self,
+        def: usize,
+        enclosing: Option<Rc<RefCell<Frame>>>,
+        args: Option<HashMap<String, Def>>,
+    ) -> Result<Rc<RefCell<Frame>>> {
+        let cinst = self.plan.num_cinst;
+        self.plan.num_cinst += 1;
+        let frame = Rc::new(RefCell::new(Frame {
+            cinst,
+            parent: enclosing,
+            ..Frame::default()
+        }));
+        let items = &self.parsed.components[def].items;
+        for item in items {
+            self.item(&frame, item, args.as_ref())?;
+        }
+        Ok(frame)
+    }
+
+    fn item(
+        &mut self,
+        frame: &Rc<RefCell<Frame>>,
+        item: &Item,
+        args: Option<&HashMap<String, Def>>,
+    ) -> Result<()> {
+        match item {
+            Item::CoreModule(m) => frame.borrow_mut().modules.push(*m),
+            Item::CoreType => {}
+            Item::CoreInstantiate { module, args } => {
+                let m = frame.borrow().modules[*module as usize];
+                let imports = self.module_info(m)?.imports.clone();
+                let mut defs = Vec::with_capacity(imports.len());
+                {
+                    let f = frame.borrow();
+                    for imp in &imports {
+                        let (_, inst) = args
+                            .iter()
+                            .find(|(n, _)| *n == imp.module)
+                            .ok_or_else(|| internal("missing core instantiation argument"))?;
+                        let def = self.core_export(&f.core_instances[*inst as usize], &imp.name)?;
+                        defs.push(def);
+                    }
+                }
+                let k = self.plan.instances.len() as u32;
+                self.plan.instances.push(CoreInstance {
+                    module: m,
+                    imports: defs,
+                });
+                self.plan.steps.push(Step::CoreInstance(k));
+                frame
+                    .borrow_mut()
+                    .core_instances
+                    .push(CoreInst::Instance(k));
+            }
+            Item::CoreFromExports(list) => {
+                let f = frame.borrow();
+                let bag = list
+                    .iter()
+                    .map(|(n, k, i)| Ok((n.clone(), Self::core_def(&f, *k, *i)?)))
+                    .collect::<Result<_>>()?;
+                drop(f);
+                frame.borrow_mut().core_instances.push(CoreInst::Bag(bag));
+            }
+            Item::CoreAlias {
+                kind,
+                instance,
+                name,
+            } => {
+                let def = {
+                    let f = frame.borrow();
+                    self.core_export(&f.core_instances[*instance as usize], name)?
+                };
+                let _ = kind;
+                Self::push_core(&mut frame.borrow_mut(), def);
+            }
+            Item::Canon(c) => {
+                let cinst = frame.borrow().cinst;
+                let t = match c {
+                    CanonCore::Lower { func, ty, opts } => {
+                        let callee = frame.borrow().funcs[*func as usize].clone();
+                        let caller = self.options(frame, opts)?;
+                        match callee {
+                            FuncDef::Lifted(l) => Trampoline::Adapter {
+                                caller,
+                                caller_cinst: cinst,
+                                callee: l,
+                            },
+                            FuncDef::Host { name, .. } => {
+                                let ty = Self::map_func(&frame.borrow(), ty)?;
+                                if !self.plan.host_imports.contains(&name) {
+                                    self.plan.host_imports.push(name.clone());
+                                }
+                                Trampoline::HostImport {
+                                    name,
+                                    ty,
+                                    opts: caller,
+                                    cinst,
+                                }
+                            }
+                        }
+                    }
+                    CanonCore::ResourceNew(t) => Trampoline::ResourceNew {
+                        resource: self.resource_of(frame, *t)?,
+                        cinst,
+                    },
+                    CanonCore::ResourceDrop(t) => Trampoline::ResourceDrop {
+                        resource: self.resource_of(frame, *t)?,
+                        cinst,
+                    },
+                    CanonCore::ResourceRep(t) => Trampoline::ResourceRep {
+                        resource: self.resource_of(frame, *t)?,
+                        cinst,
+                    },
+                    CanonCore::Unsupported(name, params, results) => Trampoline::Unsupported {
+                        name,
+                        params: params.clone(),
+                        results: results.clone(),
+                        cinst,
+                    },
+                };
+                let index = self.plan.trampolines.len() as u32;
+                self.plan.trampolines.push(t);
+                frame
+                    .borrow_mut()
+                    .core_funcs
+                    .push(CoreFunc::Trampoline(index));
+            }
+            Item::Lift {
+                core_func,
+                ty,
+                opts,
+            } => {
+                let core = frame.borrow().core_funcs[*core_func as usize];
+                let opts = self.options(frame, opts)?;
+                let ty = Self::map_func(&frame.borrow(), ty)?;
+                let cinst = frame.borrow().cinst;
+                frame
+                    .borrow_mut()
+                    .funcs
+                    .push(FuncDef::Lifted(Rc::new(Lifted {
+                        core,
+                        ty,
+                        opts,
+                        cinst,
+                    })));
+            }
+            Item::Component(d) => {
+                let r = ComponentRef {
+                    def: *d,
+                    enclosing: frame.clone(),
+                };
+                frame.borrow_mut().components.push(r);
+            }
+            Item::Instantiate {
+                component,
+                args: list,
+                keys,
+            } => {
+                let c = frame.borrow().components[*component as usize].clone();
+                let mut map = HashMap::new();
+                for (name, sort, index) in list {
+                    map.insert(name.clone(), Self::def_of(&frame.borrow(), *sort, *index)?);
+                }
+                let child = self.instantiate(c.def, Some(c.enclosing), Some(map))?;
+                let exports = std::mem::take(&mut child.borrow_mut().exports);
+                let inst = Rc::new(InstanceDef::Exports(exports));
+                self.bind_instance_keys(frame, &inst, &keys.exported)?;
+                frame.borrow_mut().instances.push(inst);
+            }
+            Item::FromExports { exports, keys } => {
+                let mut map = HashMap::new();
+                for (name, sort, index) in exports {
+                    map.insert(name.clone(), Self::def_of(&frame.borrow(), *sort, *index)?);
+                }
+                let inst = Rc::new(InstanceDef::Exports(map));
+                self.bind_instance_keys(frame, &inst, &keys.exported)?;
+                frame.borrow_mut().instances.push(inst);
+            }
+            Item::Alias {
+                sort,
+                instance,
+                name,
+                keys,
+            } => {
+                let inst = frame.borrow().instances[*instance as usize].clone();
+                let def = self.instance_export(&inst, name, *sort)?;
+                self.push_def(frame, def, keys)?;
+            }
+            Item::OuterAlias {
+                sort,
+                count,
+                index,
+                keys,
+            } => {
+                let mut f = frame.clone();
+                for _ in 0..*count {
+                    let p = f
+                        .borrow()
+                        .parent
+                        .clone()
+                        .ok_or_else(|| internal("outer alias past the root"))?;
+                    f = p;
+                }
+                let def = Self::def_of(&f.borrow(), *sort, *index)?;
+                self.push_def(frame, def, keys)?;
+            }
+            Item::Import {
+                name, sort, keys, ..
+            } => {
+                let def = match args {
+                    Some(a) => a
+                        .get(name)
+                        .cloned()
+                        .ok_or_else(|| internal("missing instantiation argument"))?,
+                    None => self.root_import(name, *sort)?,
+                };
+                self.push_def(frame, def, keys)?;
+            }
+            Item::Export {
+                name,
+                sort,
+                index,
+                keys,
+                ty: _,
+            } => {
+                let def = Self::def_of(&frame.borrow(), *sort, *index)?;
+                frame.borrow_mut().exports.insert(name.clone(), def.clone());
+                self.push_def(frame, def, keys)?;
+            }
+            Item::Type { keys, resource } => {
+                let t = match resource {
+                    Some(dtor) => {
+                        let (owner, dtor) = {
+                            let f = frame.borrow();
+                            (f.cinst, dtor.map(|d| f.core_funcs[d as usize]))
+                        };
+                        self.plan.resources.push(Resource { owner, dtor });
+                        TypeDef::Resource(self.plan.resources.len() as u32 - 1)
+                    }
+                    None => TypeDef::Other,
+                };
+                self.push_def(frame, Def::Type(t), keys)?;
+            }
+            Item::Start {
+                func,
+                args,
+                results,
+            } => {
+                if !args.is_empty() {
+                    return Err(unsupported("a component start function with value arguments"));
+                }
+                match frame.borrow().funcs[*func as usize].clone() {
+                    FuncDef::Lifted(l) => {
+                        self.plan.starts.push(l);
+                        let i = self.plan.starts.len() as u32 - 1;
+                        self.plan.steps.push(Step::Start(i));
+                    }
+                    FuncDef::Host { .. } => {
+                        return Err(unsupported("a root import as the start function"))
+                    }
+                }
+                frame.borrow_mut().values += results;
+            }
+        }
+        Ok(())
+    }
+
+    fn root_import(&mut self, name: &str, sort: Sort) -> Result<Def> {
+        Ok(match sort {
+            Sort::Func => Def::Func(FuncDef::Host {
+                name: name.to_string(),
+            }),
+            Sort::Instance => Def::Instance(Rc::new(InstanceDef::Host(name.to_string()))),
+            Sort::Type => Def::Type(TypeDef::Resource(self.host_resource(name))),
+            Sort::Module => return Err(unsupported("importing a core module into the root component")),
+            Sort::Component => return Err(unsupported("importing a component into the root component")),
+            Sort::Value => return Err(unsupported("importing a value into the root component")),
+        })
+    }
+
+    fn host_resource(&mut self, path: &str) -> u32 {
+        if let Some(r) = self.host_resources.get(path) {
+            return *r;
+        }
+        self.plan.resources.push(Resource {
+            owner: HOST,
+            dtor: None,
+        });
+        let r = self.plan.resources.len() as u32 - 1;
+        self.host_resources.insert(path.to_string(), r);
+        r
+    }
+
+    fn instance_export(&mut self, inst: &InstanceDef, name: &str, sort: Sort) -> Result<Def> {
+        match inst {
+            InstanceDef::Exports(map) => map
+                .get(name)
+                .cloned()
+                .ok_or_else(|| internal("missing instance export")),
+            InstanceDef::Host(path) => {
+                let path = format!("{path}#{name}");
+                match sort {
+                    // The type is taken from the `canon lower` that uses it.
+                    Sort::Func => Ok(Def::Func(FuncDef::Host { name: path })),
+                    Sort::Instance => Ok(Def::Instance(Rc::new(InstanceDef::Host(path)))),
+                    Sort::Type => Ok(Def::Type(TypeDef::Resource(self.host_resource(&path)))),
+                    _ => Err(unsupported("this export of an imported instance")),
+                }
+            }
+        }
+    }
+
+    /// Adds `def` to its index space and binds the resource keys it brings.
+    fn push_def(&mut self, frame: &Rc<RefCell<Frame>>, def: Def, keys: &super::front::Keys) -> Result<()> {
+        if let (Some(k), Def::Type(TypeDef::Resource(r))) = (keys.own, &def) {
+            frame.borrow_mut().resources.insert(k, *r);
+        }
+        if let Def::Instance(inst) = &def {
+            self.bind_instance_keys(frame, inst, &keys.exported)?;
+        }
+        let mut f = frame.borrow_mut();
+        match def {
+            Def::Module(m) => f.modules.push(m),
+            Def::Func(x) => f.funcs.push(x),
+            Def::Value => f.values += 1,
+            Def::Type(t) => f.types.push(t),
+            Def::Instance(i) => f.instances.push(i),
+            Def::Component(c) => f.components.push(c),
+        }
+        Ok(())
+    }
+
+    fn bind_instance_keys(
+        &mut self,
+        frame: &Rc<RefCell<Frame>>,
+        inst: &Rc<InstanceDef>,
+        keys: &[(Vec<String>, u32)],
+    ) -> Result<()> {
+        for (path, key) in keys {
+            let mut cur = inst.clone();
+            let mut def = None;
+            for (i, name) in path.iter().enumerate() {
+                let sort = if i + 1 == path.len() {
+                    Sort::Type
+                } else {
+                    Sort::Instance
+                };
+                let d = self.instance_export(&cur, name, sort)?;
+                if let Def::Instance(next) = &d {
+                    cur = next.clone();
+                }
+                def = Some(d);
+            }
+            if let Some(Def::Type(TypeDef::Resource(r))) = def {
+                frame.borrow_mut().resources.insert(*key, r);
+            }
+        }
+        Ok(())
+    }
+
+    fn def_of(f: &Frame, sort: Sort, index: u32) -> Result<Def> {
+        let i = index as usize;
+        let missing = || internal("index out of range");
+        Ok(match sort {
+            Sort::Module => Def::Module(*f.modules.get(i).ok_or_else(missing)?),
+            Sort::Func => Def::Func(f.funcs.get(i).ok_or_else(missing)?.clone()),
+            Sort::Value => Def::Value,
+            Sort::Type => Def::Type(f.types.get(i).cloned().unwrap_or(TypeDef::Other)),
+            Sort::Instance => Def::Instance(f.instances.get(i).ok_or_else(missing)?.clone()),
+            Sort::Component => Def::Component(f.components.get(i).ok_or_else(missing)?.clone()),
+        })
+    }
+
+    fn core_def(f: &Frame, kind: CoreKind, index: u32) -> Result<CoreDef> {
+        let i = index as usize;
+        let missing = || internal("core index out of range");
+        Ok(match kind {
+            CoreKind::Func => CoreDef::Func(*f.core_funcs.get(i).ok_or_else(missing)?),
+            CoreKind::Table => CoreDef::Table(*f.tables.get(i).ok_or_else(missing)?),
+            CoreKind::Memory => CoreDef::Memory(*f.memories.get(i).ok_or_else(missing)?),
+            CoreKind::Global => CoreDef::Global(*f.globals.get(i).ok_or_else(missing)?),
+            CoreKind::Tag => return Err(unsupported("exception tags in components")),
+        })
+    }
+
+    fn push_core(f: &mut Frame, def: CoreDef) {
+        match def {
+            CoreDef::Func(x) => f.core_funcs.push(x),
+            CoreDef::Table(x) => f.tables.push(x),
+            CoreDef::Memory(x) => f.memories.push(x),
+            CoreDef::Global(x) => f.globals.push(x),
+        }
+    }
+
+    /// Export `name` of a core instance, resolved to its defining instance.
+    fn core_export(&mut self, inst: &CoreInst, name: &str) -> Result<CoreDef> {
+        match inst {
+            CoreInst::Bag(map) => map
+                .get(name)
+                .copied()
+                .ok_or_else(|| internal("missing core export")),
+            CoreInst::Instance(k) => {
+                let k = *k;
+                let m = self.plan.instances[k as usize].module;
+                let info = self.module_info(m)?;
+                let e = info
+                    .exports
+                    .iter()
+                    .find(|e| e.name == name)
+                    .ok_or_else(|| internal("missing core export"))?
+                    .clone();
+                // An import re-exported: what the import was bound to.
+                if let Some(pos) = info
+                    .imports
+                    .iter()
+                    .position(|i| i.kind == e.kind && i.index == e.index)
+                {
+                    return Ok(self.plan.instances[k as usize].imports[pos]);
+                }
+                let item = CoreItem {
+                    instance: k,
+                    index: e.index,
+                };
+                Ok(match e.kind {
+                    kind::FUNC => CoreDef::Func(CoreFunc::Defined {
+                        instance: k,
+                        index: e.index,
+                    }),
+                    kind::TABLE => CoreDef::Table(item),
+                    kind::MEMORY => CoreDef::Memory(item),
+                    kind::GLOBAL => CoreDef::Global(item),
+                    _ => return Err(unsupported("this kind of core export")),
+                })
+            }
+        }
+    }
+
+    fn resource_of(&self, frame: &Rc<RefCell<Frame>>, t: u32) -> Result<u32> {
+        match frame.borrow().types.get(t as usize) {
+            Some(TypeDef::Resource(r)) => Ok(*r),
+            _ => Err(internal("resource built-in on a type that is not a resource")),
+        }
+    }
+
+    fn options(&mut self, frame: &Rc<RefCell<Frame>>, o: &Options) -> Result<ResolvedOptions> {
+        if let Some(what) = o.unsupported {
+            return Err(unsupported(what));
+        }
+        let f = frame.borrow();
+        let memory = match o.memory {
+            Some(m) => {
+                let item = *f
+                    .memories
+                    .get(m as usize)
+                    .ok_or_else(|| internal("memory index"))?;
+                let slot = match self.plan.memories.iter().position(|x| *x == item) {
+                    Some(s) => s,
+                    None => {
+                        self.plan.memories.push(item);
+                        self.plan.memories.len() - 1
+                    }
+                };
+                Some(slot as u32)
+            }
+            None => None,
+        };
+        let func = |i: Option<u32>| -> Result<Option<CoreFunc>> {
+            i.map(|i| {
+                f.core_funcs
+                    .get(i as usize)
+                    .copied()
+                    .ok_or_else(|| internal("function index"))
+            })
+            .transpose()
+        };
+        Ok(ResolvedOptions {
+            encoding: o.encoding,
+            memory,
+            realloc: func(o.realloc)?,
+            post_return: func(o.post_return)?,
+        })
+    }
+
+    /// The type with resource keys replaced by run-time resources.
+    fn map_func(f: &Frame, ty: &FuncType) -> Result<FuncType> {
+        Ok(FuncType {
+            params: ty
+                .params
+                .iter()
+                .map(|(n, t)| Ok((n.clone(), map_val(f, t)?)))
+                .collect::<Result<_>>()?,
+            result: ty.result.as_ref().map(|t| map_val(f, t)).transpose()?,
+        })
+    }
+}
+
+fn map_val(f: &Frame, t: &ValType) -> Result<ValType> {
+    let res = |k: &u32| {
+        f.resources
+            .get(k)
+            .copied()
+            .ok_or_else(|| internal("a resource type was not bound"))
+    };
+    let m = |t: &ValType| map_val(f, t);
+    let mb = |t: &Box<ValType>| map_val(f, t).map(Box::new);
+    Ok(match t {
+        ValType::Own(k) => ValType::Own(res(k)?),
+        ValType::Borrow(k) => ValType::Borrow(res(k)?),
+        ValType::List(e, n) => ValType::List(mb(e)?, *n),
+        ValType::Record(fs) => ValType::Record(
+            fs.iter()
+                .map(|(n, t)| Ok((n.clone(), m(t)?)))
+                .collect::<Result<_>>()?,
+        ),
+        ValType::Tuple(ts) => ValType::Tuple(ts.iter().map(m).collect::<Result<_>>()?),
+        ValType::Variant(cs) => ValType::Variant(
+            cs.iter()
+                .map(|(n, t)| Ok((n.clone(), t.as_ref().map(m).transpose()?)))
+                .collect::<Result<_>>()?,
+        ),
+        ValType::Option(t) => ValType::Option(mb(t)?),
+        ValType::Result { ok, err } => ValType::Result {
+            ok: ok.as_ref().map(mb).transpose()?,
+            err: err.as_ref().map(mb).transpose()?,
+        },
+        ValType::Map(k, v) => ValType::Map(mb(k)?, mb(v)?),
+        other => other.clone(),
+    })
+}
