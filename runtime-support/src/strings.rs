@@ -26,6 +26,8 @@ struct Dest {
     realloc: Option<Realloc>,
     realloc_vmctx: *mut c_void,
     flags: *mut u32,
+    /// the host is lowering (realloc failures use the realloc messages)
+    from_host: bool,
 }
 
 unsafe fn fail(ctx: *mut c_void, code: TrapCode) -> ! {
@@ -66,10 +68,18 @@ impl Dest {
             *self.flags |= FLAG_MAY_LEAVE;
         }
         if p % align != 0 {
-            self.trap(TrapCode::ReallocUnaligned);
+            self.trap(if self.from_host {
+                TrapCode::ReallocUnaligned
+            } else {
+                TrapCode::UnalignedPointer
+            });
         }
         if p + size > (*self.mem).length {
-            self.trap(TrapCode::ReallocOutOfBounds);
+            self.trap(if self.from_host {
+                TrapCode::ReallocOutOfBounds
+            } else {
+                TrapCode::StringOutOfBounds
+            });
         }
         p
     }
@@ -222,6 +232,7 @@ pub unsafe extern "C" fn wacc_rt_string_transfer(
         realloc,
         realloc_vmctx,
         flags: dst_flags,
+        from_host: src_mem.is_null(),
     };
     let dst_enc = if dst_mem.is_null() { UTF8 } else { dst_enc };
     let (p, l) = match (dst_enc, enc) {

@@ -397,7 +397,16 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
 
     /// Allocates `size` (i64) bytes aligned to `align` on the side: its
     /// realloc (result checked) or the host arena. Returns the offset (i64).
-    pub fn alloc(&mut self, side: &Side, size: Value, align: u32) -> Result<Value> {
+    /// A bad realloc result traps with `oob` / unaligned-pointer between
+    /// guests, and with the realloc traps when the host is lowering.
+    pub fn alloc(
+        &mut self,
+        side: &Side,
+        size: Value,
+        align: u32,
+        from_host: bool,
+        oob: TrapCode,
+    ) -> Result<Value> {
         if side.is_host() {
             let size32 = self.b.ins().ireduce(types::I32, size);
             let a = self.iconst32(align);
@@ -420,14 +429,19 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
         self.set_flag(side.cinst, FLAG_MAY_LEAVE, true);
         let p = self.b.inst_results(call)[0];
         let p = self.b.ins().uextend(types::I64, p);
+        let (unaligned, oob) = if from_host {
+            (TrapCode::ReallocUnaligned, TrapCode::ReallocOutOfBounds)
+        } else {
+            (TrapCode::UnalignedPointer, oob)
+        };
         if align > 1 {
             let low = self.b.ins().band_imm_u(p, (align - 1) as i64);
-            self.trap_if(low, TrapCode::ReallocUnaligned);
+            self.trap_if(low, unaligned);
         }
         let end = self.b.ins().iadd(p, size);
         let len = self.mem_len(side).unwrap();
         let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        self.trap_if(past, TrapCode::ReallocOutOfBounds);
+        self.trap_if(past, oob);
         Ok(p)
     }
 
@@ -691,7 +705,10 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
             }
             ValType::ErrorContext => return Err(unsupported("error-context")),
             ValType::Stream | ValType::Future => return Err(unsupported("streams and futures")),
-            ValType::Map(..) => return Err(unsupported("maps")),
+            ValType::Map(k, v) => {
+                let entry = ValType::Tuple(vec![(**k).clone(), (**v).clone()]);
+                self.list(&entry, src, ss, dst, ds)?
+            }
         }
         Ok(())
     }
@@ -754,7 +771,13 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
         let s_bytes = self.b.ins().imul_imm_u(len, s_size as i64);
         self.check_range(ss, ptr, s_bytes, elem.alignment(ss.ptr()), TrapCode::ListOutOfBounds);
         let d_bytes = self.b.ins().imul_imm_u(len, d_size as i64);
-        let dptr = self.alloc(ds, d_bytes, elem.alignment(ds.ptr()))?;
+        let dptr = self.alloc(
+            ds,
+            d_bytes,
+            elem.alignment(ds.ptr()),
+            ss.is_host(),
+            TrapCode::ListOutOfBounds,
+        )?;
         if plain(elem) && s_size == d_size {
             let from = self.native(ss, MemRef { off: ptr, k: 0 });
             let to = self.native(ds, MemRef { off: dptr, k: 0 });

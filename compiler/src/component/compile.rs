@@ -384,8 +384,12 @@ impl Emitter<'_> {
                     let r = g.iconst32(*resource);
                     g.rt(call, &[c, r, flat[0].0])
                 }
-                Trampoline::Unsupported { cinst, .. } => {
-                    g.check_flag(*cinst, FLAG_MAY_LEAVE, TrapCode::CannotLeave);
+                Trampoline::Unsupported { cinst, name, .. } => {
+                    // Task-local state and backpressure never leave the instance.
+                    let stays = name.starts_with("Context") || name.starts_with("Backpressure");
+                    if !stays {
+                        g.check_flag(*cinst, FLAG_MAY_LEAVE, TrapCode::CannotLeave);
+                    }
                     g.trap_now(TrapCode::AsyncUnsupported);
                     results
                         .iter()
@@ -872,7 +876,13 @@ fn call_lifted<E: Env>(
         v.into_iter().map(|(v, _)| v).collect()
     } else {
         let size = g.iconst64(tuple.elem_size(PtrType::I32) as i64);
-        let p = g.alloc(&callee, size, tuple.alignment(PtrType::I32))?;
+        let p = g.alloc(
+            &callee,
+            size,
+            tuple.alignment(PtrType::I32),
+            caller.is_host(),
+            TrapCode::MemoryOutOfBounds,
+        )?;
         g.transfer(&tuple, &mut src, caller, &mut Dst::Mem(MemRef { off: p, k: 0 }), &callee)?;
         vec![g.b.ins().ireduce(types::I32, p)]
     };
@@ -938,14 +948,14 @@ fn call_host(
     let host = host_side();
     let tuple = params_tuple(ty);
     let size = g.iconst64(tuple.elem_size(PtrType::I64) as i64);
-    let a = g.alloc(&host, size, tuple.alignment(PtrType::I64))?;
+    let a = g.alloc(&host, size, tuple.alignment(PtrType::I64), false, TrapCode::OutOfMemory)?;
     let mut src = args_src(args);
     g.transfer(&tuple, &mut src, caller, &mut Dst::Mem(MemRef { off: a, k: 0 }), &host)?;
     let (rsize, ralign) = ty.result.as_ref().map_or((0, 1), |t| {
         (t.elem_size(PtrType::I64), t.alignment(PtrType::I64))
     });
     let rs = g.iconst64(rsize as i64);
-    let r = g.alloc(&host, rs, ralign)?;
+    let r = g.alloc(&host, rs, ralign, false, TrapCode::OutOfMemory)?;
     let f = g.env.host_func(g.b, name)?;
     let addr = g.b.ins().func_addr(types::I64, f);
     let missing = g.b.ins().icmp_imm_u(IntCC::Equal, addr, 0);

@@ -46,7 +46,9 @@ pub fn is_component(wasm: &[u8]) -> bool {
 
 /// The features components are validated with.
 pub fn features() -> wasmparser::WasmFeatures {
-    wasmparser::WasmFeatures::default() | wasmparser::WasmFeatures::COMPONENT_MODEL
+    wasmparser::WasmFeatures::default()
+        | wasmparser::WasmFeatures::COMPONENT_MODEL
+        | wasmparser::WasmFeatures::CM_FIXED_LENGTH_LISTS
 }
 
 /// Validates a component (or core module) binary; errors carry the offset.
