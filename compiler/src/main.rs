@@ -216,23 +216,32 @@ fn compile(
         return std::fs::write(output, clif)
             .with_context(|| format!("cannot write {}", output.display()));
     }
-    let compiled = compile_module(
-        &wasm,
-        &CompileOptions {
-            target: target.clone(),
-            prefix,
-            codegen: opts,
-            threads: 0,
-            emit_main: emit == Emit::Exe,
-        },
-    )
+    let copts = CompileOptions {
+        target: target.clone(),
+        prefix,
+        codegen: opts,
+        threads: 0,
+        emit_main: emit == Emit::Exe,
+    };
+    let object = if wacc::component::is_component(&wasm) {
+        if emit == Emit::Exe {
+            anyhow::bail!(
+                "{}: executables from components are not supported yet; \
+                 use --emit obj, static or shared and link a host program",
+                input.display()
+            );
+        }
+        wacc::component::compile_component(&wasm, &copts).map(|c| c.object)
+    } else {
+        compile_module(&wasm, &copts).map(|c| c.object)
+    }
     .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
     if emit == Emit::Obj {
-        return std::fs::write(output, &compiled.object)
+        return std::fs::write(output, &object)
             .with_context(|| format!("cannot write {}", output.display()));
     }
     let obj = output.with_extension("wacc-tmp.o");
-    std::fs::write(&obj, &compiled.object)?;
+    std::fs::write(&obj, &object)?;
     let r = wacc_linker::link(&LinkRequest {
         target,
         kind: match emit {

@@ -89,6 +89,8 @@ pub trait Env {
     fn flags_slot(&self, cinst: u32) -> i32;
     /// Table index used for a component instance (the host's for `HOST`).
     fn table_index(&self, cinst: u32) -> u32;
+    /// Offsets of the task-local storage slots, if the component uses them.
+    fn task_context_slots(&self) -> Option<Vec<i32>>;
 }
 
 /// One side of a boundary.

@@ -95,7 +95,7 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
     }
     let desc = e.emit_desc(&module_descs, &starts)?;
     let exports = e.emit_exports()?;
-    e.emit_instantiate(desc)?;
+    e.emit_instantiate(desc, plan.unsatisfiable.is_some())?;
     timer.phase("trampolines and entries");
     let mut product = e.module.finish();
     for id in e.host_ids.values() {
@@ -160,6 +160,27 @@ fn has_borrow(t: &ValType) -> bool {
         }
         _ => false,
     }
+}
+
+/// True if the type needs the async ABI (streams, futures, error contexts):
+/// functions over such types compile to a trap.
+fn needs_async(t: &ValType) -> bool {
+    match t {
+        ValType::Stream | ValType::Future | ValType::ErrorContext => true,
+        ValType::List(e, _) | ValType::Option(e) => needs_async(e),
+        ValType::Map(k, v) => needs_async(k) || needs_async(v),
+        ValType::Record(fs) => fs.iter().any(|(_, t)| needs_async(t)),
+        ValType::Tuple(ts) => ts.iter().any(needs_async),
+        ValType::Variant(cs) => cs.iter().any(|(_, t)| t.as_ref().is_some_and(needs_async)),
+        ValType::Result { ok, err } => {
+            ok.as_deref().is_some_and(needs_async) || err.as_deref().is_some_and(needs_async)
+        }
+        _ => false,
+    }
+}
+
+fn func_needs_async(ty: &FuncType) -> bool {
+    ty.params.iter().any(|(_, t)| needs_async(t)) || ty.result.as_ref().is_some_and(needs_async)
 }
 
 fn host_side() -> Side {
@@ -266,6 +287,19 @@ impl Env for Emitter<'_> {
         (self.layout.flags + 4 * cinst) as i32
     }
 
+    fn task_context_slots(&self) -> Option<Vec<i32>> {
+        let used = self
+            .plan
+            .trampolines
+            .iter()
+            .any(|t| matches!(t, Trampoline::ContextGet(_) | Trampoline::ContextSet(_)));
+        used.then(|| {
+            (0..abi::component::TASK_CONTEXT_SLOTS)
+                .map(|i| (self.layout.task_context + 4 * i) as i32)
+                .collect()
+        })
+    }
+
     fn table_index(&self, cinst: u32) -> u32 {
         if cinst == HOST {
             self.plan.num_cinst
@@ -324,6 +358,8 @@ impl Emitter<'_> {
                     (vec![CoreType::I32], vec![CoreType::I32])
                 }
                 Trampoline::ResourceDrop { .. } => (vec![CoreType::I32], vec![]),
+                Trampoline::ContextGet(_) => (vec![], vec![CoreType::I32]),
+                Trampoline::ContextSet(_) => (vec![CoreType::I32], vec![]),
                 Trampoline::Unsupported {
                     params, results, ..
                 } => (params.clone(), results.clone()),
@@ -351,6 +387,12 @@ impl Emitter<'_> {
                 ps[1..].iter().copied().zip(params.iter().copied()).collect();
             let mut g = Gen::new(b, e, ctx);
             let out = match &plan.trampolines[t] {
+                Trampoline::Adapter { .. } | Trampoline::HostImport { .. }
+                    if lowered_type(&plan.trampolines[t]).is_some_and(func_needs_async) =>
+                {
+                    g.trap_now(TrapCode::AsyncUnsupported);
+                    zeros(&mut g, &results)
+                }
                 Trampoline::Adapter {
                     caller,
                     caller_cinst,
@@ -384,6 +426,16 @@ impl Emitter<'_> {
                     let r = g.iconst32(*resource);
                     g.rt(call, &[c, r, flat[0].0])
                 }
+                Trampoline::ContextGet(slot) | Trampoline::ContextSet(slot) => {
+                    let off = (g.env.layout.task_context + 4 * slot) as i32;
+                    let f = MemFlagsData::trusted();
+                    if let Some((v, _)) = flat.first() {
+                        g.b.ins().store(f, *v, ctx, off);
+                        vec![]
+                    } else {
+                        vec![g.b.ins().load(types::I32, f, ctx, off)]
+                    }
+                }
                 Trampoline::Unsupported { cinst, name, .. } => {
                     // Task-local state and backpressure never leave the instance.
                     let stays = name.starts_with("Context") || name.starts_with("Backpressure");
@@ -391,15 +443,7 @@ impl Emitter<'_> {
                         g.check_flag(*cinst, FLAG_MAY_LEAVE, TrapCode::CannotLeave);
                     }
                     g.trap_now(TrapCode::AsyncUnsupported);
-                    results
-                        .iter()
-                        .map(|t| match t {
-                            CoreType::I32 => g.iconst32(0),
-                            CoreType::I64 => g.iconst64(0),
-                            CoreType::F32 => g.b.ins().f32const(0.0),
-                            CoreType::F64 => g.b.ins().f64const(0.0),
-                        })
-                        .collect()
+                    zeros(&mut g, &results)
                 }
             };
             g.b.ins().return_(&out);
@@ -426,13 +470,17 @@ impl Emitter<'_> {
                 .ins()
                 .load(types::I64, f, values, abi::VALRAW_SIZE as i32);
             let mut g = Gen::new(b, e, ctx);
-            call_lifted(
-                &mut g,
-                l,
-                &host_side(),
-                Args::Mem(args),
-                Results::Mem(results),
-            )?;
+            if func_needs_async(&l.ty) {
+                g.trap_now(TrapCode::AsyncUnsupported);
+            } else {
+                call_lifted(
+                    &mut g,
+                    l,
+                    &host_side(),
+                    Args::Mem(args),
+                    Results::Mem(results),
+                )?;
+            }
             g.b.ins().return_(&[]);
             g.finish();
             Ok(())
@@ -586,7 +634,9 @@ impl Emitter<'_> {
         })
     }
 
-    fn emit_instantiate(&mut self, desc: DataId) -> Result<()> {
+    /// `P_instantiate(store, out_ctx)`; a component with an import the host
+    /// cannot provide reports it as unresolved.
+    fn emit_instantiate(&mut self, desc: DataId, unsatisfiable: bool) -> Result<()> {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(types::I64));
         sig.params.push(AbiParam::new(types::I64));
@@ -603,6 +653,11 @@ impl Emitter<'_> {
             .declare_function("wacc_rt_component_instantiate", Linkage::Import, &rt_sig)
             .map_err(Self::err)?;
         self.define(id, sig, |e, b, ps| {
+            if unsatisfiable {
+                let c = b.ins().iconst(types::I32, TrapCode::UnresolvedImport as i64);
+                b.ins().return_(&[c]);
+                return Ok(());
+            }
             let gv = e.module.declare_data_in_func(desc, b.func);
             let d = b.ins().symbol_value(types::I64, gv);
             let f = e.module.declare_func_in_func(rt, b.func);
@@ -806,6 +861,27 @@ impl Emitter<'_> {
     }
 }
 
+/// The function type a lowering trampoline lowers.
+fn lowered_type(t: &Trampoline) -> Option<&FuncType> {
+    match t {
+        Trampoline::Adapter { callee, .. } => Some(&callee.ty),
+        Trampoline::HostImport { ty, .. } => Some(ty),
+        _ => None,
+    }
+}
+
+fn zeros<E: Env>(g: &mut Gen<'_, '_, E>, types: &[CoreType]) -> Vec<Value> {
+    types
+        .iter()
+        .map(|t| match t {
+            CoreType::I32 => g.iconst32(0),
+            CoreType::I64 => g.iconst64(0),
+            CoreType::F32 => g.b.ins().f32const(0.0),
+            CoreType::F64 => g.b.ins().f64const(0.0),
+        })
+        .collect()
+}
+
 /// Where a lowered function's arguments come from and its result goes,
 /// from the caller's core parameters.
 fn lowered_io<E: Env>(
@@ -859,6 +935,18 @@ fn call_lifted<E: Env>(
     let callee = side_of(&l.opts, l.cinst);
     g.check_flag(l.cinst, FLAG_MAY_ENTER, TrapCode::CannotEnter);
     g.set_flag(l.cinst, FLAG_MAY_ENTER, false);
+    // A new task: fresh task-local storage, the caller's restored after.
+    let saved = g.env.task_context_slots().map(|offs| {
+        let f = MemFlagsData::trusted();
+        offs.iter()
+            .map(|off| {
+                let v = g.b.ins().load(types::I32, f, g.ctx, *off);
+                let z = g.iconst32(0);
+                g.b.ins().store(f, z, g.ctx, *off);
+                (v, *off)
+            })
+            .collect::<Vec<_>>()
+    });
     let tuple = params_tuple(&l.ty);
     let scope = if has_borrow(&tuple) {
         let c = g.iconst32(g.env.table_index(l.cinst));
@@ -930,6 +1018,9 @@ fn call_lifted<E: Env>(
         g.set_flag(l.cinst, FLAG_MAY_LEAVE, true);
     }
     g.set_flag(l.cinst, FLAG_MAY_ENTER, true);
+    for (v, off) in saved.into_iter().flatten() {
+        g.b.ins().store(MemFlagsData::trusted(), v, g.ctx, off);
+    }
     if let Some(s) = scope {
         g.rt(RtCall::CallEnd, &[s]);
     }

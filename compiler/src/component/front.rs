@@ -125,6 +125,9 @@ pub enum CanonCore {
     ResourceNew(u32),
     ResourceDrop(u32),
     ResourceRep(u32),
+    /// `context.get i32 slot` / `context.set i32 slot`
+    ContextGet(u32),
+    ContextSet(u32),
     /// a built-in we do not support: its name and core signature
     Unsupported(&'static str, Vec<CoreType>, Vec<CoreType>),
 }
@@ -482,6 +485,20 @@ fn read_section(
                     CanonicalFunction::ResourceRep { resource } => {
                         Item::Canon(CanonCore::ResourceRep(resource))
                     }
+                    CanonicalFunction::ContextGet { slot, .. }
+                    | CanonicalFunction::ContextSet { slot, .. }
+                        if slot >= wacc_runtime_support::abi::component::TASK_CONTEXT_SLOTS =>
+                    {
+                        return Err(unsupported("this task-local storage slot", offset))
+                    }
+                    CanonicalFunction::ContextGet {
+                        ty: wasmparser::ValType::I32,
+                        slot,
+                    } => Item::Canon(CanonCore::ContextGet(slot)),
+                    CanonicalFunction::ContextSet {
+                        ty: wasmparser::ValType::I32,
+                        slot,
+                    } => Item::Canon(CanonCore::ContextSet(slot)),
                     other => {
                         let f = types[types.core_function_at(this_core)].unwrap_func();
                         let core = |ts: &[wasmparser::ValType]| -> Result<Vec<CoreType>> {

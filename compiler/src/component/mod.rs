@@ -49,6 +49,8 @@ pub fn features() -> wasmparser::WasmFeatures {
     wasmparser::WasmFeatures::default()
         | wasmparser::WasmFeatures::COMPONENT_MODEL
         | wasmparser::WasmFeatures::CM_FIXED_LENGTH_LISTS
+        | wasmparser::WasmFeatures::CM_THREADING
+        | wasmparser::WasmFeatures::CM_MORE_ASYNC_BUILTINS
 }
 
 /// Validates a component (or core module) binary; errors carry the offset.

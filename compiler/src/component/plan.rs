@@ -83,6 +83,9 @@ pub enum Trampoline {
     ResourceNew { resource: u32, cinst: u32 },
     ResourceDrop { resource: u32, cinst: u32 },
     ResourceRep { resource: u32, cinst: u32 },
+    /// task-local storage slot
+    ContextGet(u32),
+    ContextSet(u32),
     /// a built-in we do not support: checks `may_leave`, then traps
     Unsupported {
         name: &'static str,
@@ -131,6 +134,9 @@ pub struct Plan {
     pub exports: Vec<(String, Rc<Lifted>)>,
     /// names of root function imports that are lowered
     pub host_imports: Vec<String>,
+    /// A root import a native host cannot provide (a core module, component
+    /// or value): the component compiles, but instantiating it fails.
+    pub unsatisfiable: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -233,9 +239,18 @@ pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
             starts: vec![],
             exports: vec![],
             host_imports: vec![],
+            unsatisfiable: None,
         },
         host_resources: HashMap::new(),
     };
+    for item in &parsed.components[root].items {
+        if let Item::Import { name, sort, .. } = item {
+            if matches!(sort, Sort::Module | Sort::Component | Sort::Value) {
+                p.plan.unsatisfiable = Some(name.clone());
+                return Ok(p.plan);
+            }
+        }
+    }
     let frame = p.instantiate(root, None, None)?;
     let exports = std::mem::take(&mut frame.borrow_mut().exports);
     let mut names: Vec<_> = exports.into_iter().collect();
@@ -384,6 +399,8 @@ impl Planner<'_> {
                         resource: self.resource_of(frame, *t)?,
                         cinst,
                     },
+                    CanonCore::ContextGet(s) => Trampoline::ContextGet(*s),
+                    CanonCore::ContextSet(s) => Trampoline::ContextSet(*s),
                     CanonCore::Unsupported(name, params, results) => Trampoline::Unsupported {
                         name,
                         params: params.clone(),

@@ -41,6 +41,8 @@ pub struct ComponentLayout {
     pub memories: u32,
     /// `[u32; num_component_instances]`: [`FLAG_MAY_LEAVE`] | [`FLAG_MAY_ENTER`]
     pub flags: u32,
+    /// `[u32; TASK_CONTEXT_SLOTS]`: the current task's `context.get/set` storage
+    pub task_context: u32,
     pub size: u32,
 }
 
@@ -55,12 +57,14 @@ impl ComponentLayout {
         let funcrefs = instances + 8 * num_instances;
         let memories = funcrefs + super::FUNCREF_SIZE * num_trampolines;
         let flags = memories + 8 * num_memories;
-        let size = (flags + 4 * num_component_instances + 15) & !15;
+        let task_context = flags + 4 * num_component_instances;
+        let size = (task_context + 4 * TASK_CONTEXT_SLOTS + 15) & !15;
         ComponentLayout {
             instances,
             funcrefs,
             memories,
             flags,
+            task_context,
             size,
         }
     }
@@ -74,6 +78,9 @@ impl ComponentLayout {
         )
     }
 }
+
+/// Slots of task-local storage (`context.get` / `context.set`).
+pub const TASK_CONTEXT_SLOTS: u32 = 2;
 
 /// Component instance flag: the instance may call out (canonical ABI
 /// `may_leave`; cleared while its realloc or post-return runs).
