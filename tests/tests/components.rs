@@ -1,0 +1,142 @@
+//! Composed components end to end: tests/components/composed.wat (a root
+//! that instantiates two nested components, `$Lib` and `$App`, passing
+//! strings, a list of records and a resource between them) is compiled by
+//! `wacc compile --emit static`, linked with the C host
+//! tests/components/host.c, and run. The host checks every result and trap
+//! code itself (exit status 1 on a failed check); its stdout is compared
+//! with tests/components/expected.txt. `WACC_BLESS=1` rewrites that file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `target/<profile>/`: this test executable lives in its `deps/`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn wacc() -> PathBuf {
+    let w = profile_dir().join("wacc");
+    assert!(
+        w.exists(),
+        "{} not found: build it first (`cargo build --release -p wacc`)",
+        w.display()
+    );
+    w
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = profile_dir().join("component-tests").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run_ok(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Compiles tests/components/NAME.wat to a static library and links it with
+/// tests/components/host.c into DIR/NAME.
+fn build(name: &str, dir: &Path, options: &[&str]) -> PathBuf {
+    let src = root().join("tests/components");
+    let lib = dir.join(format!("{name}.a"));
+    run_ok(
+        Command::new(wacc())
+            .arg("compile")
+            .arg(src.join(format!("{name}.wat")))
+            .arg("-o")
+            .arg(&lib)
+            .args(["--emit", "static", "--prefix", name])
+            .args(options),
+        "wacc compile",
+    );
+    let exe = dir.join(name);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    run_ok(
+        Command::new(cc)
+            .args(["-std=c11", "-Wall", "-Werror", "-o"])
+            .arg(&exe)
+            .arg(src.join("host.c"))
+            .arg(&lib)
+            .args(["-lpthread", "-ldl", "-lm"]),
+        "cc (linking the C host)",
+    );
+    exe
+}
+
+/// Lines the host must print, checked independently of expected.txt: values
+/// computed across the App -> Lib boundary and the trap codes the host saw.
+const MUST_SEE: &[&str] = &[
+    "log[1]: hello, world",
+    "run(world) = hello, world; total=13; counter=13; drops=2; last=101",
+    "run(Ada Lovelace) = hello, Ada Lovelace; total=0; counter=13; drops=4; last=101",
+    "run(many) = hello, many; total=920; counter=13; drops=6; last=101",
+    "greet(root) = hello, root",
+    "greet-raw(16, 8) = hello, ; total=",
+    "run(\"\"): trap 1 (unreachable)",
+    "run(again) = hello, again; total=3; counter=13; drops=2; last=101",
+    "greet(\"\"): trap 1 (unreachable)",
+    "greet-raw(65530, 100): trap 19 (string content out-of-bounds)",
+    "greet-raw(80, 2): trap 21 (invalid utf-8)",
+    "run with failing log: trap 7 (integer divide by zero)",
+    "ok",
+];
+
+fn check(name: &str, options: &[&str]) {
+    let dir = scratch(&format!("{name}{}", options.join("")));
+    let exe = build(name, &dir, options);
+    let out = Command::new(&exe)
+        .env_clear()
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let expected = root().join("tests/components/expected.txt");
+    if std::env::var_os("WACC_BLESS").is_some() && out.status.success() {
+        std::fs::write(&expected, &stdout).unwrap();
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name} {options:?}: the host reported failures:\n{stderr}\nstdout:\n{stdout}"
+    );
+    let want = std::fs::read_to_string(&expected)
+        .unwrap_or_else(|e| panic!("{}: {e}", expected.display()));
+    assert_eq!(
+        stdout, want,
+        "{name} {options:?}: stdout differs (stderr: {stderr})"
+    );
+    for line in MUST_SEE {
+        assert!(
+            stdout.lines().any(|l| l == *line),
+            "{name} {options:?}: missing line `{line}` in:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn composed_guard() {
+    check("composed", &[]);
+}
+
+#[test]
+fn composed_explicit_bounds() {
+    check("composed", &["--bounds-checks=explicit"]);
+}
