@@ -10,7 +10,17 @@ use crate::abi::{TrapCode, VMMemory};
 use crate::trap;
 use core::ffi::c_void;
 
-const UTF16_TAG: u64 = 1 << 31;
+/// Flag in an encoding code: the memory has 64-bit addresses, so the
+/// utf16 tag of a latin1+utf16 length is bit 63 instead of bit 31.
+const WIDE64: u32 = 0x10;
+
+fn utf16_tag(enc: u32) -> u64 {
+    if enc & WIDE64 != 0 {
+        1 << 63
+    } else {
+        1 << 31
+    }
+}
 const MAX_STRING_BYTE_LENGTH: u64 = (1 << 31) - 1;
 
 /// String encodings as passed by generated code.
@@ -189,10 +199,13 @@ pub unsafe extern "C" fn wacc_rt_string_transfer(
     out: *mut u64,
 ) {
     // load_string_from_range
+    let src_tag = utf16_tag(src_enc);
+    let dst_tag = utf16_tag(dst_enc);
+    let (src_enc, dst_enc) = (src_enc & !WIDE64, dst_enc & !WIDE64);
     let (align, byte_len, enc, units) = match src_enc {
         UTF16 => (2, 2 * src_len, UTF16, src_len),
-        LATIN1_UTF16 if src_len & UTF16_TAG != 0 => {
-            (2, 2 * (src_len ^ UTF16_TAG), UTF16, src_len ^ UTF16_TAG)
+        LATIN1_UTF16 if src_len & src_tag != 0 => {
+            (2, 2 * (src_len ^ src_tag), UTF16, src_len ^ src_tag)
         }
         LATIN1_UTF16 => (2, src_len, LATIN1, src_len),
         _ => (1, src_len, UTF8, src_len),
@@ -242,7 +255,7 @@ pub unsafe extern "C" fn wacc_rt_string_transfer(
         (UTF16, UTF8) => store_utf8_to_utf16(&d, &src),
         (UTF16, _) => store_copy(&d, &src, 2, 2),
         (_, LATIN1) => store_copy(&d, &src, 1, 2),
-        _ => store_latin1_or_utf16(&d, &src),
+        _ => store_latin1_or_utf16(&d, &src, dst_tag),
     };
     *out = p;
     *out.add(1) = l;
@@ -320,7 +333,7 @@ unsafe fn store_utf8_to_utf16(d: &Dest, s: &Source) -> (u64, u64) {
 
 /// `store_string_to_latin1_or_utf16`: latin1 while every code point fits,
 /// inflating to utf16 at the first one that does not.
-unsafe fn store_latin1_or_utf16(d: &Dest, s: &Source) -> (u64, u64) {
+unsafe fn store_latin1_or_utf16(d: &Dest, s: &Source, tag: u64) -> (u64, u64) {
     let n = s.code_units;
     let mut p = d.realloc(0, 0, 2, n);
     let mut len = 0u64;
@@ -351,7 +364,7 @@ unsafe fn store_latin1_or_utf16(d: &Dest, s: &Source) -> (u64, u64) {
         if worst > at {
             p = d.realloc(p, worst, 2, at);
         }
-        return (p, (at / 2) | UTF16_TAG);
+        return (p, (at / 2) | tag);
     }
     if len < n {
         p = d.realloc(p, n, 2, len);

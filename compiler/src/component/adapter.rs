@@ -74,6 +74,25 @@ impl RtCall {
     }
 }
 
+/// Declares runtime function `call` in `module`.
+pub fn declare_rt(
+    module: &mut cranelift_object::ObjectModule,
+    call_conv: cranelift_codegen::isa::CallConv,
+    call: RtCall,
+) -> Result<cranelift_module::FuncId> {
+    use cranelift_module::Module;
+    let (params, results) = call.signature();
+    let mut sig = ir::Signature::new(call_conv);
+    if call != RtCall::Memcpy {
+        sig.params.push(ir::AbiParam::new(types::I64));
+    }
+    sig.params.extend(params.iter().map(|t| ir::AbiParam::new(*t)));
+    sig.returns.extend(results.iter().map(|t| ir::AbiParam::new(*t)));
+    module
+        .declare_function(call.symbol(), cranelift_module::Linkage::Import, &sig)
+        .map_err(crate::emit::module_err)
+}
+
 /// What the generator needs from the object being written.
 pub trait Env {
     fn rt(&mut self, b: &mut FunctionBuilder, call: RtCall) -> FuncRef;
@@ -102,6 +121,8 @@ pub struct Side {
     pub encoding: StringEncoding,
     /// component instance (`plan::HOST` for the host)
     pub cinst: u32,
+    /// address width of the memory (64-bit for the host and memory64)
+    pub ptr: PtrType,
 }
 
 impl Side {
@@ -110,11 +131,7 @@ impl Side {
     }
 
     pub fn ptr(&self) -> PtrType {
-        if self.is_host() {
-            PtrType::I64
-        } else {
-            PtrType::I32
-        }
+        self.ptr
     }
 }
 
@@ -718,10 +735,15 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
     fn string(&mut self, src: &mut Src, ss: &Side, dst: &mut Dst, ds: &Side) -> Result<()> {
         let ptr = self.read_ptr(src, ss, 0);
         let len = self.read_ptr(src, ss, ss.ptr().size());
-        let enc = |s: &Side| match (s.is_host(), s.encoding) {
-            (true, _) | (_, StringEncoding::Utf8) => 0,
-            (_, StringEncoding::Utf16) => 1,
-            (_, StringEncoding::Latin1Utf16) => 2,
+        // Encoding code, plus WIDE64 for 64-bit memories (the utf16 tag of
+        // latin1+utf16 lengths is their top bit).
+        let enc = |s: &Side| {
+            let e = match (s.is_host(), s.encoding) {
+                (true, _) | (_, StringEncoding::Utf8) => 0,
+                (_, StringEncoding::Utf16) => 1,
+                (_, StringEncoding::Latin1Utf16) => 2,
+            };
+            e | if s.ptr() == PtrType::I64 { 0x10 } else { 0 }
         };
         let src_mem = self.vmmemory(ss).unwrap_or_else(|| self.iconst64(0));
         let dst_mem = self.vmmemory(ds).unwrap_or_else(|| self.iconst64(0));

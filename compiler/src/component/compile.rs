@@ -189,6 +189,7 @@ fn host_side() -> Side {
         realloc: None,
         encoding: StringEncoding::Utf8,
         cinst: HOST,
+        ptr: PtrType::I64,
     }
 }
 
@@ -198,6 +199,7 @@ fn side_of(o: &plan::ResolvedOptions, cinst: u32) -> Side {
         realloc: o.realloc,
         encoding: o.encoding,
         cinst,
+        ptr: PtrType::I32,
     }
 }
 
@@ -236,16 +238,7 @@ impl Env for Emitter<'_> {
         let id = match self.rt_ids.get(&call) {
             Some(id) => *id,
             None => {
-                let (params, results) = call.signature();
-                let mut sig = Signature::new(self.call_conv);
-                if call != RtCall::Memcpy {
-                    sig.params.push(AbiParam::new(types::I64));
-                }
-                sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-                sig.returns.extend(results.iter().map(|t| AbiParam::new(*t)));
-                let id = self
-                    .module
-                    .declare_function(call.symbol(), Linkage::Import, &sig)
+                let id = super::adapter::declare_rt(&mut self.module, self.call_conv, call)
                     .expect("runtime function declared once");
                 self.rt_ids.insert(call, id);
                 id

@@ -27,6 +27,8 @@ pub mod front;
 pub mod plan;
 #[cfg(feature = "compiler")]
 pub mod adapter;
+#[cfg(feature = "compiler")]
+pub mod probe;
 
 use crate::error::{CompileError, Result};
 use types::ValType;
