@@ -77,7 +77,7 @@ impl Dest {
         if !self.flags.is_null() {
             *self.flags |= FLAG_MAY_LEAVE;
         }
-        if p % align != 0 {
+        if !p.is_multiple_of(align) {
             self.trap(if self.from_host {
                 TrapCode::ReallocUnaligned
             } else {
@@ -94,7 +94,9 @@ impl Dest {
         p
     }
 
-    /// The bytes at `[p, p + len)` (already bounds-checked).
+    /// The bytes at `[p, p + len)` (already bounds-checked). The memory is
+    /// the guest's (or the host arena), not borrowed from `self`.
+    #[allow(clippy::mut_from_ref)]
     unsafe fn bytes(&self, p: u64, len: u64) -> &mut [u8] {
         if len == 0 {
             return &mut [];
@@ -217,7 +219,7 @@ pub unsafe extern "C" fn wacc_rt_string_transfer(
             core::slice::from_raw_parts(src_ptr as *const u8, byte_len as usize)
         }
     } else {
-        if src_ptr % align != 0 {
+        if !src_ptr.is_multiple_of(align) {
             fail(ctx, TrapCode::UnalignedPointer);
         }
         if src_ptr + byte_len > (*src_mem).length {

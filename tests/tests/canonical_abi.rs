@@ -177,7 +177,7 @@ mod lift {
     use wacc::component::probe::{lift_probes, LiftCase};
     use wacc::component::types::{CoreType, PtrType, ValType};
     use wacc_runtime_support::abi::component::{ComponentDesc, ComponentLayout};
-    use wacc_runtime_support::abi::{ValRaw, VMMemory, VMStore, ABI_VERSION};
+    use wacc_runtime_support::abi::{VMMemory, VMStore, ValRaw, ABI_VERSION};
 
     type Invoke = unsafe extern "C" fn(*mut c_void, *const c_void, *mut ValRaw) -> u32;
 
@@ -206,7 +206,9 @@ mod lift {
     /// A flat value as the probe reads it.
     fn flat(v: &Value, t: CoreType) -> ValRaw {
         match t {
-            CoreType::I32 => ValRaw::u64(v.as_u64().unwrap_or_else(|| v.as_i64().unwrap() as u64) as u32 as u64),
+            CoreType::I32 => {
+                ValRaw::u64(v.as_u64().unwrap_or_else(|| v.as_i64().unwrap() as u64) as u32 as u64)
+            }
             CoreType::I64 => ValRaw::u64(v.as_u64().unwrap_or_else(|| v.as_i64().unwrap() as u64)),
             CoreType::F32 => ValRaw::f32_bits((v.as_f64().unwrap() as f32).to_bits()),
             CoreType::F64 => ValRaw::f64_bits(v.as_f64().unwrap().to_bits()),
@@ -226,14 +228,23 @@ mod lift {
     unsafe fn check(t: &ValType, p: *const u8, want: &Value) -> Result<(), String> {
         let bad = |got: String| Err(format!("got {got}, want {want}"));
         let int = |got: i128| {
-            let w = want.as_i64().map(|x| x as i128).or(want.as_u64().map(|x| x as i128));
-            if w == Some(got) { Ok(()) } else { bad(got.to_string()) }
+            let w = want
+                .as_i64()
+                .map(|x| x as i128)
+                .or(want.as_u64().map(|x| x as i128));
+            if w == Some(got) {
+                Ok(())
+            } else {
+                bad(got.to_string())
+            }
         };
         let ptr = PtrType::I64;
         match t {
             ValType::Bool => {
                 let got = read::<u8>(p);
-                if got > 1 || want.as_bool() != Some(got == 1) { return bad(got.to_string()); }
+                if got > 1 || want.as_bool() != Some(got == 1) {
+                    return bad(got.to_string());
+                }
                 Ok(())
             }
             ValType::U8 => int(read::<u8>(p) as i128),
@@ -246,21 +257,41 @@ mod lift {
             ValType::S64 => int(read::<i64>(p) as i128),
             ValType::F32 => {
                 let got = read::<f32>(p);
-                if got.to_bits() == (want.as_f64().unwrap() as f32).to_bits() { Ok(()) } else { bad(got.to_string()) }
+                if got.to_bits() == (want.as_f64().unwrap() as f32).to_bits() {
+                    Ok(())
+                } else {
+                    bad(got.to_string())
+                }
             }
             ValType::F64 => {
                 let got = read::<f64>(p);
-                if got.to_bits() == want.as_f64().unwrap().to_bits() { Ok(()) } else { bad(got.to_string()) }
+                if got.to_bits() == want.as_f64().unwrap().to_bits() {
+                    Ok(())
+                } else {
+                    bad(got.to_string())
+                }
             }
             ValType::Char => {
                 let got = char::from_u32(read::<u32>(p)).ok_or("not a char")?;
-                if want.as_str().and_then(|s| s.chars().next()) == Some(got) { Ok(()) } else { bad(format!("{got:?}")) }
+                if want.as_str().and_then(|s| s.chars().next()) == Some(got) {
+                    Ok(())
+                } else {
+                    bad(format!("{got:?}"))
+                }
             }
             ValType::String => {
                 let (s, n) = (read::<u64>(p) as *const u8, read::<u64>(p.add(8)) as usize);
-                let bytes = if n == 0 { &[][..] } else { std::slice::from_raw_parts(s, n) };
+                let bytes = if n == 0 {
+                    &[][..]
+                } else {
+                    std::slice::from_raw_parts(s, n)
+                };
                 let got = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
-                if want["string"].as_str() == Some(got) { Ok(()) } else { bad(format!("{got:?}")) }
+                if want["string"].as_str() == Some(got) {
+                    Ok(())
+                } else {
+                    bad(format!("{got:?}"))
+                }
             }
             ValType::List(e, len) => {
                 let items = want.as_array().ok_or("expected a list")?;
@@ -268,7 +299,9 @@ mod lift {
                     Some(n) => (p, *n as usize),
                     None => (read::<u64>(p) as *const u8, read::<u64>(p.add(8)) as usize),
                 };
-                if n != items.len() { return bad(format!("{n} elements")); }
+                if n != items.len() {
+                    return bad(format!("{n} elements"));
+                }
                 let size = e.elem_size(ptr) as usize;
                 for (i, w) in items.iter().enumerate() {
                     check(e, base.add(i * size), w)?;
@@ -292,9 +325,16 @@ mod lift {
                 }
                 Ok(())
             }
-            ValType::Variant(_) | ValType::Enum(_) | ValType::Option(_) | ValType::Result { .. } => {
+            ValType::Variant(_)
+            | ValType::Enum(_)
+            | ValType::Option(_)
+            | ValType::Result { .. } => {
                 let cs = cases(t);
-                let disc = match cs.len() { 0..=256 => read::<u8>(p) as usize, 257..=65536 => read::<u16>(p) as usize, _ => read::<u32>(p) as usize };
+                let disc = match cs.len() {
+                    0..=256 => read::<u8>(p) as usize,
+                    257..=65536 => read::<u16>(p) as usize,
+                    _ => read::<u32>(p) as usize,
+                };
                 let names: Vec<String> = match t {
                     ValType::Variant(v) => v.iter().map(|(n, _)| n.clone()).collect(),
                     ValType::Enum(l) => l.clone(),
@@ -303,20 +343,32 @@ mod lift {
                 };
                 let obj = want.as_object().ok_or("expected a case")?;
                 let (name, payload) = obj.iter().next().ok_or("empty case")?;
-                if names.get(disc) != Some(name) { return bad(format!("case {disc}")); }
+                if names.get(disc) != Some(name) {
+                    return bad(format!("case {disc}"));
+                }
                 match cs[disc] {
-                    Some(pt) => check(pt, p.add(wacc::component::adapter::payload_offset(t, ptr) as usize), payload),
+                    Some(pt) => check(
+                        pt,
+                        p.add(wacc::component::adapter::payload_offset(t, ptr) as usize),
+                        payload,
+                    ),
                     None => Ok(()),
                 }
             }
             ValType::Flags(names) => {
                 let size = t.elem_size(ptr) as usize;
                 let mut bits = 0u64;
-                for i in 0..size { bits |= (read::<u8>(p.add(i)) as u64) << (8 * i); }
-                for (i, n) in names.iter().enumerate() {
-                    if want[n.as_str()].as_bool() != Some(bits >> i & 1 == 1) { return bad(format!("{bits:#x}")); }
+                for i in 0..size {
+                    bits |= (read::<u8>(p.add(i)) as u64) << (8 * i);
                 }
-                if bits >> names.len() != 0 { return bad(format!("{bits:#x} (unknown bits kept)")); }
+                for (i, n) in names.iter().enumerate() {
+                    if want[n.as_str()].as_bool() != Some(bits >> i & 1 == 1) {
+                        return bad(format!("{bits:#x}"));
+                    }
+                }
+                if bits >> names.len() != 0 {
+                    return bad(format!("{bits:#x} (unknown bits kept)"));
+                }
                 Ok(())
             }
             other => Err(format!("type {other:?} not covered")),
@@ -333,9 +385,16 @@ mod lift {
         let mut all: Vec<(LiftCase, Vec<Value>, Vec<u8>, Option<Value>)> = vec![];
         for e in lifts {
             let mem = e["memory_hex"].as_str().unwrap();
-            let bytes = (0..mem.len()).step_by(2).map(|i| u8::from_str_radix(&mem[i..i + 2], 16).unwrap()).collect();
+            let bytes = (0..mem.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&mem[i..i + 2], 16).unwrap())
+                .collect();
             all.push((
-                LiftCase { ty: ty(&e["type"]), ptr: ptr(e["addr_type"].as_str().unwrap()), encoding: encoding(e["string_encoding"].as_str().unwrap()) },
+                LiftCase {
+                    ty: ty(&e["type"]),
+                    ptr: ptr(e["addr_type"].as_str().unwrap()),
+                    encoding: encoding(e["string_encoding"].as_str().unwrap()),
+                },
                 e["flat"].as_array().unwrap().clone(),
                 bytes,
                 (e["expect"] != "trap").then(|| e["expect"].clone()),
@@ -343,15 +402,29 @@ mod lift {
         }
         for e in nans {
             let t = ty(&e["type"]);
-            let bits = |k: &str| u64::from_str_radix(e[k].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+            let bits = |k: &str| {
+                u64::from_str_radix(e[k].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+            };
             let (inp, out) = (bits("in_bits"), bits("out_bits"));
             let (flat_v, want) = match t {
-                ValType::F32 => (f32::from_bits(inp as u32) as f64, (f32::from_bits(out as u32)) as f64),
+                ValType::F32 => (
+                    f32::from_bits(inp as u32) as f64,
+                    (f32::from_bits(out as u32)) as f64,
+                ),
                 _ => (f64::from_bits(inp), f64::from_bits(out)),
             };
             // NaNs do not survive JSON: pass raw bits, expect raw bits.
             let _ = (flat_v, want);
-            all.push((LiftCase { ty: t, ptr: PtrType::I32, encoding: StringEncoding::Utf8 }, vec![Value::from(inp)], vec![], Some(Value::from(out))));
+            all.push((
+                LiftCase {
+                    ty: t,
+                    ptr: PtrType::I32,
+                    encoding: StringEncoding::Utf8,
+                },
+                vec![Value::from(inp)],
+                vec![],
+                Some(Value::from(out)),
+            ));
         }
 
         let dir = std::env::temp_dir().join(format!("wacc-lift-{}", std::process::id()));
@@ -360,35 +433,74 @@ mod lift {
         let opts = wacc::compile::CompileOptions {
             target: target.clone(),
             prefix: "probe".into(),
-            codegen: wacc::environ::CodegenOptions { bounds_checks: wacc::environ::BoundsChecks::Explicit, optimize: true },
+            codegen: wacc::environ::CodegenOptions {
+                bounds_checks: wacc::environ::BoundsChecks::Explicit,
+                optimize: true,
+            },
             threads: 1,
             emit_main: false,
         };
-        let cases: Vec<_> = all.iter().map(|(c, ..)| LiftCase { ty: c.ty.clone(), ptr: c.ptr, encoding: c.encoding }).collect();
+        let cases: Vec<_> = all
+            .iter()
+            .map(|(c, ..)| LiftCase {
+                ty: c.ty.clone(),
+                ptr: c.ptr,
+                encoding: c.encoding,
+            })
+            .collect();
         let object = lift_probes(&cases, &opts).expect("probes compile");
         let obj = dir.join("probes.o");
         let so = dir.join("probes.so");
         std::fs::write(&obj, object).unwrap();
-        wacc_linker::link(&wacc_linker::LinkRequest { target, kind: wacc_linker::OutputKind::SharedLib, objects: vec![obj], output: so.clone(), runtime: None }).expect("link");
+        wacc_linker::link(&wacc_linker::LinkRequest {
+            target,
+            kind: wacc_linker::OutputKind::SharedLib,
+            objects: vec![obj],
+            output: so.clone(),
+            runtime: None,
+        })
+        .expect("link");
         let path = CString::new(so.to_str().unwrap()).unwrap();
         let lib = Lib(unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) });
         assert!(!lib.0.is_null());
 
         unsafe {
-            let store: *mut VMStore = lib.sym::<unsafe extern "C" fn() -> *mut VMStore>("wacc_rt_store_new")();
+            let store: *mut VMStore =
+                lib.sym::<unsafe extern "C" fn() -> *mut VMStore>("wacc_rt_store_new")();
             let desc = ComponentDesc {
-                abi_version: ABI_VERSION, num_instances: 0, instances: std::ptr::null(), num_trampolines: 0, num_memories: 1,
-                trampolines: std::ptr::null(), memories: std::ptr::null(), num_component_instances: 1, num_resources: 0,
-                resources: std::ptr::null(), num_steps: 0, num_calls: 0, steps: std::ptr::null(), calls: std::ptr::null(),
+                abi_version: ABI_VERSION,
+                num_instances: 0,
+                instances: std::ptr::null(),
+                num_trampolines: 0,
+                num_memories: 1,
+                trampolines: std::ptr::null(),
+                memories: std::ptr::null(),
+                num_component_instances: 1,
+                num_resources: 0,
+                resources: std::ptr::null(),
+                num_steps: 0,
+                num_calls: 0,
+                steps: std::ptr::null(),
+                calls: std::ptr::null(),
             };
             let mut ctx: *mut c_void = std::ptr::null_mut();
-            let inst = lib.sym::<unsafe extern "C" fn(*mut VMStore, *const ComponentDesc, *mut *mut c_void) -> u32>("wacc_rt_component_instantiate");
+            let inst = lib.sym::<unsafe extern "C" fn(
+                *mut VMStore,
+                *const ComponentDesc,
+                *mut *mut c_void,
+            ) -> u32>("wacc_rt_component_instantiate");
             assert_eq!(inst(store, &desc, &mut ctx), 0);
-            let mem_new = lib.sym::<unsafe extern "C" fn(*mut VMStore, u64, u64, bool) -> *mut VMMemory>("wacc_rt_memory_new");
+            let mem_new = lib
+                .sym::<unsafe extern "C" fn(*mut VMStore, u64, u64, bool) -> *mut VMMemory>(
+                    "wacc_rt_memory_new",
+                );
             let mem_free = lib.sym::<unsafe extern "C" fn(*mut VMMemory)>("wacc_rt_memory_free");
             let invoke = lib.sym::<Invoke>("wacc_rt_invoke");
             let reset = lib.sym::<unsafe extern "C" fn(*mut c_void)>("wacc_rt_host_reset");
-            let slot = ctx.cast::<u8>().add(ComponentLayout::new(0, 0, 1, 1).memories as usize).cast::<*mut VMMemory>();
+            let slot = ctx
+                .cast::<u8>()
+                .add(ComponentLayout::new(0, 0, 1, 1).memories as usize)
+                .cast::<*mut VMMemory>();
 
             let mut mismatches = vec![];
             for (i, (case, flats, bytes, want)) in all.iter().enumerate() {
@@ -396,31 +508,60 @@ mod lift {
                 assert!(!mem.is_null());
                 std::ptr::copy_nonoverlapping(bytes.as_ptr(), (*mem).base, bytes.len());
                 *slot = mem;
-                let mut out = vec![0u64; (case.ty.elem_size(PtrType::I64) as usize).div_ceil(8).max(1)];
+                let mut out = vec![
+                    0u64;
+                    (case.ty.elem_size(PtrType::I64) as usize)
+                        .div_ceil(8)
+                        .max(1)
+                ];
                 let types = case.ty.flatten(case.ptr);
                 let mut values = vec![ValRaw::u64(out.as_mut_ptr() as u64)];
-                values.extend(flats.iter().zip(&types).map(|(v, t)| if i >= lifts.len() { ValRaw::u64(v.as_u64().unwrap()) } else { flat(v, *t) }));
+                values.extend(flats.iter().zip(&types).map(|(v, t)| {
+                    if i >= lifts.len() {
+                        ValRaw::u64(v.as_u64().unwrap())
+                    } else {
+                        flat(v, *t)
+                    }
+                }));
                 let probe: *const c_void = lib.sym(&format!("probe_lift{i}"));
                 let code = invoke(ctx, probe, values.as_mut_ptr());
                 let result = match (want, code) {
                     (None, 0) => Err("lifted, want a trap".to_string()),
                     (None, _) => Ok(()),
                     (Some(w), 0) if i >= lifts.len() => {
-                        let got = if case.ty == ValType::F32 { out[0] & 0xffff_ffff } else { out[0] };
-                        if Some(got) == w.as_u64() { Ok(()) } else { Err(format!("got bits {got:#x}, want {w}")) }
+                        let got = if case.ty == ValType::F32 {
+                            out[0] & 0xffff_ffff
+                        } else {
+                            out[0]
+                        };
+                        if Some(got) == w.as_u64() {
+                            Ok(())
+                        } else {
+                            Err(format!("got bits {got:#x}, want {w}"))
+                        }
                     }
                     (Some(w), 0) => check(&case.ty, out.as_ptr().cast(), w),
                     (Some(_), c) => Err(format!("trapped with code {c}")),
                 };
                 if let Err(e) = result {
-                    let src = if i < lifts.len() { &lifts[i] } else { &nans[i - lifts.len()] };
+                    let src = if i < lifts.len() {
+                        &lifts[i]
+                    } else {
+                        &nans[i - lifts.len()]
+                    };
                     mismatches.push(format!("{src}: {e}"));
                 }
                 reset(ctx);
                 *slot = std::ptr::null_mut();
                 mem_free(mem);
             }
-            assert!(mismatches.is_empty(), "{} of {} mismatch:\n{}", mismatches.len(), all.len(), mismatches.join("\n"));
+            assert!(
+                mismatches.is_empty(),
+                "{} of {} mismatch:\n{}",
+                mismatches.len(),
+                all.len(),
+                mismatches.join("\n")
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

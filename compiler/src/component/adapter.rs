@@ -86,8 +86,10 @@ pub fn declare_rt(
     if call != RtCall::Memcpy {
         sig.params.push(ir::AbiParam::new(types::I64));
     }
-    sig.params.extend(params.iter().map(|t| ir::AbiParam::new(*t)));
-    sig.returns.extend(results.iter().map(|t| ir::AbiParam::new(*t)));
+    sig.params
+        .extend(params.iter().map(|t| ir::AbiParam::new(*t)));
+    sig.returns
+        .extend(results.iter().map(|t| ir::AbiParam::new(*t)));
     module
         .declare_function(call.symbol(), cranelift_module::Linkage::Import, &sig)
         .map_err(crate::emit::module_err)
@@ -393,14 +395,7 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
 
     /// Traps unless `[off, off + size)` lies in the side's memory and `off`
     /// is aligned (pointers handed over by the other side). `size` is i64.
-    pub fn check_range(
-        &mut self,
-        side: &Side,
-        off: Value,
-        size: Value,
-        align: u32,
-        oob: TrapCode,
-    ) {
+    pub fn check_range(&mut self, side: &Side, off: Value, size: Value, align: u32, oob: TrapCode) {
         if side.is_host() {
             return;
         }
@@ -680,9 +675,10 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
                     }
                 }
             }
-            ValType::Variant(_) | ValType::Enum(_) | ValType::Option(_) | ValType::Result { .. } => {
-                self.variant(ty, src, ss, dst, ds)?
-            }
+            ValType::Variant(_)
+            | ValType::Enum(_)
+            | ValType::Option(_)
+            | ValType::Result { .. } => self.variant(ty, src, ss, dst, ds)?,
             ValType::Flags(names) => {
                 let n = names.len();
                 if n == 0 {
@@ -761,17 +757,26 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
             let off = self.flags_addr(ds.cinst);
             self.b.ins().iadd_imm_s(self.ctx, off as i64)
         };
-        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            16,
-            3,
-        ));
+        let slot =
+            self.b
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
         let out = self.b.ins().stack_addr(types::I64, slot, 0);
         let se = self.iconst32(enc(ss));
         let de = self.iconst32(enc(ds));
         self.rt(
             RtCall::StringTransfer,
-            &[src_mem, se, ptr, len, dst_mem, de, realloc, realloc_vmctx, flags, out],
+            &[
+                src_mem,
+                se,
+                ptr,
+                len,
+                dst_mem,
+                de,
+                realloc,
+                realloc_vmctx,
+                flags,
+                out,
+            ],
         );
         let p = self.b.ins().load(types::I64, trusted(), out, 0);
         let l = self.b.ins().load(types::I64, trusted(), out, 8);
@@ -793,7 +798,13 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
         let s_size = elem.elem_size(ss.ptr());
         let d_size = elem.elem_size(ds.ptr());
         let s_bytes = self.b.ins().imul_imm_u(len, s_size as i64);
-        self.check_range(ss, ptr, s_bytes, elem.alignment(ss.ptr()), TrapCode::ListOutOfBounds);
+        self.check_range(
+            ss,
+            ptr,
+            s_bytes,
+            elem.alignment(ss.ptr()),
+            TrapCode::ListOutOfBounds,
+        );
         let d_bytes = self.b.ins().imul_imm_u(len, d_size as i64);
         let dptr = self.alloc(
             ds,
@@ -867,7 +878,13 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
                 };
                 let slots = vals[*pos..*pos + joined.len()].to_vec();
                 *pos += joined.len();
-                (d, Src::Flat { vals: slots, pos: 0 })
+                (
+                    d,
+                    Src::Flat {
+                        vals: slots,
+                        pos: 0,
+                    },
+                )
             }
             Src::Mem(m) => {
                 let m = *m;
@@ -931,7 +948,6 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
                 Dst::Mem(m) => {
                     let m = *m;
                     let c = self.iconst32(i as u32);
-                    let c = if disc_ty == ValType::U32 { c } else { c };
                     self.write_scalar(&disc_ty, c, &mut Dst::Mem(m), ds);
                     if let Some(t) = cases[i] {
                         let p = MemRef {

@@ -27,8 +27,8 @@ use std::collections::HashMap;
 use std::mem::{offset_of, size_of};
 use wacc_runtime_support::abi::component::{
     ComponentDesc, ComponentLayout, CoreInstanceDesc, InitStep, ItemRef, ResourceDesc,
-    TrampolineDesc, FLAG_MAY_ENTER, FLAG_MAY_LEAVE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE,
-    STEP_CALL, STEP_CORE_INSTANCE,
+    TrampolineDesc, FLAG_MAY_ENTER, FLAG_MAY_LEAVE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL,
+    STEP_CORE_INSTANCE,
 };
 use wacc_runtime_support::abi::{self, kind, Str, TrapCode, ABI_VERSION};
 
@@ -376,8 +376,11 @@ impl Emitter<'_> {
         let id = self.tramp_ids[t];
         self.define(id, sig, |e, b, ps| {
             let ctx = ps[0];
-            let flat: Vec<(Value, CoreType)> =
-                ps[1..].iter().copied().zip(params.iter().copied()).collect();
+            let flat: Vec<(Value, CoreType)> = ps[1..]
+                .iter()
+                .copied()
+                .zip(params.iter().copied())
+                .collect();
             let mut g = Gen::new(b, e, ctx);
             let out = match &plan.trampolines[t] {
                 Trampoline::Adapter { .. } | Trampoline::HostImport { .. }
@@ -459,9 +462,7 @@ impl Emitter<'_> {
             let (ctx, values) = (ps[0], ps[1]);
             let f = MemFlagsData::trusted();
             let args = b.ins().load(types::I64, f, values, 0);
-            let results = b
-                .ins()
-                .load(types::I64, f, values, abi::VALRAW_SIZE as i32);
+            let results = b.ins().load(types::I64, f, values, abi::VALRAW_SIZE as i32);
             let mut g = Gen::new(b, e, ctx);
             if func_needs_async(&l.ty) {
                 g.trap_now(TrapCode::AsyncUnsupported);
@@ -494,7 +495,10 @@ impl Emitter<'_> {
             .module
             .declare_function(&format!("{}_start{i}", self.prefix), Linkage::Local, &sig)
             .map_err(Self::err)?;
-        let size = l.ty.result.as_ref().map_or(0, |t| t.elem_size(PtrType::I64));
+        let size =
+            l.ty.result
+                .as_ref()
+                .map_or(0, |t| t.elem_size(PtrType::I64));
         self.define(id, sig, |e, b, ps| {
             let ctx = ps[0];
             let slot = b.create_sized_stack_slot(StackSlotData::new(
@@ -587,9 +591,9 @@ impl Emitter<'_> {
                 }
                 (None, Some((data, n))) => {
                     let index = ps[1];
-                    let bad = b
-                        .ins()
-                        .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, index, n as i64);
+                    let bad =
+                        b.ins()
+                            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, index, n as i64);
                     let fail = b.create_block();
                     let ok = b.create_block();
                     b.ins().brif(bad, fail, &[], ok, &[]);
@@ -617,8 +621,12 @@ impl Emitter<'_> {
             ));
             let vals = b.ins().stack_addr(types::I64, slot, 0);
             b.ins().store(MemFlagsData::trusted(), args, vals, 0);
-            b.ins()
-                .store(MemFlagsData::trusted(), results, vals, abi::VALRAW_SIZE as i32);
+            b.ins().store(
+                MemFlagsData::trusted(),
+                results,
+                vals,
+                abi::VALRAW_SIZE as i32,
+            );
             let inv = e.module.declare_func_in_func(invoke, b.func);
             let call = b.ins().call(inv, &[ctx, target, vals]);
             let code = b.inst_results(call)[0];
@@ -647,7 +655,9 @@ impl Emitter<'_> {
             .map_err(Self::err)?;
         self.define(id, sig, |e, b, ps| {
             if unsatisfiable {
-                let c = b.ins().iconst(types::I32, TrapCode::UnresolvedImport as i64);
+                let c = b
+                    .ins()
+                    .iconst(types::I32, TrapCode::UnresolvedImport as i64);
                 b.ins().return_(&[c]);
                 return Ok(());
             }
@@ -688,18 +698,18 @@ impl Emitter<'_> {
                         instance: 0,
                         index: *t,
                     },
-                    plan::CoreDef::Table(x) | plan::CoreDef::Memory(x) | plan::CoreDef::Global(x) => {
-                        ItemRef {
-                            kind: match d {
-                                plan::CoreDef::Table(_) => kind::TABLE,
-                                plan::CoreDef::Memory(_) => kind::MEMORY,
-                                _ => kind::GLOBAL,
-                            },
-                            source: SOURCE_INSTANCE,
-                            instance: x.instance,
-                            index: x.index,
-                        }
-                    }
+                    plan::CoreDef::Table(x)
+                    | plan::CoreDef::Memory(x)
+                    | plan::CoreDef::Global(x) => ItemRef {
+                        kind: match d {
+                            plan::CoreDef::Table(_) => kind::TABLE,
+                            plan::CoreDef::Memory(_) => kind::MEMORY,
+                            _ => kind::GLOBAL,
+                        },
+                        source: SOURCE_INSTANCE,
+                        instance: x.instance,
+                        index: x.index,
+                    },
                 };
                 item(&mut ib, j * isz, r);
             }
@@ -721,7 +731,12 @@ impl Emitter<'_> {
         let mut offsets = vec![];
         for (p, r) in &self.tramp_sigs {
             let (pc, rc) = (valtype_codes(p), valtype_codes(r));
-            offsets.push((sigbytes.len(), pc.len(), sigbytes.len() + pc.len(), rc.len()));
+            offsets.push((
+                sigbytes.len(),
+                pc.len(),
+                sigbytes.len() + pc.len(),
+                rc.len(),
+            ));
             sigbytes.extend(pc);
             sigbytes.extend(rc);
         }
@@ -772,11 +787,17 @@ impl Emitter<'_> {
                 Some(CoreFunc::Defined { instance, index }) => {
                     let m = plan.instances[instance as usize].module;
                     rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), instance);
-                    rb.put_func(at + offset_of!(ResourceDesc, dtor), self.module_funcs[m][index as usize]);
+                    rb.put_func(
+                        at + offset_of!(ResourceDesc, dtor),
+                        self.module_funcs[m][index as usize],
+                    );
                 }
                 Some(CoreFunc::Trampoline(t)) => {
                     rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), u32::MAX);
-                    rb.put_func(at + offset_of!(ResourceDesc, dtor), self.tramp_ids[t as usize]);
+                    rb.put_func(
+                        at + offset_of!(ResourceDesc, dtor),
+                        self.tramp_ids[t as usize],
+                    );
                 }
                 None => rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), u32::MAX),
             }
@@ -885,13 +906,22 @@ fn lowered_io<E: Env>(
 ) -> Result<(Args, Results)> {
     let tuple = params_tuple(ty);
     let n_params = tuple.flatten(PtrType::I32).len();
-    let n_results = ty.result.as_ref().map_or(0, |t| t.flatten(PtrType::I32).len());
+    let n_results = ty
+        .result
+        .as_ref()
+        .map_or(0, |t| t.flatten(PtrType::I32).len());
     let results = if n_results > super::types::MAX_FLAT_RESULTS {
         let (p, _) = flat.pop().unwrap();
         let p = g.b.ins().uextend(types::I64, p);
         let t = ty.result.as_ref().unwrap();
         let size = g.iconst64(t.elem_size(PtrType::I32) as i64);
-        g.check_range(caller, p, size, t.alignment(PtrType::I32), TrapCode::MemoryOutOfBounds);
+        g.check_range(
+            caller,
+            p,
+            size,
+            t.alignment(PtrType::I32),
+            TrapCode::MemoryOutOfBounds,
+        );
         Results::Mem(p)
     } else {
         Results::Flat
@@ -899,7 +929,13 @@ fn lowered_io<E: Env>(
     let args = if n_params > super::types::MAX_FLAT_PARAMS {
         let p = g.b.ins().uextend(types::I64, flat[0].0);
         let size = g.iconst64(tuple.elem_size(PtrType::I32) as i64);
-        g.check_range(caller, p, size, tuple.alignment(PtrType::I32), TrapCode::MemoryOutOfBounds);
+        g.check_range(
+            caller,
+            p,
+            size,
+            tuple.alignment(PtrType::I32),
+            TrapCode::MemoryOutOfBounds,
+        );
         Args::Mem(p)
     } else {
         Args::Flat(flat)
@@ -950,23 +986,30 @@ fn call_lifted<E: Env>(
 
     // Arguments into the callee.
     let mut src = args_src(args);
-    let core_args: Vec<Value> = if tuple.flatten(PtrType::I32).len() <= super::types::MAX_FLAT_PARAMS {
-        let mut dst = Dst::Flat(vec![]);
-        g.transfer(&tuple, &mut src, caller, &mut dst, &callee)?;
-        let Dst::Flat(v) = dst else { unreachable!() };
-        v.into_iter().map(|(v, _)| v).collect()
-    } else {
-        let size = g.iconst64(tuple.elem_size(PtrType::I32) as i64);
-        let p = g.alloc(
-            &callee,
-            size,
-            tuple.alignment(PtrType::I32),
-            caller.is_host(),
-            TrapCode::MemoryOutOfBounds,
-        )?;
-        g.transfer(&tuple, &mut src, caller, &mut Dst::Mem(MemRef { off: p, k: 0 }), &callee)?;
-        vec![g.b.ins().ireduce(types::I32, p)]
-    };
+    let core_args: Vec<Value> =
+        if tuple.flatten(PtrType::I32).len() <= super::types::MAX_FLAT_PARAMS {
+            let mut dst = Dst::Flat(vec![]);
+            g.transfer(&tuple, &mut src, caller, &mut dst, &callee)?;
+            let Dst::Flat(v) = dst else { unreachable!() };
+            v.into_iter().map(|(v, _)| v).collect()
+        } else {
+            let size = g.iconst64(tuple.elem_size(PtrType::I32) as i64);
+            let p = g.alloc(
+                &callee,
+                size,
+                tuple.alignment(PtrType::I32),
+                caller.is_host(),
+                TrapCode::MemoryOutOfBounds,
+            )?;
+            g.transfer(
+                &tuple,
+                &mut src,
+                caller,
+                &mut Dst::Mem(MemRef { off: p, k: 0 }),
+                &callee,
+            )?;
+            vec![g.b.ins().ireduce(types::I32, p)]
+        };
 
     let (f, vmctx) = g.env.core_func(g.b, g.ctx, l.core)?;
     let mut all = vec![vmctx];
@@ -986,7 +1029,13 @@ fn call_lifted<E: Env>(
         } else {
             let p = g.b.ins().uextend(types::I64, core_results[0]);
             let size = g.iconst64(rt.elem_size(PtrType::I32) as i64);
-            g.check_range(&callee, p, size, rt.alignment(PtrType::I32), TrapCode::MemoryOutOfBounds);
+            g.check_range(
+                &callee,
+                p,
+                size,
+                rt.alignment(PtrType::I32),
+                TrapCode::MemoryOutOfBounds,
+            );
             Src::Mem(MemRef { off: p, k: 0 })
         };
         match results {
@@ -997,7 +1046,13 @@ fn call_lifted<E: Env>(
                 out = v.into_iter().map(|(v, _)| v).collect();
             }
             Results::Mem(p) => {
-                g.transfer(rt, &mut rsrc, &callee, &mut Dst::Mem(MemRef { off: p, k: 0 }), caller)?;
+                g.transfer(
+                    rt,
+                    &mut rsrc,
+                    &callee,
+                    &mut Dst::Mem(MemRef { off: p, k: 0 }),
+                    caller,
+                )?;
             }
         }
     }
@@ -1032,9 +1087,21 @@ fn call_host(
     let host = host_side();
     let tuple = params_tuple(ty);
     let size = g.iconst64(tuple.elem_size(PtrType::I64) as i64);
-    let a = g.alloc(&host, size, tuple.alignment(PtrType::I64), false, TrapCode::OutOfMemory)?;
+    let a = g.alloc(
+        &host,
+        size,
+        tuple.alignment(PtrType::I64),
+        false,
+        TrapCode::OutOfMemory,
+    )?;
     let mut src = args_src(args);
-    g.transfer(&tuple, &mut src, caller, &mut Dst::Mem(MemRef { off: a, k: 0 }), &host)?;
+    g.transfer(
+        &tuple,
+        &mut src,
+        caller,
+        &mut Dst::Mem(MemRef { off: a, k: 0 }),
+        &host,
+    )?;
     let (rsize, ralign) = ty.result.as_ref().map_or((0, 1), |t| {
         (t.elem_size(PtrType::I64), t.alignment(PtrType::I64))
     });
@@ -1052,7 +1119,8 @@ fn call_host(
     g.b.switch_to_block(failed);
     g.b.seal_block(failed);
     g.rt(RtCall::Trap, &[code]);
-    g.b.ins().trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
+    g.b.ins()
+        .trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
     g.b.switch_to_block(ok);
     g.b.seal_block(ok);
     let mut out = vec![];
@@ -1066,7 +1134,13 @@ fn call_host(
                 out = v.into_iter().map(|(v, _)| v).collect();
             }
             Results::Mem(p) => {
-                g.transfer(rt, &mut rsrc, &host, &mut Dst::Mem(MemRef { off: p, k: 0 }), caller)?;
+                g.transfer(
+                    rt,
+                    &mut rsrc,
+                    &host,
+                    &mut Dst::Mem(MemRef { off: p, k: 0 }),
+                    caller,
+                )?;
             }
         }
     }

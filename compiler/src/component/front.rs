@@ -12,11 +12,10 @@ use super::types::{CoreType, ValType};
 use crate::error::{CompileError, Result};
 use std::collections::HashMap;
 use std::ops::Range;
-use wasmparser::types::TypesRef;
 use wasmparser::component_types::{
-    ComponentAnyTypeId, ComponentDefinedType, ComponentEntityType, ComponentValType,
-    ResourceId,
+    ComponentAnyTypeId, ComponentDefinedType, ComponentEntityType, ComponentValType, ResourceId,
 };
+use wasmparser::types::TypesRef;
 use wasmparser::{
     CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind,
     ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Instance, Parser, Payload,
@@ -231,7 +230,7 @@ enum Level {
 }
 
 fn err(e: wasmparser::BinaryReaderError) -> CompileError {
-    CompileError::at(e.message().to_string(), e.offset() as u64)
+    CompileError::at(e.message().to_string(), e.offset())
 }
 
 fn unsupported(what: &str, offset: u64) -> CompileError {
@@ -333,7 +332,7 @@ fn read_section(
             }
         }
         Payload::ComponentInstanceSection(r) => {
-            let first = types.component_instance_count() as u32 - r.count();
+            let first = types.component_instance_count() - r.count();
             for (i, inst) in r.clone().into_iter().enumerate() {
                 let k = instance_keys(types, first + i as u32, keys);
                 items.push(match inst.map_err(err)? {
@@ -386,7 +385,7 @@ fn read_section(
                             }
                             Sort::Instance => instance_keys(
                                 types,
-                                index_of(types.component_instance_count() as u32),
+                                index_of(types.component_instance_count()),
                                 keys,
                             ),
                             _ => Keys::default(),
@@ -457,7 +456,9 @@ fn read_section(
                     } => {
                         let ty = match types.component_any_type_at(type_index) {
                             ComponentAnyTypeId::Func(id) => func_type(types, id, keys),
-                            _ => return Err(unsupported("lifting with a non-function type", offset)),
+                            _ => {
+                                return Err(unsupported("lifting with a non-function type", offset))
+                            }
                         };
                         Item::Lift {
                             core_func: core_func_index,
@@ -612,7 +613,7 @@ fn new_index_keys(
         Sort::Instance => (
             instance_keys(
                 types,
-                types.component_instance_count() as u32 - 1 - after,
+                types.component_instance_count() - 1 - after,
                 keys,
             ),
             None,
@@ -638,7 +639,13 @@ fn type_keys(types: TypesRef, index: u32, keys: &mut KeyMap) -> Keys {
 fn instance_keys(types: TypesRef, index: u32, keys: &mut KeyMap) -> Keys {
     let mut out = Keys::default();
     let id = types.component_instance_at(index);
-    collect_instance_keys(types, &types[id].exports, &mut vec![], keys, &mut out.exported);
+    collect_instance_keys(
+        types,
+        &types[id].exports,
+        &mut vec![],
+        keys,
+        &mut out.exported,
+    );
     out
 }
 
@@ -692,7 +699,11 @@ fn options_of(opts: &[CanonicalOption]) -> Options {
 
 fn builtin_name(c: &CanonicalFunction) -> &'static str {
     let s = format!("{c:?}");
-    let name = s.split([' ', '{', '(']).next().unwrap_or("built-in").to_string();
+    let name = s
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or("built-in")
+        .to_string();
     // Leaked once per distinct name; there are a few dozen built-ins.
     Box::leak(name.into_boxed_str())
 }

@@ -20,13 +20,13 @@ pub mod types;
 #[cfg(feature = "compiler")]
 pub use compile::{compile_component, CompiledComponent};
 #[cfg(feature = "compiler")]
+pub mod adapter;
+#[cfg(feature = "compiler")]
 mod compile;
 #[cfg(feature = "compiler")]
 pub mod front;
 #[cfg(feature = "compiler")]
 pub mod plan;
-#[cfg(feature = "compiler")]
-pub mod adapter;
 #[cfg(feature = "compiler")]
 pub mod probe;
 
@@ -60,5 +60,5 @@ pub fn validate(wasm: &[u8]) -> Result<()> {
     wasmparser::Validator::new_with_features(features())
         .validate_all(wasm)
         .map(|_| ())
-        .map_err(|e| CompileError::at(e.message().to_string(), e.offset() as u64))
+        .map_err(|e| CompileError::at(e.message().to_string(), e.offset()))
 }

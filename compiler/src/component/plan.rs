@@ -24,7 +24,10 @@ pub const HOST: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CoreFunc {
     /// function `index` of core instance `instance`'s module (defined there)
-    Defined { instance: u32, index: u32 },
+    Defined {
+        instance: u32,
+        index: u32,
+    },
     Trampoline(u32),
 }
 
@@ -80,9 +83,18 @@ pub enum Trampoline {
         opts: ResolvedOptions,
         cinst: u32,
     },
-    ResourceNew { resource: u32, cinst: u32 },
-    ResourceDrop { resource: u32, cinst: u32 },
-    ResourceRep { resource: u32, cinst: u32 },
+    ResourceNew {
+        resource: u32,
+        cinst: u32,
+    },
+    ResourceDrop {
+        resource: u32,
+        cinst: u32,
+    },
+    ResourceRep {
+        resource: u32,
+        cinst: u32,
+    },
     /// task-local storage slot
     ContextGet(u32),
     ContextSet(u32),
@@ -143,7 +155,9 @@ pub struct Plan {
 enum FuncDef {
     Lifted(Rc<Lifted>),
     /// a root import, by name (`instance#func` for instance members)
-    Host { name: String },
+    Host {
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -537,7 +551,9 @@ impl Planner<'_> {
                 results,
             } => {
                 if !args.is_empty() {
-                    return Err(unsupported("a component start function with value arguments"));
+                    return Err(unsupported(
+                        "a component start function with value arguments",
+                    ));
                 }
                 match frame.borrow().funcs[*func as usize].clone() {
                     FuncDef::Lifted(l) => {
@@ -562,8 +578,14 @@ impl Planner<'_> {
             }),
             Sort::Instance => Def::Instance(Rc::new(InstanceDef::Host(name.to_string()))),
             Sort::Type => Def::Type(TypeDef::Resource(self.host_resource(name))),
-            Sort::Module => return Err(unsupported("importing a core module into the root component")),
-            Sort::Component => return Err(unsupported("importing a component into the root component")),
+            Sort::Module => {
+                return Err(unsupported(
+                    "importing a core module into the root component",
+                ))
+            }
+            Sort::Component => {
+                return Err(unsupported("importing a component into the root component"))
+            }
             Sort::Value => return Err(unsupported("importing a value into the root component")),
         })
     }
@@ -601,7 +623,12 @@ impl Planner<'_> {
     }
 
     /// Adds `def` to its index space and binds the resource keys it brings.
-    fn push_def(&mut self, frame: &Rc<RefCell<Frame>>, def: Def, keys: &super::front::Keys) -> Result<()> {
+    fn push_def(
+        &mut self,
+        frame: &Rc<RefCell<Frame>>,
+        def: Def,
+        keys: &super::front::Keys,
+    ) -> Result<()> {
         if let (Some(k), Def::Type(TypeDef::Resource(r))) = (keys.own, &def) {
             frame.borrow_mut().resources.insert(k, *r);
         }
@@ -728,7 +755,9 @@ impl Planner<'_> {
     fn resource_of(&self, frame: &Rc<RefCell<Frame>>, t: u32) -> Result<u32> {
         match frame.borrow().types.get(t as usize) {
             Some(TypeDef::Resource(r)) => Ok(*r),
-            _ => Err(internal("resource built-in on a type that is not a resource")),
+            _ => Err(internal(
+                "resource built-in on a type that is not a resource",
+            )),
         }
     }
 
@@ -792,7 +821,7 @@ fn map_val(f: &Frame, t: &ValType) -> Result<ValType> {
             .ok_or_else(|| internal("a resource type was not bound"))
     };
     let m = |t: &ValType| map_val(f, t);
-    let mb = |t: &Box<ValType>| map_val(f, t).map(Box::new);
+    let mb = |t: &ValType| map_val(f, t).map(Box::new);
     Ok(match t {
         ValType::Own(k) => ValType::Own(res(k)?),
         ValType::Borrow(k) => ValType::Borrow(res(k)?),
@@ -810,8 +839,8 @@ fn map_val(f: &Frame, t: &ValType) -> Result<ValType> {
         ),
         ValType::Option(t) => ValType::Option(mb(t)?),
         ValType::Result { ok, err } => ValType::Result {
-            ok: ok.as_ref().map(mb).transpose()?,
-            err: err.as_ref().map(mb).transpose()?,
+            ok: ok.as_deref().map(mb).transpose()?,
+            err: err.as_deref().map(mb).transpose()?,
         },
         ValType::Map(k, v) => ValType::Map(mb(k)?, mb(v)?),
         other => other.clone(),

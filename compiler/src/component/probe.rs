@@ -18,8 +18,7 @@ use crate::compile::CompileOptions;
 use crate::emit::{module_err, new_object};
 use crate::error::{CompileError, Result};
 use cranelift_codegen::ir::{
-    types, AbiParam, FuncRef, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
-    Value,
+    types, AbiParam, FuncRef, Function, InstBuilder, MemFlagsData, Signature, UserFuncName, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::Context;
@@ -59,7 +58,12 @@ impl Env for ProbeEnv {
         self.module.declare_func_in_func(id, b.func)
     }
 
-    fn core_func(&mut self, _: &mut FunctionBuilder, _: Value, _: CoreFunc) -> Result<(FuncRef, Value)> {
+    fn core_func(
+        &mut self,
+        _: &mut FunctionBuilder,
+        _: Value,
+        _: CoreFunc,
+    ) -> Result<(FuncRef, Value)> {
         Err(CompileError::new("lift probes call no core functions"))
     }
 

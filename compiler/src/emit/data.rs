@@ -1,9 +1,9 @@
 //! Static data with pointer relocations (descriptor tables, strings).
 
 use super::{module_err, ObjectWriter};
-use cranelift_object::ObjectModule;
 use crate::error::Result;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
+use cranelift_object::ObjectModule;
 
 /// Bytes of one data object plus the pointers in it (written as
 /// relocations, so the linker fills in final addresses).

@@ -199,7 +199,11 @@ impl ObjectWriter {
 
     /// The init function and the descriptor (all a module inside a
     /// component needs besides its functions).
-    pub fn emit_descriptor(&mut self, info: &ModuleInfo, codegen: CodegenOptions) -> Result<DataId> {
+    pub fn emit_descriptor(
+        &mut self,
+        info: &ModuleInfo,
+        codegen: CodegenOptions,
+    ) -> Result<DataId> {
         let init = self.emit_init(info)?;
         self.emit_desc(info, init, codegen)
     }
