@@ -149,34 +149,13 @@ fn params_tuple(ty: &FuncType) -> ValType {
 }
 
 fn has_borrow(t: &ValType) -> bool {
-    match t {
-        ValType::Borrow(_) => true,
-        ValType::List(e, _) | ValType::Option(e) => has_borrow(e),
-        ValType::Record(fs) => fs.iter().any(|(_, t)| has_borrow(t)),
-        ValType::Tuple(ts) => ts.iter().any(has_borrow),
-        ValType::Variant(cs) => cs.iter().any(|(_, t)| t.as_ref().is_some_and(has_borrow)),
-        ValType::Result { ok, err } => {
-            ok.as_deref().is_some_and(has_borrow) || err.as_deref().is_some_and(has_borrow)
-        }
-        _ => false,
-    }
+    t.contains(&|t| matches!(t, ValType::Borrow(_)))
 }
 
 /// True if the type needs the async ABI (streams, futures, error contexts):
 /// functions over such types compile to a trap.
 fn needs_async(t: &ValType) -> bool {
-    match t {
-        ValType::Stream | ValType::Future | ValType::ErrorContext => true,
-        ValType::List(e, _) | ValType::Option(e) => needs_async(e),
-        ValType::Map(k, v) => needs_async(k) || needs_async(v),
-        ValType::Record(fs) => fs.iter().any(|(_, t)| needs_async(t)),
-        ValType::Tuple(ts) => ts.iter().any(needs_async),
-        ValType::Variant(cs) => cs.iter().any(|(_, t)| t.as_ref().is_some_and(needs_async)),
-        ValType::Result { ok, err } => {
-            ok.as_deref().is_some_and(needs_async) || err.as_deref().is_some_and(needs_async)
-        }
-        _ => false,
-    }
+    t.contains(&|t| matches!(t, ValType::Stream | ValType::Future | ValType::ErrorContext))
 }
 
 fn func_needs_async(ty: &FuncType) -> bool {

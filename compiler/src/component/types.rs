@@ -95,6 +95,25 @@ enum Shape<'a> {
 }
 
 impl ValType {
+    /// True if `pred` holds for this type or any type inside it.
+    pub fn contains(&self, pred: &impl Fn(&ValType) -> bool) -> bool {
+        if pred(self) {
+            return true;
+        }
+        let inner = |t: &Option<Box<ValType>>| t.as_deref().is_some_and(|t| t.contains(pred));
+        match self {
+            ValType::List(e, _) | ValType::Option(e) => e.contains(pred),
+            ValType::Map(k, v) => k.contains(pred) || v.contains(pred),
+            ValType::Record(fs) => fs.iter().any(|(_, t)| t.contains(pred)),
+            ValType::Tuple(ts) => ts.iter().any(|t| t.contains(pred)),
+            ValType::Variant(cs) => cs
+                .iter()
+                .any(|(_, t)| t.as_ref().is_some_and(|t| t.contains(pred))),
+            ValType::Result { ok, err } => inner(ok) || inner(err),
+            _ => false,
+        }
+    }
+
     fn shape(&self) -> Shape<'_> {
         use CoreType::*;
         let scalar = |size, flat| Shape::Scalar { size, flat };
