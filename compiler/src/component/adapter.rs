@@ -74,6 +74,17 @@ impl RtCall {
     }
 }
 
+/// How strings and lists cross one boundary. `Isolated` is the spec's
+/// behaviour: the destination allocates with its realloc and the bytes are
+/// copied (transcoded for strings). Sharing strategies (zero-copy views,
+/// bounded copies) are further variants chosen per boundary by
+/// [`Env::strategy`]; [`Gen::string`] and [`Gen::list`] are where they act.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Strategy {
+    #[default]
+    Isolated,
+}
+
 /// Declares runtime function `call` in `module`.
 pub fn declare_rt(
     module: &mut cranelift_object::ObjectModule,
@@ -112,6 +123,10 @@ pub trait Env {
     fn table_index(&self, cinst: u32) -> u32;
     /// Offsets of the task-local storage slots, if the component uses them.
     fn task_context_slots(&self) -> Option<Vec<i32>>;
+    /// The memory strategy of the boundary from `src` to `dst`.
+    fn strategy(&self, _src: &Side, _dst: &Side) -> Strategy {
+        Strategy::Isolated
+    }
 }
 
 /// One side of a boundary.
@@ -729,6 +744,14 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
     }
 
     fn string(&mut self, src: &mut Src, ss: &Side, dst: &mut Dst, ds: &Side) -> Result<()> {
+        match self.env.strategy(ss, ds) {
+            Strategy::Isolated => self.copy_string(src, ss, dst, ds),
+        }
+    }
+
+    /// Validates, transcodes and copies a string into memory the
+    /// destination allocates.
+    fn copy_string(&mut self, src: &mut Src, ss: &Side, dst: &mut Dst, ds: &Side) -> Result<()> {
         let ptr = self.read_ptr(src, ss, 0);
         let len = self.read_ptr(src, ss, ss.ptr().size());
         // Encoding code, plus WIDE64 for 64-bit memories (the utf16 tag of
@@ -786,6 +809,21 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
     }
 
     fn list(
+        &mut self,
+        elem: &ValType,
+        src: &mut Src,
+        ss: &Side,
+        dst: &mut Dst,
+        ds: &Side,
+    ) -> Result<()> {
+        match self.env.strategy(ss, ds) {
+            Strategy::Isolated => self.copy_list(elem, src, ss, dst, ds),
+        }
+    }
+
+    /// Checks the source range, allocates in the destination, and copies
+    /// (byte for byte when the layouts agree, element by element otherwise).
+    fn copy_list(
         &mut self,
         elem: &ValType,
         src: &mut Src,
