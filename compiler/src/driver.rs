@@ -64,17 +64,6 @@ impl HostOptions {
     }
 }
 
-fn reject_component(wasm: &[u8], input: &Path) -> Result<()> {
-    // Preamble: magic, then version 0x0d and layer 1 for components.
-    if wasm.len() >= 8 && wasm[..4] == *b"\0asm" && wasm[6..8] == [1, 0] {
-        bail!(
-            "{}: is a component; only core modules (wasm32-wasip1, wasi-libc) can be built so far",
-            input.display()
-        );
-    }
-    Ok(())
-}
-
 /// C source of the executable's `main`: passes the module descriptor and
 /// the baked-in host options to `wacc_rt_main_wasi`.
 fn main_source(host: &HostOptions) -> String {
@@ -91,6 +80,30 @@ fn main_source(host: &HostOptions) -> String {
     )
 }
 
+/// C source of a component executable's `main`: passes the component's
+/// instantiate entry, its `wasi:cli/run` export (if any) and the baked-in
+/// host options to `wacc_rt_main_component`.
+fn component_main_source(host: &HostOptions, run: Option<&str>) -> String {
+    let blob = host.blob();
+    let run_decl = match run {
+        Some(sym) => format!(
+            "extern unsigned wacc_run(void *, const void *, void *) __asm__(\"{sym}\");\n"
+        ),
+        None => String::new(),
+    };
+    format!(
+        "extern unsigned {PREFIX}_instantiate(void *, void **);\n{run_decl}\
+         extern int wacc_rt_main_component(unsigned (*)(void *, void **), \
+         unsigned (*)(void *, const void *, void *), int, char **, const unsigned char *, unsigned long);\n\
+         static const unsigned char config[] = {{{}0}};\n\
+         int main(int argc, char **argv) {{\n\
+         \treturn wacc_rt_main_component({PREFIX}_instantiate, {}, argc, argv, config, {});\n}}\n",
+        blob.iter().map(|b| format!("{b},")).collect::<String>(),
+        if run.is_some() { "wacc_run" } else { "0" },
+        blob.len()
+    )
+}
+
 /// Compiles `wasm` and links the executable `output`.
 pub fn build(
     wasm: &[u8],
@@ -100,24 +113,33 @@ pub fn build(
     codegen: CodegenOptions,
     host: &HostOptions,
 ) -> Result<()> {
-    reject_component(wasm, input)?;
     host.check()?;
-    let compiled = compile_module(
-        wasm,
-        &CompileOptions {
-            target: target.clone(),
-            prefix: PREFIX.into(),
-            codegen,
-            threads: 0,
-            emit_main: false,
-        },
-    )
-    .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    let opts = CompileOptions {
+        target: target.clone(),
+        prefix: PREFIX.into(),
+        codegen,
+        threads: 0,
+        emit_main: false,
+    };
+    let fail = |e: wacc::error::CompileError| anyhow::anyhow!("{}: {e}", input.display());
+    let (object, main) = if wacc::component::is_component(wasm) {
+        let c = wacc::component::compile_component(wasm, &opts).map_err(fail)?;
+        // `wasi:cli/run@0.2.x`'s `run`, in any compatible version.
+        let run = c.exports.iter().find(|e| {
+            e.name.split_once('#').is_some_and(|(i, f)| {
+                f == "run" && wacc::symbols::compatible_version(i) == "wasi:cli/run@0.2"
+            })
+        });
+        let sym = run.map(|e| wacc::symbols::export_entry(PREFIX, &e.name));
+        (c.object, component_main_source(host, sym.as_deref()))
+    } else {
+        let c = compile_module(wasm, &opts).map_err(fail)?;
+        (c.object, main_source(host))
+    };
     let obj = output.with_extension("wacc-tmp.o");
     let main_c = output.with_extension("wacc-main.c");
-    std::fs::write(&obj, &compiled.object)
-        .with_context(|| format!("cannot write {}", obj.display()))?;
-    std::fs::write(&main_c, main_source(host))
+    std::fs::write(&obj, &object).with_context(|| format!("cannot write {}", obj.display()))?;
+    std::fs::write(&main_c, main)
         .with_context(|| format!("cannot write {}", main_c.display()))?;
     let strip = match target.linker() {
         "cc" => "strip".to_string(),
@@ -191,7 +213,6 @@ pub fn run(
     use std::os::unix::process::CommandExt;
     host.check()?;
     let wasm = crate::read_module(input)?;
-    reject_component(&wasm, input)?;
     let dir = cache_dir()?.join(cache_key(&wasm, &target, &codegen));
     let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("app");
     let exe = dir.join(stem);

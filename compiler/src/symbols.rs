@@ -32,6 +32,33 @@ pub fn import_symbol(module: &str, name: &str) -> String {
     format!("wacc_import_{}_{}_{}", m.len(), m, escape(name))
 }
 
+/// Link-time symbol that provides component import `name`: `interface#func`
+/// (or a plain function name), with the interface's semver version reduced
+/// to its compatibility class, so a host provides `wasi:cli/exit@0.2` for
+/// any `wasi:cli/exit@0.2.x` a guest imports.
+pub fn component_import_symbol(name: &str) -> String {
+    let (interface, func) = name.split_once('#').unwrap_or(("", name));
+    import_symbol(&compatible_version(interface), func)
+}
+
+/// `ns:pkg/iface@1.2.3` → `@1`; `@0.2.3` → `@0.2`; `@0.0.3` stays.
+pub fn compatible_version(interface: &str) -> String {
+    let Some((base, version)) = interface.split_once('@') else {
+        return interface.to_string();
+    };
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u64>().ok());
+    match (num(0), num(1), num(2), parts.len()) {
+        (Some(0), Some(0), Some(_), 3) => interface.to_string(),
+        (Some(0), Some(minor), Some(_), 3) if core == version => format!("{base}@0.{minor}"),
+        (Some(major), Some(_), Some(_), 3) if major > 0 && core == version => {
+            format!("{base}@{major}")
+        }
+        _ => interface.to_string(),
+    }
+}
+
 /// A prefix usable in symbols, from a file stem or user input.
 pub fn sanitize_prefix(s: &str) -> String {
     let mut o: String = s
@@ -76,6 +103,18 @@ pub fn function(prefix: &str, index: u32, name: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn component_import_names() {
+        assert_eq!(
+            component_import_symbol("wasi:cli/environment@0.2.6#get-arguments"),
+            "wacc_import_32_wasi$3acli$2fenvironment$400$2e2_get$2darguments"
+        );
+        assert_eq!(compatible_version("a:b/c@1.4.0"), "a:b/c@1");
+        assert_eq!(compatible_version("a:b/c@0.0.3"), "a:b/c@0.0.3");
+        assert_eq!(compatible_version("a:b/c@0.2.0-rc.1"), "a:b/c@0.2.0-rc.1");
+        assert_eq!(component_import_symbol("log"), "wacc_import_0__log");
+    }
 
     #[test]
     fn import_names() {

@@ -386,6 +386,15 @@ pub unsafe extern "C" fn wacc_rt_resource_drop(
     }
 }
 
+/// True if `resource` is defined by the host and `table` is the host's: the
+/// host then deals in its own reps, not in handles of its table.
+unsafe fn host_rep(ctx: *mut c_void, table: u32, resource: u32) -> bool {
+    let d = component::desc(ctx);
+    table == d.num_component_instances
+        && resource < d.num_resources
+        && (*d.resources.add(resource as usize)).owner == table
+}
+
 unsafe fn transfer_own(
     ctx: *mut c_void,
     from: u32,
@@ -394,6 +403,15 @@ unsafe fn transfer_own(
     handle: u32,
 ) -> Result<u32, Trap> {
     let s = state(ctx)?;
+    if host_rep(ctx, from, resource) {
+        // The host hands out one of its own resources: `handle` is the rep.
+        return s.table(ctx, to)?.add(Entry {
+            state: OWN,
+            resource,
+            rep: handle,
+            ..EMPTY_ENTRY
+        });
+    }
     let e = *lookup(s, ctx, from, resource, handle)?;
     if e.lend_count != 0 {
         return Err((TrapCode::OwnBorrowed, handle));
@@ -403,6 +421,9 @@ unsafe fn transfer_own(
     }
     // Removed first, as in the spec: moving within one table reuses the index.
     s.table(ctx, from)?.remove(handle);
+    if host_rep(ctx, to, resource) {
+        return Ok(e.rep);
+    }
     match s.table(ctx, to)?.add(e) {
         Ok(new) => Ok(new),
         Err(t) => {
@@ -434,6 +455,21 @@ unsafe fn lend(
     handle: u32,
 ) -> Result<u32, Trap> {
     let s = state(ctx)?;
+    if host_rep(ctx, from, resource) {
+        // A borrow of one of the host's own resources: `handle` is the rep.
+        let scope_id = s.innermost().map_or(0, |sc| (*sc).id);
+        let new = s.table(ctx, to)?.add(Entry {
+            state: BORROW,
+            resource,
+            rep: handle,
+            scope: scope_id,
+            ..EMPTY_ENTRY
+        })?;
+        if let Some(sc) = s.innermost() {
+            (*sc).num_borrows += 1;
+        }
+        return Ok(new);
+    }
     let rep = (*lookup(s, ctx, from, resource, handle)?).rep;
     let d = component::desc(ctx);
     let owner = if resource < d.num_resources {

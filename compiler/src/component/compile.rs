@@ -778,7 +778,15 @@ impl Emitter<'_> {
                         self.tramp_ids[t as usize],
                     );
                 }
-                None => rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), u32::MAX),
+                None => {
+                    rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), u32::MAX);
+                    if let Some(name) = &r.host_name {
+                        // The host learns of drops through `[resource-drop]NAME`.
+                        let (iface, res) = name.rsplit_once('#').unwrap_or(("", name));
+                        let f = self.host_dtor(&format!("{iface}#[resource-drop]{res}"))?;
+                        rb.put_func(at + offset_of!(ResourceDesc, dtor), f);
+                    }
+                }
             }
         }
         let resources = define_data(&mut self.module, rb, None)?;
@@ -829,14 +837,31 @@ impl Emitter<'_> {
         define_data(&mut self.module, d, Some(&name))
     }
 
+    /// The weak symbol `void (void *ctx, uint32_t rep)` told when a guest
+    /// drops a host resource.
+    fn host_dtor(&mut self, name: &str) -> Result<FuncId> {
+        let key = format!("drop {name}");
+        if let Some(id) = self.host_ids.get(&key) {
+            return Ok(*id);
+        }
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(types::I32));
+        let id = self
+            .module
+            .declare_function(&symbols::component_import_symbol(name), Linkage::Import, &sig)
+            .map_err(|_| CompileError::new(format!("import `{name}` conflicts with another symbol")))?;
+        self.host_ids.insert(key, id);
+        Ok(id)
+    }
+
     /// The weak symbol providing root import `name` (`instance#func` or a
     /// plain function name).
     fn host_func(&mut self, b: &mut FunctionBuilder, name: &str) -> Result<FuncRef> {
         let id = match self.host_ids.get(name) {
             Some(id) => *id,
             None => {
-                let (m, f) = name.split_once('#').unwrap_or(("", name));
-                let sym = symbols::import_symbol(m, f);
+                let sym = symbols::component_import_symbol(name);
                 let mut sig = Signature::new(self.call_conv);
                 sig.params.extend([AbiParam::new(types::I64); 3]);
                 sig.returns.push(AbiParam::new(types::I32));

@@ -112,6 +112,8 @@ pub struct Resource {
     /// defining component instance, or [`HOST`]
     pub owner: u32,
     pub dtor: Option<CoreFunc>,
+    /// for host resources: the import path (`interface#name` or `name`)
+    pub host_name: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -267,11 +269,22 @@ pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
     }
     let frame = p.instantiate(root, None, None)?;
     let exports = std::mem::take(&mut frame.borrow_mut().exports);
+    // Popped in name order; functions of exported instances as `instance#func`.
     let mut names: Vec<_> = exports.into_iter().collect();
-    names.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, def) in names {
+    names.sort_by(|a, b| b.0.cmp(&a.0));
+    while let Some((name, def)) = names.pop() {
         match def {
             Def::Func(FuncDef::Lifted(l)) => p.plan.exports.push((name, l)),
+            Def::Instance(inst) => {
+                if let InstanceDef::Exports(map) = &*inst {
+                    let mut inner: Vec<_> = map
+                        .iter()
+                        .map(|(n, d)| (format!("{name}#{n}"), d.clone()))
+                        .collect();
+                    inner.sort_by(|a, b| b.0.cmp(&a.0));
+                    names.extend(inner);
+                }
+            }
             Def::Func(FuncDef::Host { .. }) => {
                 return Err(unsupported(format!(
                     "re-exporting the root import as `{name}`"
@@ -538,7 +551,11 @@ impl Planner<'_> {
                             let f = frame.borrow();
                             (f.cinst, dtor.map(|d| f.core_funcs[d as usize]))
                         };
-                        self.plan.resources.push(Resource { owner, dtor });
+                        self.plan.resources.push(Resource {
+                            owner,
+                            dtor,
+                            host_name: None,
+                        });
                         TypeDef::Resource(self.plan.resources.len() as u32 - 1)
                     }
                     None => TypeDef::Other,
@@ -597,6 +614,7 @@ impl Planner<'_> {
         self.plan.resources.push(Resource {
             owner: HOST,
             dtor: None,
+            host_name: Some(path.to_string()),
         });
         let r = self.plan.resources.len() as u32 - 1;
         self.host_resources.insert(path.to_string(), r);
