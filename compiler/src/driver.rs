@@ -122,7 +122,8 @@ pub fn build(
         emit_main: false,
     };
     let fail = |e: wacc::error::CompileError| anyhow::anyhow!("{}: {e}", input.display());
-    let (object, main) = if wacc::component::is_component(wasm) {
+    let component = wacc::component::is_component(wasm);
+    let (object, main) = if component {
         let c = wacc::component::compile_component(wasm, &opts).map_err(fail)?;
         // `wasi:cli/run@0.2.x`'s `run`, in any compatible version.
         let run = c.exports.iter().find(|e| {
@@ -155,6 +156,17 @@ pub fn build(
     let _ = std::fs::remove_file(&obj);
     let _ = std::fs::remove_file(&main_c);
     r?;
+    if component {
+        let missing = unresolved_imports(output)?;
+        if !missing.is_empty() {
+            let _ = std::fs::remove_file(output);
+            bail!(
+                "{}: the host provides no {}",
+                input.display(),
+                missing.join(", ")
+            );
+        }
+    }
     // The runtime's debug info is most of the file (4.9 of 5.5 MB for a
     // hello world); the symbol table stays: trap messages name functions
     // from it. Without a `strip` tool the executable is only larger.
@@ -164,6 +176,25 @@ pub fn build(
         .stderr(std::process::Stdio::null())
         .status();
     Ok(())
+}
+
+/// Imports an executable leaves unresolved (weak `wacc_import_*` symbols
+/// no object defined), as `interface#function`.
+fn unresolved_imports(exe: &Path) -> Result<Vec<String>> {
+    use object::{Object, ObjectSymbol};
+    let data = std::fs::read(exe).with_context(|| format!("cannot read {}", exe.display()))?;
+    let file = object::File::parse(&*data)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", exe.display()))?;
+    let mut out: Vec<String> = file
+        .symbols()
+        .chain(file.dynamic_symbols())
+        .filter(|s| s.is_undefined())
+        .filter_map(|s| s.name().ok().and_then(wacc::symbols::parse_import_symbol))
+        .map(|(m, n)| if m.is_empty() { n } else { format!("{m}#{n}") })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// Cache directory: `$XDG_CACHE_HOME/wacc`, else `~/.cache/wacc`.

@@ -32,6 +32,36 @@ pub fn import_symbol(module: &str, name: &str) -> String {
     format!("wacc_import_{}_{}_{}", m.len(), m, escape(name))
 }
 
+/// Reverses [`escape`].
+pub fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'$', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The (module, name) an import symbol stands for, if `sym` is one.
+pub fn parse_import_symbol(sym: &str) -> Option<(String, String)> {
+    let rest = sym.strip_prefix("wacc_import_")?;
+    let (len, rest) = rest.split_once('_')?;
+    let len: usize = len.parse().ok()?;
+    let module = rest.get(..len)?;
+    let name = rest.get(len..)?.strip_prefix('_')?;
+    Some((unescape(module), unescape(name)))
+}
+
 /// Link-time symbol that provides component import `name`: `interface#func`
 /// (or a plain function name), with the interface's semver version reduced
 /// to its compatibility class, so a host provides `wasi:cli/exit@0.2` for
@@ -114,6 +144,14 @@ mod tests {
         assert_eq!(compatible_version("a:b/c@0.0.3"), "a:b/c@0.0.3");
         assert_eq!(compatible_version("a:b/c@0.2.0-rc.1"), "a:b/c@0.2.0-rc.1");
         assert_eq!(component_import_symbol("log"), "wacc_import_0__log");
+        let s = component_import_symbol("wasi:io/streams@0.2.1#[method]output-stream.write");
+        assert_eq!(
+            parse_import_symbol(&s),
+            Some((
+                "wasi:io/streams@0.2".to_string(),
+                "[method]output-stream.write".to_string()
+            ))
+        );
     }
 
     #[test]
