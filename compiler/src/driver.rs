@@ -131,8 +131,14 @@ pub fn build(
                 f == "run" && wacc::symbols::compatible_version(i) == "wasi:cli/run@0.2"
             })
         });
-        let sym = run.map(|e| wacc::symbols::export_entry(PREFIX, &e.name));
-        (c.object, component_main_source(host, sym.as_deref()))
+        let Some(run) = run else {
+            bail!(
+                "{}: the component exports no `wasi:cli/run@0.2` interface, so there is nothing to run",
+                input.display()
+            );
+        };
+        let sym = wacc::symbols::export_entry(PREFIX, &run.name);
+        (c.object, component_main_source(host, Some(&sym)))
     } else {
         let c = compile_module(wasm, &opts).map_err(fail)?;
         (c.object, main_source(host))
