@@ -9,47 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// `target/<profile>/`: this test executable lives in its `deps/`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-fn wacc() -> PathBuf {
-    let w = profile_dir().join("wacc");
-    assert!(
-        w.exists(),
-        "{} not found: build it first (`cargo build --release -p wacc`)",
-        w.display()
-    );
-    w
-}
+mod common;
+use common::{root, run_ok, wacc};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let d = profile_dir().join("component-tests").join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run_ok(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::scratch("component-tests", name)
 }
 
 /// Compiles tests/components/NAME.wat to a static library and links it with
@@ -66,6 +31,7 @@ fn build(name: &str, dir: &Path, options: &[&str]) -> PathBuf {
             .args(["--emit", "static", "--prefix", name])
             .args(options),
         "wacc compile",
+        "",
     );
     let exe = dir.join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
@@ -77,6 +43,7 @@ fn build(name: &str, dir: &Path, options: &[&str]) -> PathBuf {
             .arg(&lib)
             .args(["-lpthread", "-ldl", "-lm"]),
         "cc (linking the C host)",
+        "",
     );
     exe
 }

@@ -9,48 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// `target/<profile>/`: this test executable lives in its `deps/`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-fn wacc() -> PathBuf {
-    let w = profile_dir().join("wacc");
-    assert!(
-        w.exists(),
-        "{} not found: build it first (`cargo build --release`)",
-        w.display()
-    );
-    w
-}
+mod common;
+use common::{profile_dir, root, run_ok, wacc};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let d = profile_dir().join("wasi-tests").join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run_ok(cmd: &mut Command, what: &str, hint: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}. {hint}"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}\n{}{}",
-        hint,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::scratch("wasi-tests", name)
 }
 
 /// Directory of the Rust guests' .wasm files (built once per test run).

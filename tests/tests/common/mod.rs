@@ -1,0 +1,54 @@
+//! Helpers shared by the end-to-end tests: where the repository, the built
+//! `wacc` and scratch directories are, and running commands that must
+//! succeed.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `target/<profile>/`: test executables live in its `deps/`.
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// The `wacc` executable of this build.
+pub fn wacc() -> PathBuf {
+    let w = profile_dir().join("wacc");
+    assert!(
+        w.exists(),
+        "{} not found: build it first (`cargo build --release`)",
+        w.display()
+    );
+    w
+}
+
+/// A fresh scratch directory `<group>/<name>` for one test.
+pub fn scratch(group: &str, name: &str) -> PathBuf {
+    let d = profile_dir().join(group).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs `cmd`, failing the test with its output (and `hint`) unless it succeeds.
+pub fn run_ok(cmd: &mut Command, what: &str, hint: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}. {hint}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}\n{}{}",
+        hint,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
