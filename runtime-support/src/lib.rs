@@ -50,6 +50,8 @@ pub mod trap;
 pub mod vmctx;
 #[cfg(feature = "std")]
 pub mod wasi;
+#[cfg(feature = "std")]
+pub mod wasi2;
 
 #[cfg(not(feature = "std"))]
 mod arena;

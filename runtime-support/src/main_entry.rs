@@ -1,7 +1,8 @@
 //! The entry of executables. `wacc compile --emit exe` generates a `main`
 //! calling [`wacc_rt_main`] with the module's descriptor; `wacc build`
 //! links one calling [`wacc_rt_main_wasi`], which also passes the options
-//! baked in at build time. It sets up the WASI host (arguments,
+//! baked in at build time (or [`wacc_rt_main_component`] for a WASI 0.2
+//! component). It sets up the WASI host (arguments,
 //! environment, preopens), instantiates the module (imports come from
 //! link-time symbols), runs the `_start` export if there is one, and turns
 //! failures into messages and exit statuses.
@@ -12,7 +13,7 @@
 //! directory with the same guest name or a variable with the same key is
 //! replaced.
 
-use crate::abi::{kind, ModuleDesc, TrapCode, VMFuncRef, ValRaw};
+use crate::abi::{kind, ModuleDesc, TrapCode, VMFuncRef, VMStore, ValRaw};
 use crate::instance::wacc_rt_instantiate;
 use crate::store::wacc_rt_store_new;
 use crate::trap::wacc_rt_invoke;
@@ -47,19 +48,8 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     config_len: usize,
 ) -> c_int {
     core::hint::black_box(&crate::wasi::FUNCTIONS);
-    let mut cfg = crate::wasi::Config::default();
-    if !config.is_null() {
-        cfg.add_blob(core::slice::from_raw_parts(config, config_len));
-    }
-    let mut args: Vec<Vec<u8>> = (0..argc.max(0) as usize)
-        .map(|i| *argv.add(i))
-        .take_while(|p| !p.is_null())
-        .map(|p| core::ffi::CStr::from_ptr(p).to_bytes().to_vec())
-        .collect();
-    take_host_options(&mut args, &mut cfg);
-    if let Err(e) = crate::wasi::init(args, &cfg) {
-        eprintln!("error: {e}");
-        return EXIT_SETUP;
+    if let Err(status) = setup_host(argc, argv, config, config_len) {
+        return status;
     }
     let d = &*desc;
     let missing: Vec<String> = (0..d.num_imports as usize)
@@ -121,6 +111,89 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
         return report(code, "_start");
     }
     0
+}
+
+/// Sets up the WASI host from the build-time `config` blob and the
+/// command line (host options removed from the guest's arguments).
+unsafe fn setup_host(
+    argc: c_int,
+    argv: *const *const c_char,
+    config: *const u8,
+    config_len: usize,
+) -> Result<(), c_int> {
+    let mut cfg = crate::wasi::Config::default();
+    if !config.is_null() {
+        cfg.add_blob(core::slice::from_raw_parts(config, config_len));
+    }
+    let mut args: Vec<Vec<u8>> = (0..argc.max(0) as usize)
+        .map(|i| *argv.add(i))
+        .take_while(|p| !p.is_null())
+        .map(|p| core::ffi::CStr::from_ptr(p).to_bytes().to_vec())
+        .collect();
+    take_host_options(&mut args, &mut cfg);
+    crate::wasi::init(args, &cfg).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_SETUP
+    })
+}
+
+/// The entry of a WASI 0.2 command component: sets up the host like
+/// [`wacc_rt_main_wasi`] (same options, same preopens), instantiates the
+/// component with `instantiate` (its `P_instantiate`) and calls `run`, the
+/// entry of its `wasi:cli/run#run` export (null if it has none). `run`
+/// returning `ok` exits with 0, `err` with 1, `wasi:cli/exit#exit` with
+/// the status it asked for.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_main_component(
+    instantiate: unsafe extern "C" fn(*mut VMStore, *mut *mut c_void) -> u32,
+    run: Option<unsafe extern "C" fn(*mut c_void, *const u8, *mut u8) -> u32>,
+    argc: c_int,
+    argv: *const *const c_char,
+    config: *const u8,
+    config_len: usize,
+) -> c_int {
+    core::hint::black_box(&crate::wasi2::FUNCTIONS);
+    if let Err(status) = setup_host(argc, argv, config, config_len) {
+        return status;
+    }
+    let store = wacc_rt_store_new();
+    let mut ctx: *mut c_void = core::ptr::null_mut();
+    let code = instantiate(store, &mut ctx);
+    if code == TrapCode::Exit as u32 {
+        flush();
+        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+    }
+    if code != 0 {
+        return report(code, "instantiation");
+    }
+    let Some(run) = run else {
+        flush();
+        eprintln!("error: the component has no `wasi:cli/run` export");
+        return EXIT_INSTANTIATION;
+    };
+    // `result` with no payloads: one discriminant byte.
+    let mut result: u8 = 0;
+    let code = run(ctx, core::ptr::null(), &mut result);
+    flush();
+    if code == 0 {
+        return if result == 0 { 0 } else { 1 };
+    }
+    if code == TrapCode::Exit as u32 {
+        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+    }
+    if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
+        return report(code, "run");
+    }
+    match wasm_function_at((*store).trap_pc) {
+        Some(f) => eprintln!("wasm trap in {f}: {}", trap_message(code)),
+        None => eprintln!("wasm trap: {}", trap_message(code)),
+    }
+    EXIT_TRAP
+}
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
 }
 
 fn trap_message(code: u32) -> &'static str {

@@ -1,0 +1,151 @@
+//! WASI 0.2 host for compiled components (`wasm32-wasip2` programs).
+//!
+//! Every lowered root import of a component is a call to a link-time
+//! symbol `wacc_import_<len>_<interface>_<function>` with the signature
+//! `fn(ctx, args, results) -> u32` (0 or a trap code); `args` and `results`
+//! are in the native layout (canonical ABI memory layout with 64-bit
+//! pointers). The interface's version is normalized to `@0.2`, so any
+//! 0.2.x guest links. Resources defined here (streams, pollables, errors,
+//! descriptors, ...) cross as the host's own `u32` reps, indexes into the
+//! tables of [`state`]; the runtime calls `[resource-drop]<name>` symbols
+//! (`fn(ctx, rep)`) when the guest drops a handle.
+//!
+//! Arguments, environment and preopened directories are those of the
+//! preview1 host ([`crate::wasi::init`]): both read the same `Config`, and
+//! paths go through the same sandboxed walk ([`crate::wasi::path`]).
+//!
+//! Not provided: `wasi:clocks/timezone` (unstable) and the methods of
+//! socket resources (no socket can be created: `create-*-socket` and
+//! `resolve-addresses` answer `not-supported`).
+
+pub mod cli;
+pub mod fs;
+pub mod io;
+pub mod state;
+pub mod val;
+
+use core::ffi::c_void;
+
+/// One host function: the readable (interface, function) pair and the
+/// symbol defining it.
+pub struct HostFn {
+    pub interface: &'static str,
+    pub name: &'static str,
+    pub symbol: &'static str,
+    /// the defined function (signature by kind: `fn(ctx, args, results)
+    /// -> u32`, or `fn(ctx, rep)` for `[resource-drop]`)
+    pub f: unsafe extern "C" fn(),
+}
+
+/// Defines every exported symbol (a thin `extern "C"` wrapper around the
+/// implementation) and the [`FUNCTIONS`] table listing them.
+macro_rules! exports {
+    ($($kind:ident $iface:literal $name:literal $sym:literal => $path:path;)*) => {
+        /// Every host function. Referencing this table from the entry
+        /// pulls the archive members defining them into executables:
+        /// imports are weak references, which alone do not.
+        pub static FUNCTIONS: [HostFn; <[()]>::len(&[$(exports!(@unit $name)),*])] = [
+            $(HostFn {
+                interface: $iface,
+                name: $name,
+                symbol: $sym,
+                f: exports!(@def $kind $sym $path),
+            }),*
+        ];
+    };
+    (@unit $x:literal) => { () };
+    (@def func $sym:literal $path:path) => {{
+        #[export_name = $sym]
+        unsafe extern "C" fn f(ctx: *mut c_void, args: *const u8, results: *mut u8) -> u32 {
+            $path(ctx, args, results)
+        }
+        // SAFETY: only the address is taken, never called through this type.
+        unsafe { core::mem::transmute::<*const (), unsafe extern "C" fn()>(f as *const ()) }
+    }};
+    (@def drop $sym:literal $path:path) => {{
+        #[export_name = $sym]
+        unsafe extern "C" fn f(ctx: *mut c_void, rep: u32) {
+            $path(ctx, rep)
+        }
+        // SAFETY: as above.
+        unsafe { core::mem::transmute::<*const (), unsafe extern "C" fn()>(f as *const ()) }
+    }};
+}
+
+exports! {
+    func "wasi:cli/environment@0.2" "get-environment"
+        "wacc_import_32_wasi$3acli$2fenvironment$400$2e2_get$2denvironment" => cli::get_environment;
+    func "wasi:cli/environment@0.2" "get-arguments"
+        "wacc_import_32_wasi$3acli$2fenvironment$400$2e2_get$2darguments" => cli::get_arguments;
+    func "wasi:cli/environment@0.2" "initial-cwd"
+        "wacc_import_32_wasi$3acli$2fenvironment$400$2e2_initial$2dcwd" => cli::initial_cwd;
+    func "wasi:cli/exit@0.2" "exit"
+        "wacc_import_25_wasi$3acli$2fexit$400$2e2_exit" => cli::exit;
+    func "wasi:cli/exit@0.2" "exit-with-code"
+        "wacc_import_25_wasi$3acli$2fexit$400$2e2_exit$2dwith$2dcode" => cli::exit_with_code;
+    func "wasi:cli/stdin@0.2" "get-stdin"
+        "wacc_import_26_wasi$3acli$2fstdin$400$2e2_get$2dstdin" => cli::get_stdin;
+    func "wasi:cli/stdout@0.2" "get-stdout"
+        "wacc_import_27_wasi$3acli$2fstdout$400$2e2_get$2dstdout" => cli::get_stdout;
+    func "wasi:cli/stderr@0.2" "get-stderr"
+        "wacc_import_27_wasi$3acli$2fstderr$400$2e2_get$2dstderr" => cli::get_stderr;
+    drop "wasi:cli/terminal-input@0.2" "[resource-drop]terminal-input"
+        "wacc_import_37_wasi$3acli$2fterminal$2dinput$400$2e2_$5bresource$2ddrop$5dterminal$2dinput" => cli::drop_nothing;
+    drop "wasi:cli/terminal-output@0.2" "[resource-drop]terminal-output"
+        "wacc_import_38_wasi$3acli$2fterminal$2doutput$400$2e2_$5bresource$2ddrop$5dterminal$2doutput" => cli::drop_nothing;
+    func "wasi:cli/terminal-stdin@0.2" "get-terminal-stdin"
+        "wacc_import_37_wasi$3acli$2fterminal$2dstdin$400$2e2_get$2dterminal$2dstdin" => cli::no_terminal;
+    func "wasi:cli/terminal-stdout@0.2" "get-terminal-stdout"
+        "wacc_import_38_wasi$3acli$2fterminal$2dstdout$400$2e2_get$2dterminal$2dstdout" => cli::no_terminal;
+    func "wasi:cli/terminal-stderr@0.2" "get-terminal-stderr"
+        "wacc_import_38_wasi$3acli$2fterminal$2dstderr$400$2e2_get$2dterminal$2dstderr" => cli::no_terminal;
+    func "wasi:io/error@0.2" "[method]error.to-debug-string"
+        "wacc_import_25_wasi$3aio$2ferror$400$2e2_$5bmethod$5derror$2eto$2ddebug$2dstring" => io::error_to_debug_string;
+    drop "wasi:io/error@0.2" "[resource-drop]error"
+        "wacc_import_25_wasi$3aio$2ferror$400$2e2_$5bresource$2ddrop$5derror" => io::drop_error;
+    func "wasi:io/poll@0.2" "[method]pollable.ready"
+        "wacc_import_24_wasi$3aio$2fpoll$400$2e2_$5bmethod$5dpollable$2eready" => io::pollable_ready;
+    func "wasi:io/poll@0.2" "[method]pollable.block"
+        "wacc_import_24_wasi$3aio$2fpoll$400$2e2_$5bmethod$5dpollable$2eblock" => io::pollable_block;
+    func "wasi:io/poll@0.2" "poll"
+        "wacc_import_24_wasi$3aio$2fpoll$400$2e2_poll" => io::poll;
+    drop "wasi:io/poll@0.2" "[resource-drop]pollable"
+        "wacc_import_24_wasi$3aio$2fpoll$400$2e2_$5bresource$2ddrop$5dpollable" => io::drop_pollable;
+    func "wasi:io/streams@0.2" "[method]input-stream.read"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5dinput$2dstream$2eread" => io::input_read;
+    func "wasi:io/streams@0.2" "[method]input-stream.blocking-read"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5dinput$2dstream$2eblocking$2dread" => io::input_blocking_read;
+    func "wasi:io/streams@0.2" "[method]input-stream.skip"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5dinput$2dstream$2eskip" => io::input_skip;
+    func "wasi:io/streams@0.2" "[method]input-stream.blocking-skip"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5dinput$2dstream$2eblocking$2dskip" => io::input_blocking_skip;
+    func "wasi:io/streams@0.2" "[method]input-stream.subscribe"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5dinput$2dstream$2esubscribe" => io::input_subscribe;
+    drop "wasi:io/streams@0.2" "[resource-drop]input-stream"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bresource$2ddrop$5dinput$2dstream" => io::drop_input;
+    func "wasi:io/streams@0.2" "[method]output-stream.check-write"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2echeck$2dwrite" => io::output_check_write;
+    func "wasi:io/streams@0.2" "[method]output-stream.write"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2ewrite" => io::output_write;
+    func "wasi:io/streams@0.2" "[method]output-stream.blocking-write-and-flush"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2eblocking$2dwrite$2dand$2dflush" => io::output_write;
+    func "wasi:io/streams@0.2" "[method]output-stream.flush"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2eflush" => io::output_flush;
+    func "wasi:io/streams@0.2" "[method]output-stream.blocking-flush"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2eblocking$2dflush" => io::output_flush;
+    func "wasi:io/streams@0.2" "[method]output-stream.subscribe"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2esubscribe" => io::output_subscribe;
+    func "wasi:io/streams@0.2" "[method]output-stream.write-zeroes"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2ewrite$2dzeroes" => io::output_write_zeroes;
+    func "wasi:io/streams@0.2" "[method]output-stream.blocking-write-zeroes-and-flush"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2eblocking$2dwrite$2dzeroes$2dand$2dflush" => io::output_write_zeroes;
+    func "wasi:io/streams@0.2" "[method]output-stream.splice"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2esplice" => io::output_splice;
+    func "wasi:io/streams@0.2" "[method]output-stream.blocking-splice"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2eblocking$2dsplice" => io::output_blocking_splice;
+    drop "wasi:io/streams@0.2" "[resource-drop]output-stream"
+        "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bresource$2ddrop$5doutput$2dstream" => io::drop_output;
+}
+
+#[cfg(test)]
+mod tests;

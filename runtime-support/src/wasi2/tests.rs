@@ -1,0 +1,346 @@
+use super::val::{bytes, get, put};
+use super::*;
+use std::sync::Once;
+
+/// The compiler's symbol escaping (`symbols::escape`), restated.
+fn escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("${b:02x}")
+            }
+        })
+        .collect()
+}
+
+fn import_symbol(interface: &str, name: &str) -> String {
+    let m = escape(interface);
+    format!("wacc_import_{}_{}_{}", m.len(), m, escape(name))
+}
+
+#[test]
+fn symbols_match_their_names() {
+    assert_eq!(
+        import_symbol("wasi:cli/environment@0.2", "get-arguments"),
+        "wacc_import_32_wasi$3acli$2fenvironment$400$2e2_get$2darguments"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for f in FUNCTIONS.iter() {
+        assert!(f.interface.starts_with("wasi:"), "{}", f.interface);
+        assert!(f.interface.ends_with("@0.2"), "{}", f.interface);
+        assert_eq!(
+            f.symbol,
+            import_symbol(f.interface, f.name),
+            "{}#{}",
+            f.interface,
+            f.name
+        );
+        assert!(seen.insert(f.symbol), "{} twice", f.symbol);
+    }
+}
+
+/// A component context good enough for the host arena.
+fn ctx() -> *mut c_void {
+    Box::into_raw(Box::new([0usize; 4])).cast()
+}
+
+static SETUP: Once = Once::new();
+
+/// Initializes the shared (preview1) host once: arguments, environment
+/// and a preopen `/sandbox` of a fresh directory, whose path it returns.
+fn setup() -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("wacc-wasi2-{}", std::process::id()));
+    SETUP.call_once(|| {
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("pre/sub")).unwrap();
+        std::fs::create_dir_all(root.join("out")).unwrap();
+        std::fs::write(root.join("pre/hello.txt"), b"hello world").unwrap();
+        std::os::unix::fs::symlink("../out", root.join("pre/up")).unwrap();
+        let mut cfg = crate::wasi::Config::default();
+        let mut spec = root.join("pre").into_os_string().into_encoded_bytes();
+        spec.extend_from_slice(b"::/sandbox");
+        cfg.add_dir(&spec);
+        cfg.add_env(b"K=V=W");
+        let args = vec![b"prog".to_vec(), b"a".to_vec(), "é".as_bytes().to_vec()];
+        crate::wasi::init(args, &cfg).unwrap();
+    });
+    root
+}
+
+/// Calls the host function defined for `interface#name`.
+unsafe fn call(interface: &str, name: &str, ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
+    let f = FUNCTIONS
+        .iter()
+        .find(|f| f.interface == interface && f.name == name)
+        .unwrap_or_else(|| panic!("{interface}#{name} not defined"));
+    let f: unsafe extern "C" fn(*mut c_void, *const u8, *mut u8) -> u32 = core::mem::transmute(f.f);
+    f(ctx, a, r)
+}
+
+unsafe fn drop_rep(interface: &str, resource: &str, ctx: *mut c_void, rep: u32) {
+    let name = format!("[resource-drop]{resource}");
+    let f = FUNCTIONS
+        .iter()
+        .find(|f| f.interface == interface && f.name == name)
+        .unwrap();
+    let f: unsafe extern "C" fn(*mut c_void, u32) = core::mem::transmute(f.f);
+    f(ctx, rep)
+}
+
+/// `list<string>` at `off` of `r`.
+unsafe fn strings(r: *const u8, off: usize) -> Vec<String> {
+    let ptr: u64 = get(r, off);
+    let n: u64 = get(r, off + 8);
+    (0..n as usize)
+        .map(|i| String::from_utf8(bytes((ptr as *const u8).add(16 * i), 0).to_vec()).unwrap())
+        .collect()
+}
+
+/// `{ptr, len}` of a byte slice, as arguments carry it.
+fn list(b: &[u8]) -> [u64; 2] {
+    [b.as_ptr() as u64, b.len() as u64]
+}
+
+#[repr(C, align(8))]
+struct Buf([u8; 128]);
+
+fn buf() -> Buf {
+    Buf([0xaa; 128])
+}
+
+const ENV: &str = "wasi:cli/environment@0.2";
+const STREAMS: &str = "wasi:io/streams@0.2";
+
+#[test]
+fn environment_and_arguments() {
+    setup();
+    let c = ctx();
+    let mut r = buf();
+    unsafe {
+        assert_eq!(
+            call(ENV, "get-arguments", c, [0u8; 0].as_ptr(), r.0.as_mut_ptr()),
+            0
+        );
+        assert_eq!(strings(r.0.as_ptr(), 0), ["prog", "a", "é"]);
+        assert_eq!(
+            call(
+                ENV,
+                "get-environment",
+                c,
+                core::ptr::null(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        let ptr: u64 = get(r.0.as_ptr(), 0);
+        assert_eq!(get::<u64>(r.0.as_ptr(), 8), 1);
+        let kv = ptr as *const u8;
+        assert_eq!(bytes(kv, 0), b"K");
+        assert_eq!(bytes(kv, 16), b"V=W");
+        assert_eq!(
+            call(ENV, "initial-cwd", c, core::ptr::null(), r.0.as_mut_ptr()),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        for t in ["stdin", "stdout", "stderr"] {
+            let i = format!("wasi:cli/terminal-{t}@0.2");
+            r.0[0] = 9;
+            assert_eq!(
+                call(
+                    &i,
+                    &format!("get-terminal-{t}"),
+                    c,
+                    core::ptr::null(),
+                    r.0.as_mut_ptr()
+                ),
+                0
+            );
+            assert_eq!(r.0[0], 0);
+        }
+    }
+}
+
+#[test]
+fn output_stream_write_then_flush() {
+    let root = setup();
+    let c = ctx();
+    let path = root.join("stream-out");
+    let file = std::fs::File::create(&path).unwrap();
+    let fd = std::sync::Arc::new(std::os::fd::OwnedFd::from(file));
+    let rep = state::with(|s| {
+        s.outputs.insert(state::Output::File {
+            fd,
+            pos: 0,
+            append: false,
+        })
+    });
+    unsafe {
+        // check-write(self) -> result<u64, stream-error>
+        let mut r = buf();
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]output-stream.check-write",
+                c,
+                [rep].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        assert!(get::<u64>(r.0.as_ptr(), 8) > 0);
+        // write(self, contents: list<u8>): self at 0, list at 8
+        let mut a = buf();
+        put(a.0.as_mut_ptr(), 0, rep);
+        let l = list(b"abc");
+        put(a.0.as_mut_ptr(), 8, l);
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]output-stream.write",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        put(a.0.as_mut_ptr(), 8, list(b"def"));
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]output-stream.blocking-write-and-flush",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]output-stream.blocking-flush",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        assert_eq!(std::fs::read(&path).unwrap(), b"abcdef");
+        drop_rep(STREAMS, "output-stream", c, rep);
+        // A dropped stream is gone: closed.
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]output-stream.blocking-flush",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], r.0[4]), (1, 1));
+    }
+}
+
+#[test]
+fn input_stream_reads_to_closed() {
+    let root = setup();
+    let c = ctx();
+    let file = std::fs::File::open(root.join("pre/hello.txt")).unwrap();
+    let fd = std::sync::Arc::new(std::os::fd::OwnedFd::from(file));
+    let rep = state::with(|s| s.inputs.insert(state::Input::File { fd, pos: 6 }));
+    unsafe {
+        let mut a = buf();
+        let mut r = buf();
+        put(a.0.as_mut_ptr(), 0, rep);
+        put(a.0.as_mut_ptr(), 8, 3u64);
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]input-stream.blocking-read",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], bytes(r.0.as_ptr(), 8)), (0, &b"wor"[..]));
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]input-stream.skip",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], get::<u64>(r.0.as_ptr(), 8)), (0, 2));
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]input-stream.read",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], r.0[8]), (1, 1), "closed at the end");
+        // subscribe, then poll([p]) -> [0]
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]input-stream.subscribe",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        let p: u32 = get(r.0.as_ptr(), 0);
+        let reps = [p];
+        put(a.0.as_mut_ptr(), 0, [reps.as_ptr() as u64, 1u64]);
+        assert_eq!(
+            call(
+                "wasi:io/poll@0.2",
+                "poll",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        let ptr: u64 = get(r.0.as_ptr(), 0);
+        assert_eq!(get::<u64>(r.0.as_ptr(), 8), 1);
+        assert_eq!(*(ptr as *const u32), 0);
+        drop_rep("wasi:io/poll@0.2", "pollable", c, p);
+        drop_rep(STREAMS, "input-stream", c, rep);
+    }
+}
+
+#[test]
+fn stream_error_carries_an_error() {
+    let e = io::new_error("boom".into(), Some(fs::code::IO));
+    let c = ctx();
+    let mut r = buf();
+    unsafe {
+        assert_eq!(
+            call(
+                "wasi:io/error@0.2",
+                "[method]error.to-debug-string",
+                c,
+                [e].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(bytes(r.0.as_ptr(), 0), b"boom");
+        drop_rep("wasi:io/error@0.2", "error", c, e);
+    }
+}
