@@ -19,6 +19,7 @@
 //! `resolve-addresses` answer `not-supported`).
 
 pub mod cli;
+pub mod clocks;
 pub mod fs;
 pub mod io;
 pub mod state;
@@ -145,6 +146,28 @@ exports! {
         "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bmethod$5doutput$2dstream$2eblocking$2dsplice" => io::output_blocking_splice;
     drop "wasi:io/streams@0.2" "[resource-drop]output-stream"
         "wacc_import_27_wasi$3aio$2fstreams$400$2e2_$5bresource$2ddrop$5doutput$2dstream" => io::drop_output;
+    func "wasi:clocks/monotonic-clock@0.2" "now"
+        "wacc_import_41_wasi$3aclocks$2fmonotonic$2dclock$400$2e2_now" => clocks::monotonic_now;
+    func "wasi:clocks/monotonic-clock@0.2" "resolution"
+        "wacc_import_41_wasi$3aclocks$2fmonotonic$2dclock$400$2e2_resolution" => clocks::monotonic_resolution;
+    func "wasi:clocks/monotonic-clock@0.2" "subscribe-instant"
+        "wacc_import_41_wasi$3aclocks$2fmonotonic$2dclock$400$2e2_subscribe$2dinstant" => clocks::subscribe_instant;
+    func "wasi:clocks/monotonic-clock@0.2" "subscribe-duration"
+        "wacc_import_41_wasi$3aclocks$2fmonotonic$2dclock$400$2e2_subscribe$2dduration" => clocks::subscribe_duration;
+    func "wasi:clocks/wall-clock@0.2" "now"
+        "wacc_import_36_wasi$3aclocks$2fwall$2dclock$400$2e2_now" => clocks::wall_now;
+    func "wasi:clocks/wall-clock@0.2" "resolution"
+        "wacc_import_36_wasi$3aclocks$2fwall$2dclock$400$2e2_resolution" => clocks::wall_resolution;
+    func "wasi:random/random@0.2" "get-random-bytes"
+        "wacc_import_30_wasi$3arandom$2frandom$400$2e2_get$2drandom$2dbytes" => clocks::random_bytes;
+    func "wasi:random/random@0.2" "get-random-u64"
+        "wacc_import_30_wasi$3arandom$2frandom$400$2e2_get$2drandom$2du64" => clocks::random_u64_fn;
+    func "wasi:random/insecure@0.2" "get-insecure-random-bytes"
+        "wacc_import_32_wasi$3arandom$2finsecure$400$2e2_get$2dinsecure$2drandom$2dbytes" => clocks::random_bytes;
+    func "wasi:random/insecure@0.2" "get-insecure-random-u64"
+        "wacc_import_32_wasi$3arandom$2finsecure$400$2e2_get$2dinsecure$2drandom$2du64" => clocks::random_u64_fn;
+    func "wasi:random/insecure-seed@0.2" "insecure-seed"
+        "wacc_import_39_wasi$3arandom$2finsecure$2dseed$400$2e2_insecure$2dseed" => clocks::insecure_seed;
 }
 
 #[cfg(test)]

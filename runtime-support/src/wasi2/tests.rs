@@ -344,3 +344,86 @@ fn stream_error_carries_an_error() {
         drop_rep("wasi:io/error@0.2", "error", c, e);
     }
 }
+
+#[test]
+fn clocks_and_random() {
+    assert_eq!(core::mem::size_of::<clocks::Datetime>(), 16);
+    assert_eq!(core::mem::align_of::<clocks::Datetime>(), 8);
+    let c = ctx();
+    let mut r = buf();
+    unsafe {
+        let len = 33u64;
+        assert_eq!(
+            call(
+                "wasi:random/random@0.2",
+                "get-random-bytes",
+                c,
+                [len].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(bytes(r.0.as_ptr(), 0).len(), 33);
+        assert_eq!(
+            call(
+                "wasi:random/insecure-seed@0.2",
+                "insecure-seed",
+                c,
+                core::ptr::null(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(
+            call(
+                "wasi:clocks/wall-clock@0.2",
+                "now",
+                c,
+                core::ptr::null(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        let now: clocks::Datetime = get(r.0.as_ptr(), 0);
+        assert!(now.seconds > 1_600_000_000 && now.nanoseconds < 1_000_000_000);
+        const MONO: &str = "wasi:clocks/monotonic-clock@0.2";
+        assert_eq!(call(MONO, "now", c, core::ptr::null(), r.0.as_mut_ptr()), 0);
+        let t0: u64 = get(r.0.as_ptr(), 0);
+        let d = 2_000_000u64;
+        assert_eq!(
+            call(
+                MONO,
+                "subscribe-duration",
+                c,
+                [d].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        let p: u32 = get(r.0.as_ptr(), 0);
+        assert_eq!(
+            call(
+                "wasi:io/poll@0.2",
+                "[method]pollable.block",
+                c,
+                [p].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(call(MONO, "now", c, core::ptr::null(), r.0.as_mut_ptr()), 0);
+        assert!(get::<u64>(r.0.as_ptr(), 0) >= t0 + d);
+        assert_eq!(
+            call(
+                "wasi:io/poll@0.2",
+                "[method]pollable.ready",
+                c,
+                [p].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 1);
+        drop_rep("wasi:io/poll@0.2", "pollable", c, p);
+    }
+}
