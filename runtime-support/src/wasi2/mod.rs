@@ -168,6 +168,70 @@ exports! {
         "wacc_import_32_wasi$3arandom$2finsecure$400$2e2_get$2dinsecure$2drandom$2du64" => clocks::random_u64_fn;
     func "wasi:random/insecure-seed@0.2" "insecure-seed"
         "wacc_import_39_wasi$3arandom$2finsecure$2dseed$400$2e2_insecure$2dseed" => clocks::insecure_seed;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.read-via-stream"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eread$2dvia$2dstream" => fs::read_via_stream;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.write-via-stream"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2ewrite$2dvia$2dstream" => fs::write_via_stream;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.append-via-stream"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eappend$2dvia$2dstream" => fs::append_via_stream;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.advise"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eadvise" => fs::advise;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.sync-data"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2esync$2ddata" => fs::sync_data;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.get-flags"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eget$2dflags" => fs::get_flags;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.get-type"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eget$2dtype" => fs::get_type;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.set-size"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eset$2dsize" => fs::set_size;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.set-times"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eset$2dtimes" => fs::set_times;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.read"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eread" => fs::read;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.write"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2ewrite" => fs::write;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.read-directory"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eread$2ddirectory" => fs::read_directory;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.sync"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2esync" => fs::sync;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.create-directory-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2ecreate$2ddirectory$2dat" => fs::create_directory_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.stat"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2estat" => fs::stat;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.stat-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2estat$2dat" => fs::stat_at_fn;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.set-times-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eset$2dtimes$2dat" => fs::set_times_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.link-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2elink$2dat" => fs::link_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.open-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eopen$2dat" => fs::open_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.readlink-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2ereadlink$2dat" => fs::readlink_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.remove-directory-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eremove$2ddirectory$2dat" => fs::remove_directory_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.rename-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2erename$2dat" => fs::rename_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.symlink-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2esymlink$2dat" => fs::symlink_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.unlink-file-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eunlink$2dfile$2dat" => fs::unlink_file_at;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.is-same-object"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2eis$2dsame$2dobject" => fs::is_same_object;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.metadata-hash"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2emetadata$2dhash" => fs::metadata_hash;
+    func "wasi:filesystem/types@0.2" "[method]descriptor.metadata-hash-at"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddescriptor$2emetadata$2dhash$2dat" => fs::metadata_hash_at;
+    drop "wasi:filesystem/types@0.2" "[resource-drop]descriptor"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bresource$2ddrop$5ddescriptor" => fs::drop_descriptor;
+    func "wasi:filesystem/types@0.2" "[method]directory-entry-stream.read-directory-entry"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bmethod$5ddirectory$2dentry$2dstream$2eread$2ddirectory$2dentry" => fs::read_directory_entry;
+    drop "wasi:filesystem/types@0.2" "[resource-drop]directory-entry-stream"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_$5bresource$2ddrop$5ddirectory$2dentry$2dstream" => fs::drop_dir_stream;
+    func "wasi:filesystem/types@0.2" "filesystem-error-code"
+        "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_filesystem$2derror$2dcode" => fs::filesystem_error_code;
+    func "wasi:filesystem/preopens@0.2" "get-directories"
+        "wacc_import_36_wasi$3afilesystem$2fpreopens$400$2e2_get$2ddirectories" => fs::get_directories;
 }
 
 #[cfg(test)]

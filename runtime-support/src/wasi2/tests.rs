@@ -427,3 +427,250 @@ fn clocks_and_random() {
         drop_rep("wasi:io/poll@0.2", "pollable", c, p);
     }
 }
+
+const TYPES: &str = "wasi:filesystem/types@0.2";
+
+/// Arguments `(self, path-flags, path: string, ...)`: self at 0, flags at
+/// 4, path at 8.
+fn path_args(dir: u32, pflags: u8, path: &[u8]) -> Buf {
+    let mut a = buf();
+    unsafe {
+        put(a.0.as_mut_ptr(), 0, dir);
+        put(a.0.as_mut_ptr(), 4, pflags);
+        put(a.0.as_mut_ptr(), 8, list(path));
+    }
+    a
+}
+
+#[test]
+fn filesystem_in_the_sandbox() {
+    setup();
+    let c = ctx();
+    let mut r = buf();
+    unsafe {
+        assert_eq!(
+            call(
+                "wasi:filesystem/preopens@0.2",
+                "get-directories",
+                c,
+                core::ptr::null(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(get::<u64>(r.0.as_ptr(), 8), 1);
+        let e = get::<u64>(r.0.as_ptr(), 0) as *const u8;
+        let dir: u32 = get(e, 0);
+        assert_eq!(bytes(e, 8), b"/sandbox");
+
+        // get-type -> result<descriptor-type, error-code>
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.get-type",
+                c,
+                [dir].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], r.0[1]), (0, fs::kind::DIRECTORY));
+
+        // open-at(path-flags, path, open-flags at 24, descriptor-flags at 25)
+        let mut a = path_args(dir, 0, b"sub/../hello.txt");
+        a.0[24] = 0;
+        a.0[25] = fs::flags::READ;
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.open-at",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        let file: u32 = get(r.0.as_ptr(), 4);
+
+        // stat -> descriptor-stat at 8: type, link count at 16, size at 24
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.stat",
+                c,
+                [file].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], r.0[8]), (0, fs::kind::REGULAR_FILE));
+        assert_eq!(get::<u64>(r.0.as_ptr(), 24), 11);
+        assert_eq!(r.0[8 + 48], 1, "mtime is some");
+
+        // read(length at 8, offset at 16)
+        let mut ra = buf();
+        put(ra.0.as_mut_ptr(), 0, file);
+        put(ra.0.as_mut_ptr(), 8, 100u64);
+        put(ra.0.as_mut_ptr(), 16, 6u64);
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.read",
+                c,
+                ra.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(
+            (r.0[0], bytes(r.0.as_ptr(), 8), r.0[24]),
+            (0, &b"world"[..], 1)
+        );
+
+        // read-via-stream(0), then blocking-read
+        put(ra.0.as_mut_ptr(), 8, 0u64);
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.read-via-stream",
+                c,
+                ra.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        let s: u32 = get(r.0.as_ptr(), 4);
+        let mut sa = buf();
+        put(sa.0.as_mut_ptr(), 0, s);
+        put(sa.0.as_mut_ptr(), 8, 5u64);
+        assert_eq!(
+            call(
+                STREAMS,
+                "[method]input-stream.blocking-read",
+                c,
+                sa.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], bytes(r.0.as_ptr(), 8)), (0, &b"hello"[..]));
+        drop_rep(STREAMS, "input-stream", c, s);
+        drop_rep(TYPES, "descriptor", c, file);
+
+        // Leaving the sandbox: not-permitted.
+        for p in [&b"../x"[..], b"/etc/passwd", b"up/x", b"sub/../../x"] {
+            let a = path_args(dir, 1, p);
+            assert_eq!(
+                call(
+                    TYPES,
+                    "[method]descriptor.stat-at",
+                    c,
+                    a.0.as_ptr(),
+                    r.0.as_mut_ptr()
+                ),
+                0
+            );
+            assert_eq!(
+                (r.0[0], r.0[8]),
+                (1, fs::code::NOT_PERMITTED),
+                "{}",
+                String::from_utf8_lossy(p)
+            );
+        }
+        let a = path_args(dir, 0, b"missing");
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.stat-at",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], r.0[8]), (1, fs::code::NO_ENTRY));
+
+        // create-directory-at(path at 8), then list, then remove.
+        let a = path_args(dir, 0, b"made");
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.create-directory-at",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.read-directory",
+                c,
+                [dir].as_ptr().cast(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        let ds: u32 = get(r.0.as_ptr(), 4);
+        let mut names = Vec::new();
+        loop {
+            assert_eq!(
+                call(
+                    TYPES,
+                    "[method]directory-entry-stream.read-directory-entry",
+                    c,
+                    [ds].as_ptr().cast(),
+                    r.0.as_mut_ptr()
+                ),
+                0
+            );
+            assert_eq!(r.0[0], 0);
+            if r.0[8] == 0 {
+                break;
+            }
+            names.push((
+                r.0[16],
+                String::from_utf8(bytes(r.0.as_ptr(), 24).to_vec()).unwrap(),
+            ));
+        }
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                (fs::kind::DIRECTORY, "made".to_string()),
+                (fs::kind::DIRECTORY, "sub".to_string()),
+                (fs::kind::SYMBOLIC_LINK, "up".to_string()),
+                (fs::kind::REGULAR_FILE, "hello.txt".to_string()),
+            ]
+        );
+        drop_rep(TYPES, "directory-entry-stream", c, ds);
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.remove-directory-at",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!(r.0[0], 0);
+        assert_eq!(
+            call(
+                TYPES,
+                "[method]descriptor.unlink-file-at",
+                c,
+                a.0.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], r.0[1]), (1, fs::code::NO_ENTRY));
+        drop_rep(TYPES, "descriptor", c, dir);
+    }
+}
