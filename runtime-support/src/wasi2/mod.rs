@@ -22,6 +22,7 @@ pub mod cli;
 pub mod clocks;
 pub mod fs;
 pub mod io;
+pub mod sockets;
 pub mod state;
 pub mod val;
 
@@ -232,6 +233,28 @@ exports! {
         "wacc_import_33_wasi$3afilesystem$2ftypes$400$2e2_filesystem$2derror$2dcode" => fs::filesystem_error_code;
     func "wasi:filesystem/preopens@0.2" "get-directories"
         "wacc_import_36_wasi$3afilesystem$2fpreopens$400$2e2_get$2ddirectories" => fs::get_directories;
+    func "wasi:sockets/instance-network@0.2" "instance-network"
+        "wacc_import_43_wasi$3asockets$2finstance$2dnetwork$400$2e2_instance$2dnetwork" => sockets::instance_network;
+    drop "wasi:sockets/network@0.2" "[resource-drop]network"
+        "wacc_import_32_wasi$3asockets$2fnetwork$400$2e2_$5bresource$2ddrop$5dnetwork" => cli::drop_nothing;
+    func "wasi:sockets/network@0.2" "network-error-code"
+        "wacc_import_32_wasi$3asockets$2fnetwork$400$2e2_network$2derror$2dcode" => sockets::network_error_code;
+    func "wasi:sockets/tcp-create-socket@0.2" "create-tcp-socket"
+        "wacc_import_46_wasi$3asockets$2ftcp$2dcreate$2dsocket$400$2e2_create$2dtcp$2dsocket" => sockets::not_supported;
+    func "wasi:sockets/udp-create-socket@0.2" "create-udp-socket"
+        "wacc_import_46_wasi$3asockets$2fudp$2dcreate$2dsocket$400$2e2_create$2dudp$2dsocket" => sockets::not_supported;
+    func "wasi:sockets/ip-name-lookup@0.2" "resolve-addresses"
+        "wacc_import_43_wasi$3asockets$2fip$2dname$2dlookup$400$2e2_resolve$2daddresses" => sockets::not_supported;
+    drop "wasi:sockets/ip-name-lookup@0.2" "[resource-drop]resolve-address-stream"
+        "wacc_import_43_wasi$3asockets$2fip$2dname$2dlookup$400$2e2_$5bresource$2ddrop$5dresolve$2daddress$2dstream" => cli::drop_nothing;
+    drop "wasi:sockets/tcp@0.2" "[resource-drop]tcp-socket"
+        "wacc_import_28_wasi$3asockets$2ftcp$400$2e2_$5bresource$2ddrop$5dtcp$2dsocket" => cli::drop_nothing;
+    drop "wasi:sockets/udp@0.2" "[resource-drop]udp-socket"
+        "wacc_import_28_wasi$3asockets$2fudp$400$2e2_$5bresource$2ddrop$5dudp$2dsocket" => cli::drop_nothing;
+    drop "wasi:sockets/udp@0.2" "[resource-drop]incoming-datagram-stream"
+        "wacc_import_28_wasi$3asockets$2fudp$400$2e2_$5bresource$2ddrop$5dincoming$2ddatagram$2dstream" => cli::drop_nothing;
+    drop "wasi:sockets/udp@0.2" "[resource-drop]outgoing-datagram-stream"
+        "wacc_import_28_wasi$3asockets$2fudp$400$2e2_$5bresource$2ddrop$5doutgoing$2ddatagram$2dstream" => cli::drop_nothing;
 }
 
 #[cfg(test)]

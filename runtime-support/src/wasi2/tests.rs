@@ -674,3 +674,33 @@ fn filesystem_in_the_sandbox() {
         drop_rep(TYPES, "descriptor", c, dir);
     }
 }
+
+#[test]
+fn sockets_are_not_supported() {
+    let c = ctx();
+    let mut r = buf();
+    unsafe {
+        let family = [0u8; 8];
+        assert_eq!(
+            call(
+                "wasi:sockets/tcp-create-socket@0.2",
+                "create-tcp-socket",
+                c,
+                family.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+        assert_eq!((r.0[0], r.0[4]), (1, sockets::NOT_SUPPORTED));
+        assert_eq!(
+            call(
+                "wasi:sockets/instance-network@0.2",
+                "instance-network",
+                c,
+                family.as_ptr(),
+                r.0.as_mut_ptr()
+            ),
+            0
+        );
+    }
+}
