@@ -321,10 +321,7 @@ pub unsafe fn output_subscribe(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32
 
 /// `splice(self, src: borrow<input-stream>, len)`: self at 0, src at 4, len at 8.
 fn splice(dst: u32, src: u32, len: u64, blocking: bool) -> SR<u64> {
-    let data = match read(src, len, blocking) {
-        Ok(d) => d,
-        Err(e) => return Err(e),
-    };
+    let data = read(src, len, blocking)?;
     write(dst, &data)?;
     Ok(data.len() as u64)
 }

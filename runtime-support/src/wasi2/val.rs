@@ -71,7 +71,7 @@ pub unsafe fn put_list(
     align: usize,
     mut each: impl FnMut(*mut u8, usize),
 ) {
-    let m = alloc(ctx, n.checked_mul(size).unwrap_or(usize::MAX), align);
+    let m = alloc(ctx, n.saturating_mul(size), align);
     for i in 0..n {
         each(m.add(i * size), i);
     }
