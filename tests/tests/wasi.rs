@@ -1,7 +1,9 @@
-//! WASI preview1 end to end: guest programs in Rust (built for
-//! wasm32-wasip1 here, from tests/programs/rust) and C (clang + wasi-libc,
-//! tests/programs/c) go through `wacc build` / `wacc run`; stdout and the
-//! exit status are compared with tests/programs/expected/NAME.{stdout,status}.
+//! WASI end to end: guest programs in Rust (tests/programs/rust, built here
+//! for wasm32-wasip1 as core modules and for wasm32-wasip2 as components;
+//! the `p2_` tests) and C (clang + wasi-libc, tests/programs/c) go through
+//! `wacc build` / `wacc run`; stdout and the exit status are compared with
+//! tests/programs/expected/NAME.{stdout,status} (`p2_NAME` where a
+//! component's output differs).
 //! A missing toolchain fails the test with what to install.
 //! `WACC_BLESS=1` rewrites the expected files.
 
@@ -17,23 +19,51 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("wasi-tests", name)
 }
 
-/// Directory of the Rust guests' .wasm files (built once per test run).
-fn rust_guests() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
+/// Which WASI a Rust guest is built for: preview1 (a core module) or 0.2
+/// (a component).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Abi {
+    P1,
+    P2,
+}
+
+impl Abi {
+    fn target(self) -> &'static str {
+        match self {
+            Abi::P1 => "wasm32-wasip1",
+            Abi::P2 => "wasm32-wasip2",
+        }
+    }
+
+    /// Expected-output name: `p2_NAME` where a component's output differs
+    /// (wasip2 `exit(err)` is status 1), else `NAME`.
+    fn expected(self, name: &str) -> String {
+        let p2 = format!("p2_{name}");
+        let dir = root().join("tests/programs/expected");
+        if self == Abi::P2 && dir.join(format!("{p2}.status")).exists() {
+            p2
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// A scratch directory per test and ABI.
+    fn scratch(self, name: &str) -> PathBuf {
+        scratch(&format!("{name}_{}", self.target()))
+    }
+}
+
+/// Directory of the Rust guests' .wasm files for `abi` (built once per test run).
+fn rust_guests(abi: Abi) -> &'static Path {
+    static DIRS: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    DIRS[abi as usize].get_or_init(|| {
         let target_dir = profile_dir().parent().unwrap().join("wasi-guests");
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-wasip1",
-        ])
-        .arg("--manifest-path")
-        .arg(root().join("tests/programs/rust/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir);
+        cmd.args(["build", "--release", "--locked", "--target", abi.target()])
+            .arg("--manifest-path")
+            .arg(root().join("tests/programs/rust/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target_dir);
         for v in [
             "RUSTFLAGS",
             "CARGO_ENCODED_RUSTFLAGS",
@@ -47,15 +77,22 @@ fn rust_guests() -> &'static Path {
         }
         run_ok(
             &mut cmd,
-            "cargo build --target wasm32-wasip1 (tests/programs/rust)",
-            "Install the target: `rustup target add wasm32-wasip1`.",
+            &format!(
+                "cargo build --target {} (tests/programs/rust)",
+                abi.target()
+            ),
+            &format!("Install the target: `rustup target add {}`.", abi.target()),
         );
-        target_dir.join("wasm32-wasip1/release")
+        target_dir.join(abi.target()).join("release")
     })
 }
 
+fn rust_guest_for(abi: Abi, name: &str) -> PathBuf {
+    rust_guests(abi).join(format!("{name}.wasm"))
+}
+
 fn rust_guest(name: &str) -> PathBuf {
-    rust_guests().join(format!("{name}.wasm"))
+    rust_guest_for(Abi::P1, name)
 }
 
 /// Compiles tests/programs/c/NAME.c with clang and wasi-libc.
@@ -152,11 +189,10 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-#[test]
-fn rust_hello_args_env() {
-    let d = scratch("rust_hello");
+fn rust_hello_args_env_on(abi: Abi) {
+    let d = abi.scratch("rust_hello");
     let exe = build(
-        &rust_guest("hello"),
+        &rust_guest_for(abi, "hello"),
         &d,
         "hello",
         &[
@@ -171,7 +207,7 @@ fn rust_hello_args_env() {
     let mut cmd = Command::new(&exe);
     cmd.args(["one", "two words", "--three"]);
     let env = [("FROM_HOST", "inherited"), ("SECRET", "must not leak")];
-    expect("rust_hello", &run(cmd, b"", &env));
+    expect(&abi.expected("rust_hello"), &run(cmd, b"", &env));
     // Run-time options add to and win over the baked-in ones; `--wacc--`
     // ends them.
     let mut cmd = Command::new(&exe);
@@ -183,26 +219,47 @@ fn rust_hello_args_env() {
         "--wacc-env",
         "x",
     ]);
-    expect("rust_hello_runtime_options", &run(cmd, b"", &env));
+    expect(
+        &abi.expected("rust_hello_runtime_options"),
+        &run(cmd, b"", &env),
+    );
 }
 
 #[test]
-fn rust_stdin_filter() {
-    let d = scratch("rust_filter");
-    let exe = build(&rust_guest("filter"), &d, "filter", &[]);
+fn rust_hello_args_env() {
+    rust_hello_args_env_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_hello_args_env() {
+    rust_hello_args_env_on(Abi::P2);
+}
+
+fn rust_stdin_filter_on(abi: Abi) {
+    let d = abi.scratch("rust_filter");
+    let exe = build(&rust_guest_for(abi, "filter"), &d, "filter", &[]);
     let input = "first line\nsecond: ünïcode\n\nlast without newline";
     expect(
-        "rust_filter",
+        &abi.expected("rust_filter"),
         &run(Command::new(&exe), input.as_bytes(), &[]),
     );
 }
 
+#[test]
+fn rust_stdin_filter() {
+    rust_stdin_filter_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_stdin_filter() {
+    rust_stdin_filter_on(Abi::P2);
+}
+
 /// Large input and output (many reads and writes, pipes filling up): the
 /// expected output is computed here.
-#[test]
-fn rust_stdin_filter_large() {
-    let d = scratch("rust_filter_large");
-    let exe = build(&rust_guest("filter"), &d, "filter", &[]);
+fn rust_stdin_filter_large_on(abi: Abi) {
+    let d = abi.scratch("rust_filter_large");
+    let exe = build(&rust_guest_for(abi, "filter"), &d, "filter", &[]);
     let n = 50_000;
     let input: String = (0..n).map(|i| format!("line {i} of the input\n")).collect();
     let mut want: String = (0..n)
@@ -218,29 +275,57 @@ fn rust_stdin_filter_large() {
 }
 
 #[test]
-fn rust_exit_codes() {
-    let d = scratch("rust_exit");
-    let exe = build(&rust_guest("exit"), &d, "exit", &[]);
+fn rust_stdin_filter_large() {
+    rust_stdin_filter_large_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_stdin_filter_large() {
+    rust_stdin_filter_large_on(Abi::P2);
+}
+
+fn rust_exit_codes_on(abi: Abi) {
+    let d = abi.scratch("rust_exit");
+    let exe = build(&rust_guest_for(abi, "exit"), &d, "exit", &[]);
     for code in ["0", "7", "255"] {
         let mut cmd = Command::new(&exe);
         cmd.arg(code);
         let out = run(cmd, b"", &[]);
-        expect(&format!("rust_exit_{code}"), &out);
+        expect(&abi.expected(&format!("rust_exit_{code}")), &out);
         assert_eq!(stderr(&out), "to stderr\n");
     }
 }
 
 #[test]
-fn rust_panic_traps() {
-    let d = scratch("rust_panic");
-    let exe = build(&rust_guest("panic"), &d, "panic", &[]);
+fn rust_exit_codes() {
+    rust_exit_codes_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_exit_codes() {
+    rust_exit_codes_on(Abi::P2);
+}
+
+fn rust_panic_traps_on(abi: Abi) {
+    let d = abi.scratch("rust_panic");
+    let exe = build(&rust_guest_for(abi, "panic"), &d, "panic", &[]);
     let out = run(Command::new(&exe), b"", &[]);
-    expect("rust_panic", &out);
+    expect(&abi.expected("rust_panic"), &out);
     let err = stderr(&out);
     assert!(err.contains("index out of bounds"), "stderr: {err}");
     assert!(err.contains("wasm trap"), "stderr: {err}");
     assert!(err.contains("unreachable"), "stderr: {err}");
     assert!(err.contains("wasm function"), "stderr: {err}");
+}
+
+#[test]
+fn rust_panic_traps() {
+    rust_panic_traps_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_panic_traps() {
+    rust_panic_traps_on(Abi::P2);
 }
 
 #[test]
@@ -257,18 +342,42 @@ fn c_memory_trap_names_function() {
     }
 }
 
+fn rust_clocks_random_on(abi: Abi) {
+    let d = abi.scratch("rust_clocks");
+    let exe = build(&rust_guest_for(abi, "clocks"), &d, "clocks", &[]);
+    expect(
+        &abi.expected("rust_clocks"),
+        &run(Command::new(&exe), b"", &[]),
+    );
+}
+
 #[test]
 fn rust_clocks_random() {
-    let d = scratch("rust_clocks");
-    let exe = build(&rust_guest("clocks"), &d, "clocks", &[]);
-    expect("rust_clocks", &run(Command::new(&exe), b"", &[]));
+    rust_clocks_random_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_clocks_random() {
+    rust_clocks_random_on(Abi::P2);
+}
+
+fn rust_json_sha256_on(abi: Abi) {
+    let d = abi.scratch("rust_json");
+    let exe = build(&rust_guest_for(abi, "json"), &d, "json", &[]);
+    expect(
+        &abi.expected("rust_json"),
+        &run(Command::new(&exe), b"", &[]),
+    );
 }
 
 #[test]
 fn rust_json_sha256() {
-    let d = scratch("rust_json");
-    let exe = build(&rust_guest("json"), &d, "json", &[]);
-    expect("rust_json", &run(Command::new(&exe), b"", &[]));
+    rust_json_sha256_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_json_sha256() {
+    rust_json_sha256_on(Abi::P2);
 }
 
 /// `sandbox/` (preopened) with a file, a symlink inside and symlinks
@@ -304,14 +413,26 @@ fn outside_untouched(d: &Path) {
     );
 }
 
-#[test]
-fn rust_files_and_sandbox() {
-    let d = scratch("rust_files");
+fn rust_files_and_sandbox_on(abi: Abi) {
+    let d = abi.scratch("rust_files");
     let sb = sandbox(&d);
     let dir = format!("{}::/sandbox", sb.display());
-    let exe = build(&rust_guest("files"), &d, "files", &["--dir", &dir]);
-    expect("rust_files", &run(Command::new(&exe), b"", &[]));
+    let exe = build(&rust_guest_for(abi, "files"), &d, "files", &["--dir", &dir]);
+    expect(
+        &abi.expected("rust_files"),
+        &run(Command::new(&exe), b"", &[]),
+    );
     outside_untouched(&d);
+}
+
+#[test]
+fn rust_files_and_sandbox() {
+    rust_files_and_sandbox_on(Abi::P1);
+}
+
+#[test]
+fn p2_rust_files_and_sandbox() {
+    rust_files_and_sandbox_on(Abi::P2);
 }
 
 #[test]

@@ -288,8 +288,18 @@ pub unsafe fn read_via_stream(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
     ret_u32(r, v)
 }
 
+/// The descriptor of a write: it must have been opened for writing
+/// (`bad-descriptor` otherwise, before anything is written).
+fn writable(rep: u32) -> FR<(Fd, u8)> {
+    let (fd, k, f) = desc(rep)?;
+    if f & flags::WRITE == 0 {
+        return Err(code::BAD_DESCRIPTOR);
+    }
+    Ok((fd, k))
+}
+
 unsafe fn output(a: *const u8, r: *mut u8, pos: u64, append: bool) -> u32 {
-    let v = desc(get(a, 0)).and_then(|(fd, k, _)| {
+    let v = writable(get(a, 0)).and_then(|(fd, k)| {
         if k == kind::DIRECTORY {
             return Err(code::IS_DIRECTORY);
         }
@@ -410,7 +420,7 @@ pub unsafe fn read(ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
 /// `write(buffer, offset)`: list at 8, offset at 24 -> `result<filesize, error-code>`.
 pub unsafe fn write(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
     let (b, off): (&[u8], u64) = (bytes(a, 8), get(a, 24));
-    let v = fd_of(get(a, 0)).and_then(|fd| {
+    let v = writable(get(a, 0)).and_then(|(fd, _)| {
         let off = i64::try_from(off).map_err(|_| code::INVALID)?;
         host(libc::pwrite(raw(&fd), b.as_ptr().cast(), b.len(), off)).map(|n| n as u64)
     });

@@ -1,7 +1,8 @@
-//! Clocks, sleeping, randomness and poll_oneoff through std and the raw
-//! preview1 functions.
+//! Clocks, sleeping, randomness and poll_oneoff through std, and (built for
+//! wasm32-wasip1) the raw preview1 functions.
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+#[cfg(target_env = "p1")]
 #[link(wasm_import_module = "wasi_snapshot_preview1")]
 extern "C" {
     fn random_get(buf: *mut u8, len: usize) -> u16;
@@ -20,6 +21,15 @@ fn main() {
     let dt = t0.elapsed();
     println!("slept at least 30ms: {}", dt >= Duration::from_millis(30));
     println!("slept less than 5s: {}", dt < Duration::from_secs(5));
+    #[cfg(target_env = "p1")]
+    raw_preview1();
+    let mut m = std::collections::HashMap::new();
+    m.insert("k", 1);
+    println!("hashmap: {:?}", m.get("k"));
+}
+
+#[cfg(target_env = "p1")]
+fn raw_preview1() {
     let mut res = 0u64;
     let r = unsafe { clock_res_get(1, &mut res) };
     println!("monotonic resolution: errno {r}, positive {}", res > 0);
@@ -35,9 +45,6 @@ fn main() {
     );
     let big = unsafe { random_get(0xffff_fff0usize as *mut u8, 64) };
     println!("random out of bounds: errno {big}");
-    let mut m = std::collections::HashMap::new();
-    m.insert("k", 1);
-    println!("hashmap: {:?}", m.get("k"));
     println!("sched_yield: errno {}", unsafe { sched_yield() });
     println!("proc_raise: errno {}", unsafe { proc_raise(6) });
     println!("sock_shutdown on stdout: errno {}", unsafe {

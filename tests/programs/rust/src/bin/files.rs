@@ -243,6 +243,14 @@ fn main() {
         fs::read_dir("/sandbox/up/outside").map(|d| d.count()),
     );
     show("remove guest link", fs::remove_file("/sandbox/up"));
+    #[cfg(target_env = "p1")]
+    raw_fd_write();
+}
+
+/// Raw preview1 writes with a bad buffer and a bad fd (wasm32-wasip1 only:
+/// a component's preview1 adapter traps on the bad buffer instead).
+#[cfg(target_env = "p1")]
+fn raw_fd_write() {
     let iov = [0xffff_0000u32, 16];
     let mut w = 0u32;
     println!("fd_write bad buffer: errno {}", unsafe {
