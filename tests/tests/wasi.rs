@@ -514,3 +514,54 @@ fn build_rejects_components_and_bad_preopens() {
         stderr(&out)
     );
 }
+
+/// A component importing what the host does not provide, or a malformed
+/// one, fails at build time with the names / the offset.
+#[test]
+fn p2_build_names_missing_imports() {
+    let d = scratch("p2_missing");
+    let wat = d.join("app.wat");
+    std::fs::write(
+        &wat,
+        r#"(component
+  (import "wasi:nowhere/thing@0.2.3" (instance $i (export "frob" (func (param "x" u32)))))
+  (import "also-missing" (func $m))
+  (alias export $i "frob" (func $frob))
+  (core func $frob' (canon lower (func $frob)))
+  (core func $m' (canon lower (func $m)))
+  (core module $M
+    (import "" "frob" (func (param i32)))
+    (import "" "m" (func))
+    (func (export "run") (result i32) (i32.const 0)))
+  (core instance $mi (instantiate $M (with "" (instance (export "frob" (func $frob')) (export "m" (func $m'))))))
+  (func $run (result (result)) (canon lift (core func $mi "run")))
+  (instance $r (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $r)))"#,
+    )
+    .unwrap();
+    let out = Command::new(wacc())
+        .arg("build")
+        .arg(&wat)
+        .arg("-o")
+        .arg(d.join("app"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("wasi:nowhere/thing@0.2#frob"), "{err}");
+    assert!(err.contains("also-missing"), "{err}");
+    assert!(!d.join("app").exists());
+
+    let bad = d.join("bad.wasm");
+    std::fs::write(&bad, b"\0asm\x0d\0\x01\0\x07\x05\x01").unwrap();
+    let out = Command::new(wacc())
+        .arg("build")
+        .arg(&bad)
+        .arg("-o")
+        .arg(d.join("bad"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("offset"), "{err}");
+}
