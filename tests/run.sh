@@ -85,5 +85,6 @@ for mode in guard explicit; do
 done
 
 bash examples/primes/run.sh || status=1
+bash examples/wordfreq/run.sh || status=1
 echo "spec: $passed passed, $failed failed, $skipped skipped"
 exit $status
