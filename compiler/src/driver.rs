@@ -86,9 +86,9 @@ fn main_source(host: &HostOptions) -> String {
 fn component_main_source(host: &HostOptions, run: Option<&str>) -> String {
     let blob = host.blob();
     let run_decl = match run {
-        Some(sym) => format!(
-            "extern unsigned wacc_run(void *, const void *, void *) __asm__(\"{sym}\");\n"
-        ),
+        Some(sym) => {
+            format!("extern unsigned wacc_run(void *, const void *, void *) __asm__(\"{sym}\");\n")
+        }
         None => String::new(),
     };
     format!(
@@ -146,8 +146,7 @@ pub fn build(
     let obj = output.with_extension("wacc-tmp.o");
     let main_c = output.with_extension("wacc-main.c");
     std::fs::write(&obj, &object).with_context(|| format!("cannot write {}", obj.display()))?;
-    std::fs::write(&main_c, main)
-        .with_context(|| format!("cannot write {}", main_c.display()))?;
+    std::fs::write(&main_c, main).with_context(|| format!("cannot write {}", main_c.display()))?;
     let strip = match target.linker() {
         "cc" => "strip".to_string(),
         cc => format!("{}strip", cc.trim_end_matches("gcc")),

@@ -849,8 +849,14 @@ impl Emitter<'_> {
         sig.params.push(AbiParam::new(types::I32));
         let id = self
             .module
-            .declare_function(&symbols::component_import_symbol(name), Linkage::Import, &sig)
-            .map_err(|_| CompileError::new(format!("import `{name}` conflicts with another symbol")))?;
+            .declare_function(
+                &symbols::component_import_symbol(name),
+                Linkage::Import,
+                &sig,
+            )
+            .map_err(|_| {
+                CompileError::new(format!("import `{name}` conflicts with another symbol"))
+            })?;
         self.host_ids.insert(key, id);
         Ok(id)
     }

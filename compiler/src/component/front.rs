@@ -611,11 +611,7 @@ fn new_index_keys(
             None,
         ),
         Sort::Instance => (
-            instance_keys(
-                types,
-                types.component_instance_count() - 1 - after,
-                keys,
-            ),
+            instance_keys(types, types.component_instance_count() - 1 - after, keys),
             None,
         ),
         Sort::Func => {
