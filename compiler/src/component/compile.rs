@@ -3,7 +3,8 @@
 //! lowered function or built-in, the host entries of the root exports, and
 //! the [`ComponentDesc`] that runtime-support instantiates from.
 
-use super::adapter::{ir_type, Dst, Env, Gen, MemRef, RtCall, Side, Src};
+use super::adapter::{Env, Gen, RtCall, Side};
+use super::calls::{call_host, call_lifted, lowered_io, lowered_type, zeros, Args, Results};
 use super::front::{self, FuncType, StringEncoding};
 use super::plan::{self, CoreFunc, Lifted, Plan, Trampoline, HOST};
 use super::types::{flatten_functype, Context as AbiContext, CoreType, PtrType, ValType};
@@ -24,13 +25,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use std::collections::HashMap;
-use std::mem::{offset_of, size_of};
-use wacc_runtime_support::abi::component::{
-    ComponentDesc, ComponentLayout, CoreInstanceDesc, InitStep, ItemRef, ResourceDesc,
-    TrampolineDesc, FLAG_MAY_ENTER, FLAG_MAY_LEAVE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL,
-    STEP_CORE_INSTANCE,
-};
-use wacc_runtime_support::abi::{self, kind, Str, TrapCode, ABI_VERSION};
+use wacc_runtime_support::abi::component::{ComponentLayout, FLAG_MAY_LEAVE};
+use wacc_runtime_support::abi::{self, TrapCode};
 
 /// A compiled component: the object and its root exports.
 pub struct CompiledComponent {
@@ -133,7 +129,7 @@ fn core_sig(params: &[CoreType], results: &[CoreType], call_conv: CallConv) -> S
     wasm_signature(&ft, call_conv)
 }
 
-fn valtype_codes(ts: &[CoreType]) -> Vec<u8> {
+pub(super) fn valtype_codes(ts: &[CoreType]) -> Vec<u8> {
     ts.iter()
         .map(|t| match t {
             CoreType::I32 => abi::valtype::I32,
@@ -144,11 +140,11 @@ fn valtype_codes(ts: &[CoreType]) -> Vec<u8> {
         .collect()
 }
 
-fn params_tuple(ty: &FuncType) -> ValType {
+pub(super) fn params_tuple(ty: &FuncType) -> ValType {
     ValType::Tuple(ty.params.iter().map(|(_, t)| t.clone()).collect())
 }
 
-fn has_borrow(t: &ValType) -> bool {
+pub(super) fn has_borrow(t: &ValType) -> bool {
     t.contains(&|t| matches!(t, ValType::Borrow(_)))
 }
 
@@ -158,11 +154,11 @@ fn needs_async(t: &ValType) -> bool {
     t.contains(&|t| matches!(t, ValType::Stream | ValType::Future | ValType::ErrorContext))
 }
 
-fn func_needs_async(ty: &FuncType) -> bool {
+pub(super) fn func_needs_async(ty: &FuncType) -> bool {
     ty.params.iter().any(|(_, t)| needs_async(t)) || ty.result.as_ref().is_some_and(needs_async)
 }
 
-fn host_side() -> Side {
+pub(super) fn host_side() -> Side {
     Side {
         memory: None,
         realloc: None,
@@ -172,7 +168,7 @@ fn host_side() -> Side {
     }
 }
 
-fn side_of(o: &plan::ResolvedOptions, cinst: u32) -> Side {
+pub(super) fn side_of(o: &plan::ResolvedOptions, cinst: u32) -> Side {
     Side {
         memory: o.memory,
         realloc: o.realloc,
@@ -182,34 +178,19 @@ fn side_of(o: &plan::ResolvedOptions, cinst: u32) -> Side {
     }
 }
 
-struct Emitter<'p> {
-    module: ObjectModule,
-    call_conv: CallConv,
-    prefix: String,
-    plan: &'p Plan,
-    layout: ComponentLayout,
-    module_funcs: Vec<Vec<FuncId>>,
-    tramp_ids: Vec<FuncId>,
-    tramp_sigs: Vec<(Vec<CoreType>, Vec<CoreType>)>,
-    rt_ids: HashMap<RtCall, FuncId>,
-    host_ids: HashMap<String, FuncId>,
-    ctx: Context,
-    fctx: FunctionBuilderContext,
-}
-
-/// How arguments reach a lifted function and where its result goes.
-enum Args {
-    /// flat core values of the caller
-    Flat(Vec<(Value, CoreType)>),
-    /// a tuple in the caller's memory
-    Mem(Value),
-}
-
-enum Results {
-    /// return flat core values to the caller
-    Flat,
-    /// store into the caller's memory at this offset
-    Mem(Value),
+pub(super) struct Emitter<'p> {
+    pub(super) module: ObjectModule,
+    pub(super) call_conv: CallConv,
+    pub(super) prefix: String,
+    pub(super) plan: &'p Plan,
+    pub(super) layout: ComponentLayout,
+    pub(super) module_funcs: Vec<Vec<FuncId>>,
+    pub(super) tramp_ids: Vec<FuncId>,
+    pub(super) tramp_sigs: Vec<(Vec<CoreType>, Vec<CoreType>)>,
+    pub(super) rt_ids: HashMap<RtCall, FuncId>,
+    pub(super) host_ids: HashMap<String, FuncId>,
+    pub(super) ctx: Context,
+    pub(super) fctx: FunctionBuilderContext,
 }
 
 impl Env for Emitter<'_> {
@@ -650,196 +631,9 @@ impl Emitter<'_> {
         })
     }
 
-    fn emit_desc(&mut self, module_descs: &[Option<DataId>], starts: &[FuncId]) -> Result<DataId> {
-        let plan = self.plan;
-        let item = |buf: &mut DataBuf, at: usize, r: ItemRef| {
-            buf.put_u32(at + offset_of!(ItemRef, kind), r.kind);
-            buf.put_u32(at + offset_of!(ItemRef, source), r.source);
-            buf.put_u32(at + offset_of!(ItemRef, instance), r.instance);
-            buf.put_u32(at + offset_of!(ItemRef, index), r.index);
-        };
-        let isz = size_of::<ItemRef>();
-        // Core instances and their imports.
-        let mut inst_buf = DataBuf::zeroed(size_of::<CoreInstanceDesc>() * plan.instances.len(), 8);
-        for (k, inst) in plan.instances.iter().enumerate() {
-            let mut ib = DataBuf::zeroed(isz * inst.imports.len(), 4);
-            for (j, d) in inst.imports.iter().enumerate() {
-                let r = match d {
-                    plan::CoreDef::Func(CoreFunc::Defined { instance, index }) => ItemRef {
-                        kind: kind::FUNC,
-                        source: SOURCE_INSTANCE,
-                        instance: *instance,
-                        index: *index,
-                    },
-                    plan::CoreDef::Func(CoreFunc::Trampoline(t)) => ItemRef {
-                        kind: kind::FUNC,
-                        source: SOURCE_TRAMPOLINE,
-                        instance: 0,
-                        index: *t,
-                    },
-                    plan::CoreDef::Table(x)
-                    | plan::CoreDef::Memory(x)
-                    | plan::CoreDef::Global(x) => ItemRef {
-                        kind: match d {
-                            plan::CoreDef::Table(_) => kind::TABLE,
-                            plan::CoreDef::Memory(_) => kind::MEMORY,
-                            _ => kind::GLOBAL,
-                        },
-                        source: SOURCE_INSTANCE,
-                        instance: x.instance,
-                        index: x.index,
-                    },
-                };
-                item(&mut ib, j * isz, r);
-            }
-            let imports = define_data(&mut self.module, ib, None)?;
-            let at = k * size_of::<CoreInstanceDesc>();
-            let mdesc = module_descs[inst.module]
-                .ok_or_else(|| CompileError::new("internal error: module not compiled"))?;
-            inst_buf.put_data(at + offset_of!(CoreInstanceDesc, module), mdesc, 0);
-            inst_buf.put_data(at + offset_of!(CoreInstanceDesc, imports), imports, 0);
-            inst_buf.put_u32(
-                at + offset_of!(CoreInstanceDesc, num_imports),
-                inst.imports.len() as u32,
-            );
-        }
-        let instances = define_data(&mut self.module, inst_buf, None)?;
-
-        // Trampolines with their core signatures.
-        let mut sigbytes = vec![];
-        let mut offsets = vec![];
-        for (p, r) in &self.tramp_sigs {
-            let (pc, rc) = (valtype_codes(p), valtype_codes(r));
-            offsets.push((
-                sigbytes.len(),
-                pc.len(),
-                sigbytes.len() + pc.len(),
-                rc.len(),
-            ));
-            sigbytes.extend(pc);
-            sigbytes.extend(rc);
-        }
-        let blob = {
-            let mut b = DataBuf::zeroed(sigbytes.len().max(1), 1);
-            b.bytes[..sigbytes.len()].copy_from_slice(&sigbytes);
-            define_data(&mut self.module, b, None)?
-        };
-        let tsz = size_of::<TrampolineDesc>();
-        let mut tb = DataBuf::zeroed(tsz * self.tramp_ids.len(), 8);
-        for (i, id) in self.tramp_ids.iter().enumerate() {
-            let at = i * tsz;
-            tb.put_func(at + offset_of!(TrampolineDesc, func), *id);
-            let (po, pl, ro, rl) = offsets[i];
-            let s = offset_of!(TrampolineDesc, params);
-            tb.put_data(at + s + offset_of!(Str, ptr), blob, po);
-            tb.put_u64(at + s + offset_of!(Str, len), pl as u64);
-            let s = offset_of!(TrampolineDesc, results);
-            tb.put_data(at + s + offset_of!(Str, ptr), blob, ro);
-            tb.put_u64(at + s + offset_of!(Str, len), rl as u64);
-        }
-        let trampolines = define_data(&mut self.module, tb, None)?;
-
-        let mut mb = DataBuf::zeroed(isz * plan.memories.len(), 4);
-        for (i, m) in plan.memories.iter().enumerate() {
-            item(
-                &mut mb,
-                i * isz,
-                ItemRef {
-                    kind: kind::MEMORY,
-                    source: SOURCE_INSTANCE,
-                    instance: m.instance,
-                    index: m.index,
-                },
-            );
-        }
-        let memories = define_data(&mut self.module, mb, None)?;
-
-        let rsz = size_of::<ResourceDesc>();
-        let mut rb = DataBuf::zeroed(rsz * plan.resources.len(), 8);
-        for (i, r) in plan.resources.iter().enumerate() {
-            let at = i * rsz;
-            rb.put_u32(
-                at + offset_of!(ResourceDesc, owner),
-                self.table_index(r.owner),
-            );
-            match r.dtor {
-                Some(CoreFunc::Defined { instance, index }) => {
-                    let m = plan.instances[instance as usize].module;
-                    rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), instance);
-                    rb.put_func(
-                        at + offset_of!(ResourceDesc, dtor),
-                        self.module_funcs[m][index as usize],
-                    );
-                }
-                Some(CoreFunc::Trampoline(t)) => {
-                    rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), u32::MAX);
-                    rb.put_func(
-                        at + offset_of!(ResourceDesc, dtor),
-                        self.tramp_ids[t as usize],
-                    );
-                }
-                None => {
-                    rb.put_u32(at + offset_of!(ResourceDesc, dtor_instance), u32::MAX);
-                    if let Some(name) = &r.host_name {
-                        // The host learns of drops through `[resource-drop]NAME`.
-                        let (iface, res) = name.rsplit_once('#').unwrap_or(("", name));
-                        let f = self.host_dtor(&format!("{iface}#[resource-drop]{res}"))?;
-                        rb.put_func(at + offset_of!(ResourceDesc, dtor), f);
-                    }
-                }
-            }
-        }
-        let resources = define_data(&mut self.module, rb, None)?;
-
-        let ssz = size_of::<InitStep>();
-        let mut sb = DataBuf::zeroed(ssz * plan.steps.len(), 4);
-        for (i, s) in plan.steps.iter().enumerate() {
-            let (k, index) = match s {
-                plan::Step::CoreInstance(k) => (STEP_CORE_INSTANCE, *k),
-                plan::Step::Start(j) => (STEP_CALL, *j),
-            };
-            sb.put_u32(i * ssz + offset_of!(InitStep, kind), k);
-            sb.put_u32(i * ssz + offset_of!(InitStep, index), index);
-        }
-        let steps = define_data(&mut self.module, sb, None)?;
-        let mut cb = DataBuf::zeroed(8 * starts.len(), 8);
-        for (i, f) in starts.iter().enumerate() {
-            cb.put_func(8 * i, *f);
-        }
-        let calls = define_data(&mut self.module, cb, None)?;
-
-        let mut d = DataBuf::zeroed(size_of::<ComponentDesc>(), 8);
-        macro_rules! u32f {
-            ($f:ident, $v:expr) => {
-                d.put_u32(offset_of!(ComponentDesc, $f), $v as u32)
-            };
-        }
-        macro_rules! ptrf {
-            ($f:ident, $v:expr) => {
-                d.put_data(offset_of!(ComponentDesc, $f), $v, 0)
-            };
-        }
-        u32f!(abi_version, ABI_VERSION);
-        u32f!(num_instances, plan.instances.len());
-        ptrf!(instances, instances);
-        u32f!(num_trampolines, self.tramp_ids.len());
-        u32f!(num_memories, plan.memories.len());
-        ptrf!(trampolines, trampolines);
-        ptrf!(memories, memories);
-        u32f!(num_component_instances, plan.num_cinst);
-        u32f!(num_resources, plan.resources.len());
-        ptrf!(resources, resources);
-        u32f!(num_steps, plan.steps.len());
-        u32f!(num_calls, starts.len());
-        ptrf!(steps, steps);
-        ptrf!(calls, calls);
-        let name = format!("{}_cdesc", self.prefix);
-        define_data(&mut self.module, d, Some(&name))
-    }
-
     /// The weak symbol `void (void *ctx, uint32_t rep)` told when a guest
     /// drops a host resource.
-    fn host_dtor(&mut self, name: &str) -> Result<FuncId> {
+    pub(super) fn host_dtor(&mut self, name: &str) -> Result<FuncId> {
         let key = format!("drop {name}");
         if let Some(id) = self.host_ids.get(&key) {
             return Ok(*id);
@@ -863,7 +657,7 @@ impl Emitter<'_> {
 
     /// The weak symbol providing root import `name` (`instance#func` or a
     /// plain function name).
-    fn host_func(&mut self, b: &mut FunctionBuilder, name: &str) -> Result<FuncRef> {
+    pub(super) fn host_func(&mut self, b: &mut FunctionBuilder, name: &str) -> Result<FuncRef> {
         let id = match self.host_ids.get(name) {
             Some(id) => *id,
             None => {
@@ -883,277 +677,4 @@ impl Emitter<'_> {
         };
         Ok(self.module.declare_func_in_func(id, b.func))
     }
-}
-
-/// The function type a lowering trampoline lowers.
-fn lowered_type(t: &Trampoline) -> Option<&FuncType> {
-    match t {
-        Trampoline::Adapter { callee, .. } => Some(&callee.ty),
-        Trampoline::HostImport { ty, .. } => Some(ty),
-        _ => None,
-    }
-}
-
-fn zeros<E: Env>(g: &mut Gen<'_, '_, E>, types: &[CoreType]) -> Vec<Value> {
-    types
-        .iter()
-        .map(|t| match t {
-            CoreType::I32 => g.iconst32(0),
-            CoreType::I64 => g.iconst64(0),
-            CoreType::F32 => g.b.ins().f32const(0.0),
-            CoreType::F64 => g.b.ins().f64const(0.0),
-        })
-        .collect()
-}
-
-/// Where a lowered function's arguments come from and its result goes,
-/// from the caller's core parameters.
-fn lowered_io<E: Env>(
-    g: &mut Gen<'_, '_, E>,
-    ty: &FuncType,
-    caller: &Side,
-    mut flat: Vec<(Value, CoreType)>,
-) -> Result<(Args, Results)> {
-    let tuple = params_tuple(ty);
-    let n_params = tuple.flatten(PtrType::I32).len();
-    let n_results = ty
-        .result
-        .as_ref()
-        .map_or(0, |t| t.flatten(PtrType::I32).len());
-    let results = if n_results > super::types::MAX_FLAT_RESULTS {
-        let (p, _) = flat.pop().unwrap();
-        let p = g.b.ins().uextend(types::I64, p);
-        let t = ty.result.as_ref().unwrap();
-        let size = g.iconst64(t.elem_size(PtrType::I32) as i64);
-        g.check_range(
-            caller,
-            p,
-            size,
-            t.alignment(PtrType::I32),
-            TrapCode::MemoryOutOfBounds,
-        );
-        Results::Mem(p)
-    } else {
-        Results::Flat
-    };
-    let args = if n_params > super::types::MAX_FLAT_PARAMS {
-        let p = g.b.ins().uextend(types::I64, flat[0].0);
-        let size = g.iconst64(tuple.elem_size(PtrType::I32) as i64);
-        g.check_range(
-            caller,
-            p,
-            size,
-            tuple.alignment(PtrType::I32),
-            TrapCode::MemoryOutOfBounds,
-        );
-        Args::Mem(p)
-    } else {
-        Args::Flat(flat)
-    };
-    Ok((args, results))
-}
-
-fn args_src(args: Args) -> Src {
-    match args {
-        Args::Flat(vals) => Src::Flat { vals, pos: 0 },
-        Args::Mem(p) => Src::Mem(MemRef { off: p, k: 0 }),
-    }
-}
-
-/// Calls lifted function `l` from `caller` (a guest's lowered import or
-/// the host): lowers the arguments into the callee, calls its core
-/// function directly, lifts the result back, runs post-return. Returns the
-/// flat values for `Results::Flat`.
-fn call_lifted<E: Env>(
-    g: &mut Gen<'_, '_, E>,
-    l: &Lifted,
-    caller: &Side,
-    args: Args,
-    results: Results,
-) -> Result<Vec<Value>> {
-    let callee = side_of(&l.opts, l.cinst);
-    g.check_flag(l.cinst, FLAG_MAY_ENTER, TrapCode::CannotEnter);
-    g.set_flag(l.cinst, FLAG_MAY_ENTER, false);
-    // A new task: fresh task-local storage, the caller's restored after.
-    let saved = g.env.task_context_slots().map(|offs| {
-        let f = MemFlagsData::trusted();
-        offs.iter()
-            .map(|off| {
-                let v = g.b.ins().load(types::I32, f, g.ctx, *off);
-                let z = g.iconst32(0);
-                g.b.ins().store(f, z, g.ctx, *off);
-                (v, *off)
-            })
-            .collect::<Vec<_>>()
-    });
-    let tuple = params_tuple(&l.ty);
-    let scope = if has_borrow(&tuple) {
-        let c = g.iconst32(g.env.table_index(l.cinst));
-        Some(g.rt(RtCall::CallBegin, &[c])[0])
-    } else {
-        None
-    };
-
-    // Arguments into the callee.
-    let mut src = args_src(args);
-    let core_args: Vec<Value> =
-        if tuple.flatten(PtrType::I32).len() <= super::types::MAX_FLAT_PARAMS {
-            let mut dst = Dst::Flat(vec![]);
-            g.transfer(&tuple, &mut src, caller, &mut dst, &callee)?;
-            let Dst::Flat(v) = dst else { unreachable!() };
-            v.into_iter().map(|(v, _)| v).collect()
-        } else {
-            let size = g.iconst64(tuple.elem_size(PtrType::I32) as i64);
-            let p = g.alloc(
-                &callee,
-                size,
-                tuple.alignment(PtrType::I32),
-                caller.is_host(),
-                TrapCode::MemoryOutOfBounds,
-            )?;
-            g.transfer(
-                &tuple,
-                &mut src,
-                caller,
-                &mut Dst::Mem(MemRef { off: p, k: 0 }),
-                &callee,
-            )?;
-            vec![g.b.ins().ireduce(types::I32, p)]
-        };
-
-    let (f, vmctx) = g.env.core_func(g.b, g.ctx, l.core)?;
-    let mut all = vec![vmctx];
-    all.extend(core_args);
-    let call = g.b.ins().call(f, &all);
-    let core_results = g.b.inst_results(call).to_vec();
-
-    // The result back to the caller.
-    let mut out = vec![];
-    if let Some(rt) = &l.ty.result {
-        let flat_types = rt.flatten(PtrType::I32);
-        let mut rsrc = if flat_types.len() <= super::types::MAX_FLAT_RESULTS {
-            Src::Flat {
-                vals: core_results.iter().copied().zip(flat_types).collect(),
-                pos: 0,
-            }
-        } else {
-            let p = g.b.ins().uextend(types::I64, core_results[0]);
-            let size = g.iconst64(rt.elem_size(PtrType::I32) as i64);
-            g.check_range(
-                &callee,
-                p,
-                size,
-                rt.alignment(PtrType::I32),
-                TrapCode::MemoryOutOfBounds,
-            );
-            Src::Mem(MemRef { off: p, k: 0 })
-        };
-        match results {
-            Results::Flat => {
-                let mut dst = Dst::Flat(vec![]);
-                g.transfer(rt, &mut rsrc, &callee, &mut dst, caller)?;
-                let Dst::Flat(v) = dst else { unreachable!() };
-                out = v.into_iter().map(|(v, _)| v).collect();
-            }
-            Results::Mem(p) => {
-                g.transfer(
-                    rt,
-                    &mut rsrc,
-                    &callee,
-                    &mut Dst::Mem(MemRef { off: p, k: 0 }),
-                    caller,
-                )?;
-            }
-        }
-    }
-
-    if let Some(pr) = l.opts.post_return {
-        let (f, vmctx) = g.env.core_func(g.b, g.ctx, pr)?;
-        let mut all = vec![vmctx];
-        all.extend(core_results);
-        g.set_flag(l.cinst, FLAG_MAY_LEAVE, false);
-        g.b.ins().call(f, &all);
-        g.set_flag(l.cinst, FLAG_MAY_LEAVE, true);
-    }
-    g.set_flag(l.cinst, FLAG_MAY_ENTER, true);
-    for (v, off) in saved.into_iter().flatten() {
-        g.b.ins().store(MemFlagsData::trusted(), v, g.ctx, off);
-    }
-    if let Some(s) = scope {
-        g.rt(RtCall::CallEnd, &[s]);
-    }
-    Ok(out)
-}
-
-/// Calls root import `name` (a host function over native layouts).
-fn call_host(
-    g: &mut Gen<'_, '_, Emitter<'_>>,
-    name: &str,
-    ty: &FuncType,
-    caller: &Side,
-    args: Args,
-    results: Results,
-) -> Result<Vec<Value>> {
-    let host = host_side();
-    let tuple = params_tuple(ty);
-    let size = g.iconst64(tuple.elem_size(PtrType::I64) as i64);
-    let a = g.alloc(
-        &host,
-        size,
-        tuple.alignment(PtrType::I64),
-        false,
-        TrapCode::OutOfMemory,
-    )?;
-    let mut src = args_src(args);
-    g.transfer(
-        &tuple,
-        &mut src,
-        caller,
-        &mut Dst::Mem(MemRef { off: a, k: 0 }),
-        &host,
-    )?;
-    let (rsize, ralign) = ty.result.as_ref().map_or((0, 1), |t| {
-        (t.elem_size(PtrType::I64), t.alignment(PtrType::I64))
-    });
-    let rs = g.iconst64(rsize as i64);
-    let r = g.alloc(&host, rs, ralign, false, TrapCode::OutOfMemory)?;
-    let f = g.env.host_func(g.b, name)?;
-    let addr = g.b.ins().func_addr(types::I64, f);
-    let missing = g.b.ins().icmp_imm_u(IntCC::Equal, addr, 0);
-    g.trap_if(missing, TrapCode::UnresolvedImport);
-    let call = g.b.ins().call(f, &[g.ctx, a, r]);
-    let code = g.b.inst_results(call)[0];
-    let failed = g.b.create_block();
-    let ok = g.b.create_block();
-    g.b.ins().brif(code, failed, &[], ok, &[]);
-    g.b.switch_to_block(failed);
-    g.b.seal_block(failed);
-    g.rt(RtCall::Trap, &[code]);
-    g.b.ins()
-        .trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
-    g.b.switch_to_block(ok);
-    g.b.seal_block(ok);
-    let mut out = vec![];
-    if let Some(rt) = &ty.result {
-        let mut rsrc = Src::Mem(MemRef { off: r, k: 0 });
-        match results {
-            Results::Flat => {
-                let mut dst = Dst::Flat(vec![]);
-                g.transfer(rt, &mut rsrc, &host, &mut dst, caller)?;
-                let Dst::Flat(v) = dst else { unreachable!() };
-                out = v.into_iter().map(|(v, _)| v).collect();
-            }
-            Results::Mem(p) => {
-                g.transfer(
-                    rt,
-                    &mut rsrc,
-                    &host,
-                    &mut Dst::Mem(MemRef { off: p, k: 0 }),
-                    caller,
-                )?;
-            }
-        }
-    }
-    let _ = ir_type;
-    Ok(out)
 }

@@ -22,7 +22,11 @@ pub use compile::{compile_component, CompiledComponent};
 #[cfg(feature = "compiler")]
 pub mod adapter;
 #[cfg(feature = "compiler")]
+mod calls;
+#[cfg(feature = "compiler")]
 mod compile;
+#[cfg(feature = "compiler")]
+mod desc;
 #[cfg(feature = "compiler")]
 pub mod front;
 #[cfg(feature = "compiler")]
