@@ -192,23 +192,7 @@ pub(super) fn call_lifted<E: Env>(
             );
             Src::Mem(MemRef { off: p, k: 0 })
         };
-        match results {
-            Results::Flat => {
-                let mut dst = Dst::Flat(vec![]);
-                g.transfer(rt, &mut rsrc, &callee, &mut dst, caller)?;
-                let Dst::Flat(v) = dst else { unreachable!() };
-                out = v.into_iter().map(|(v, _)| v).collect();
-            }
-            Results::Mem(p) => {
-                g.transfer(
-                    rt,
-                    &mut rsrc,
-                    &callee,
-                    &mut Dst::Mem(MemRef { off: p, k: 0 }),
-                    caller,
-                )?;
-            }
-        }
+        out = return_result(g, rt, &mut rsrc, &callee, results, caller)?;
     }
 
     if let Some(pr) = l.opts.post_return {
@@ -280,23 +264,32 @@ pub(super) fn call_host(
     let mut out = vec![];
     if let Some(rt) = &ty.result {
         let mut rsrc = Src::Mem(MemRef { off: r, k: 0 });
-        match results {
-            Results::Flat => {
-                let mut dst = Dst::Flat(vec![]);
-                g.transfer(rt, &mut rsrc, &host, &mut dst, caller)?;
-                let Dst::Flat(v) = dst else { unreachable!() };
-                out = v.into_iter().map(|(v, _)| v).collect();
-            }
-            Results::Mem(p) => {
-                g.transfer(
-                    rt,
-                    &mut rsrc,
-                    &host,
-                    &mut Dst::Mem(MemRef { off: p, k: 0 }),
-                    caller,
-                )?;
-            }
-        }
+        out = return_result(g, rt, &mut rsrc, &host, results, caller)?;
     }
     Ok(out)
+}
+
+/// Moves a call's result from `src` on side `from` to where the caller
+/// wants it; returns the flat values for `Results::Flat`.
+fn return_result<E: Env>(
+    g: &mut Gen<'_, '_, E>,
+    ty: &super::types::ValType,
+    src: &mut Src,
+    from: &Side,
+    results: Results,
+    caller: &Side,
+) -> Result<Vec<Value>> {
+    match results {
+        Results::Flat => {
+            let mut dst = Dst::Flat(vec![]);
+            g.transfer(ty, src, from, &mut dst, caller)?;
+            let Dst::Flat(v) = dst else { unreachable!() };
+            Ok(v.into_iter().map(|(v, _)| v).collect())
+        }
+        Results::Mem(p) => {
+            let mut dst = Dst::Mem(MemRef { off: p, k: 0 });
+            g.transfer(ty, src, from, &mut dst, caller)?;
+            Ok(vec![])
+        }
+    }
 }
