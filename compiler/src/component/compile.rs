@@ -11,13 +11,13 @@ use super::types::{flatten_functype, Context as AbiContext, CoreType, PtrType, V
 use super::ExportFunc;
 use crate::compile::{define_functions, CompileOptions, PhaseTimer};
 use crate::emit::data::{define_data, DataBuf};
-use crate::emit::{module_err, new_object, ObjectWriter};
+use crate::emit::{build_generated, define_generated, module_err, new_object, ObjectWriter};
 use crate::error::{CompileError, Result};
 use crate::symbols;
 use crate::translate::wasm_signature;
 use cranelift_codegen::ir::{
-    condcodes::IntCC, types, AbiParam, FuncRef, Function, InstBuilder, MemFlagsData, Signature,
-    StackSlotData, StackSlotKind, UserFuncName, Value,
+    condcodes::IntCC, types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature,
+    StackSlotData, StackSlotKind, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::Context;
@@ -275,31 +275,11 @@ impl Emitter<'_> {
         sig: Signature,
         body: impl FnOnce(&mut Self, &mut FunctionBuilder, &[Value]) -> Result<()>,
     ) -> Result<()> {
-        let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+        let config = self.module.isa().frontend_config();
         let mut fctx = std::mem::take(&mut self.fctx);
-        {
-            let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let params = b.block_params(entry).to_vec();
-            body(self, &mut b, &params)?;
-            b.seal_all_blocks();
-            b.finalize(self.module.isa().frontend_config());
-        }
+        let func = build_generated(self, &mut fctx, config, id, sig, body);
         self.fctx = fctx;
-        self.ctx.func = func;
-        self.module
-            .define_function(id, &mut self.ctx)
-            .map_err(|e| match e {
-                cranelift_module::ModuleError::Compilation(c) => CompileError::new(format!(
-                    "code generation failed for a component trampoline: {c:?}"
-                )),
-                e => Self::err(e),
-            })?;
-        self.ctx.clear();
-        Ok(())
+        define_generated(&mut self.module, &mut self.ctx, id, func?)
     }
 
     fn declare_trampolines(&mut self) -> Result<()> {

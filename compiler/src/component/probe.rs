@@ -15,10 +15,10 @@ use super::front::StringEncoding;
 use super::plan::{CoreFunc, HOST};
 use super::types::{PtrType, ValType};
 use crate::compile::CompileOptions;
-use crate::emit::{module_err, new_object};
+use crate::emit::{build_generated, define_generated, module_err, new_object};
 use crate::error::{CompileError, Result};
 use cranelift_codegen::ir::{
-    types, AbiParam, FuncRef, Function, InstBuilder, MemFlagsData, Signature, UserFuncName, Value,
+    types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::Context;
@@ -111,14 +111,9 @@ pub fn lift_probes(cases: &[LiftCase], opts: &CompileOptions) -> Result<Vec<u8>>
             .module
             .declare_function(&format!("{}_lift{i}", opts.prefix), Linkage::Export, &sig)
             .map_err(module_err)?;
-        let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-        {
-            let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let (cx, values) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let config = env.module.isa().frontend_config();
+        let func = build_generated(&mut env, &mut fctx, config, id, sig, |env, b, ps| {
+            let (cx, values) = (ps[0], ps[1]);
             let f = MemFlagsData::trusted();
             let out = b.ins().load(types::I64, f, values, 0);
             let flat: Vec<_> = case
@@ -145,7 +140,7 @@ pub fn lift_probes(cases: &[LiftCase], opts: &CompileOptions) -> Result<Vec<u8>>
                 cinst: HOST,
                 ptr: PtrType::I64,
             };
-            let mut g = Gen::new(&mut b, &mut env, cx);
+            let mut g = Gen::new(b, env, cx);
             g.transfer(
                 &case.ty,
                 &mut Src::Flat { vals: flat, pos: 0 },
@@ -155,14 +150,10 @@ pub fn lift_probes(cases: &[LiftCase], opts: &CompileOptions) -> Result<Vec<u8>>
             )?;
             g.b.ins().return_(&[]);
             g.finish();
-            b.seal_all_blocks();
-            b.finalize(env.module.isa().frontend_config());
-        }
-        ctx.func = func;
-        env.module
-            .define_function(id, &mut ctx)
-            .map_err(|e| CompileError::new(format!("lift probe {i}: {e:?}")))?;
-        ctx.clear();
+            Ok(())
+        })?;
+        define_generated(&mut env.module, &mut ctx, id, func)
+            .map_err(|e| CompileError::new(format!("lift probe {i}: {e}")))?;
     }
     env.module
         .finish()

@@ -222,28 +222,10 @@ impl ObjectWriter {
         sig: Signature,
         body: impl FnOnce(&mut Self, &mut FunctionBuilder, &[Value]) -> Result<()>,
     ) -> Result<()> {
-        let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+        let config = self.module.isa().frontend_config();
         let mut fctx = FunctionBuilderContext::new();
-        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        b.seal_block(entry);
-        let params = b.block_params(entry).to_vec();
-        body(self, &mut b, &params)?;
-        b.seal_all_blocks();
-        b.finalize(self.module.isa().frontend_config());
-        self.ctx.func = func;
-        self.module
-            .define_function(id, &mut self.ctx)
-            .map_err(|e| match e {
-                cranelift_module::ModuleError::Compilation(c) => CompileError::new(format!(
-                    "code generation failed for a generated function: {c:?}"
-                )),
-                e => module_err(e),
-            })?;
-        self.ctx.clear();
-        Ok(())
+        let func = build_generated(self, &mut fctx, config, id, sig, body)?;
+        define_generated(&mut self.module, &mut self.ctx, id, func)
     }
 
     /// Finish the object. Import symbols become weak references so that an
@@ -263,6 +245,48 @@ impl ObjectWriter {
             .emit()
             .map_err(|e| CompileError::new(format!("writing the object failed: {e}")))
     }
+}
+
+/// Builds the IR of a generated function (trampolines, entries, init):
+/// `body` gets `state`, the builder in the entry block and the function's
+/// parameters, and must terminate the block.
+pub(crate) fn build_generated<S>(
+    state: &mut S,
+    fctx: &mut FunctionBuilderContext,
+    config: cranelift_codegen::isa::TargetFrontendConfig,
+    id: FuncId,
+    sig: Signature,
+    body: impl FnOnce(&mut S, &mut FunctionBuilder, &[Value]) -> Result<()>,
+) -> Result<Function> {
+    let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+    let mut b = FunctionBuilder::new(&mut func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let params = b.block_params(entry).to_vec();
+    body(state, &mut b, &params)?;
+    b.seal_all_blocks();
+    b.finalize(config);
+    Ok(func)
+}
+
+/// Compiles generated function `func` into `module` as `id`.
+pub(crate) fn define_generated(
+    module: &mut ObjectModule,
+    ctx: &mut Context,
+    id: FuncId,
+    func: Function,
+) -> Result<()> {
+    ctx.func = func;
+    module.define_function(id, ctx).map_err(|e| match e {
+        cranelift_module::ModuleError::Compilation(c) => CompileError::new(format!(
+            "code generation failed for a generated function: {c:?}"
+        )),
+        e => module_err(e),
+    })?;
+    ctx.clear();
+    Ok(())
 }
 
 /// An empty object for `isa` (symbols of anonymous data start with `prefix`).
