@@ -372,10 +372,12 @@ impl Emitter<'_> {
                         vec![g.b.ins().load(types::I32, f, ctx, off)]
                     }
                 }
-                Trampoline::Unsupported { cinst, name, .. } => {
-                    // Task-local state and backpressure never leave the instance.
-                    let stays = name.starts_with("Context") || name.starts_with("Backpressure");
-                    if !stays {
+                Trampoline::Unsupported {
+                    cinst,
+                    checks_leave,
+                    ..
+                } => {
+                    if *checks_leave {
                         g.check_flag(*cinst, FLAG_MAY_LEAVE, TrapCode::CannotLeave);
                     }
                     g.trap_now(TrapCode::AsyncUnsupported);

@@ -127,8 +127,13 @@ pub enum CanonCore {
     /// `context.get i32 slot` / `context.set i32 slot`
     ContextGet(u32),
     ContextSet(u32),
-    /// a built-in we do not support: its name and core signature
-    Unsupported(&'static str, Vec<CoreType>, Vec<CoreType>),
+    /// a built-in of the async ABI we do not support: its core signature,
+    /// and whether the spec checks `may_leave` before running it
+    Unsupported {
+        params: Vec<CoreType>,
+        results: Vec<CoreType>,
+        checks_leave: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -513,11 +518,16 @@ fn read_section(
                                 })
                                 .collect()
                         };
-                        Item::Canon(CanonCore::Unsupported(
-                            builtin_name(&other),
-                            core(f.params())?,
-                            core(f.results())?,
-                        ))
+                        Item::Canon(CanonCore::Unsupported {
+                            params: core(f.params())?,
+                            results: core(f.results())?,
+                            // Backpressure changes no other instance's state.
+                            checks_leave: !matches!(
+                                other,
+                                CanonicalFunction::BackpressureInc
+                                    | CanonicalFunction::BackpressureDec
+                            ),
+                        })
                     }
                 });
             }
@@ -691,17 +701,6 @@ fn options_of(opts: &[CanonicalOption]) -> Options {
         }
     }
     o
-}
-
-fn builtin_name(c: &CanonicalFunction) -> &'static str {
-    let s = format!("{c:?}");
-    let name = s
-        .split([' ', '{', '('])
-        .next()
-        .unwrap_or("built-in")
-        .to_string();
-    // Leaked once per distinct name; there are a few dozen built-ins.
-    Box::leak(name.into_boxed_str())
 }
 
 fn func_type(

@@ -98,11 +98,12 @@ pub enum Trampoline {
     /// task-local storage slot
     ContextGet(u32),
     ContextSet(u32),
-    /// a built-in we do not support: checks `may_leave`, then traps
+    /// an async built-in we do not support: checks `may_leave` (where the
+    /// spec does), then traps
     Unsupported {
-        name: &'static str,
         params: Vec<super::types::CoreType>,
         results: Vec<super::types::CoreType>,
+        checks_leave: bool,
         cinst: u32,
     },
 }
@@ -428,10 +429,14 @@ impl Planner<'_> {
                     },
                     CanonCore::ContextGet(s) => Trampoline::ContextGet(*s),
                     CanonCore::ContextSet(s) => Trampoline::ContextSet(*s),
-                    CanonCore::Unsupported(name, params, results) => Trampoline::Unsupported {
-                        name,
+                    CanonCore::Unsupported {
+                        params,
+                        results,
+                        checks_leave,
+                    } => Trampoline::Unsupported {
                         params: params.clone(),
                         results: results.clone(),
+                        checks_leave: *checks_leave,
                         cinst,
                     },
                 };
