@@ -35,15 +35,18 @@ done
 
 # Cross targets under qemu-user (see README, Cross-compilation): runtime-support
 # and wacc built for aarch64 and riscv64, outputs of both bounds-check modes
-# run, and the same spec files. Skipped when the cross tools are missing
-# (.ci/run installs them and sets WACC_REQUIRE_CROSS=1).
+# run, the same spec files, the WASI programs of tests/tests/wasi.rs against
+# the same expected output, and freestanding images for the bare-metal
+# targets. Skipped when the cross tools are missing (.ci/run installs them
+# and sets WACC_REQUIRE_CROSS=1).
 cross_triples=(aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu)
+bare_triples=(aarch64-unknown-none riscv64gc-unknown-none-elf)
 missing=()
 for tool in qemu-aarch64 qemu-riscv64 aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if command -v rustup >/dev/null; then
-  for triple in "${cross_triples[@]}"; do
+  for triple in "${cross_triples[@]}" "${bare_triples[@]}"; do
     rustup target list --installed | grep -qx "$triple" || missing+=("rust target $triple")
   done
 fi
@@ -52,6 +55,13 @@ if [ ${#missing[@]} = 0 ]; then
   bash tests/cross/build.sh || exit 1
   echo "(cross builds: $(( $(date +%s) - start )) s)"
   bash tests/cross/run.sh || status=1
+  bash tests/baremetal/run.sh || status=1
+  # `wacc run` (wacc_run_*) runs on this machine only: not a target test.
+  for triple in "${cross_triples[@]}"; do
+    echo "== WASI programs on $triple"
+    WACC_TEST_TARGET=$triple cargo test --release -q -p wacc-tests --test wasi -- --skip wacc_run \
+      || status=1
+  done
   for triple in "${cross_triples[@]}"; do
     for mode in guard explicit; do
       spec_run --target "$triple" --bounds-checks "$mode"

@@ -114,6 +114,9 @@ fn cc_link(req: &LinkRequest, runtime: &Path) -> Result<()> {
         cmd.arg("-Wl,-Bsymbolic");
     } else {
         cmd.arg("-pie");
+        for sym in runtime_imports(&req.objects, runtime) {
+            cmd.arg("-Xlinker").arg(format!("--undefined={sym}"));
+        }
     }
     cmd.arg("-o").arg(&req.output);
     cmd.args(&req.objects);
@@ -128,6 +131,46 @@ fn cc_link(req: &LinkRequest, runtime: &Path) -> Result<()> {
     }
     cmd.args(["-Wl,--gc-sections", "-lpthread", "-ldl", "-lm"]);
     run(cmd, linker)
+}
+
+/// The `wacc_import_*` symbols the objects reference and the runtime
+/// archive defines. An executable's host functions (WASI) are in the
+/// runtime, but a reference to a weak symbol does not make the linker take
+/// an archive member, so each is named with `--undefined`. Imports the
+/// runtime lacks stay weak and unresolved, for the caller to report.
+fn runtime_imports(objects: &[PathBuf], runtime: &Path) -> Vec<String> {
+    use object::read::archive::ArchiveFile;
+    use object::{Object, ObjectSymbol};
+    let Ok(data) = std::fs::read(runtime) else {
+        return Vec::new();
+    };
+    let Ok(archive) = ArchiveFile::parse(&*data) else {
+        return Vec::new();
+    };
+    let defined: std::collections::HashSet<&[u8]> = match archive.symbols() {
+        Ok(Some(table)) => table.filter_map(|s| s.ok()).map(|s| s.name()).collect(),
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for path in objects {
+        let Ok(data) = std::fs::read(path) else {
+            continue;
+        };
+        // Not every input is an object (C sources).
+        let Ok(file) = object::File::parse(&*data) else {
+            continue;
+        };
+        for s in file.symbols().filter(|s| s.is_undefined()) {
+            if let Ok(name) = s.name() {
+                if name.starts_with("wacc_import_") && defined.contains(name.as_bytes()) {
+                    out.push(name.to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn archive(req: &LinkRequest, runtime: &Path) -> Result<()> {

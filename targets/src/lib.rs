@@ -10,7 +10,7 @@ use cranelift_codegen::isa::{self, OwnedTargetIsa};
 #[cfg(feature = "codegen")]
 use cranelift_codegen::settings::{self, Configurable};
 use std::str::FromStr;
-pub use target_lexicon::{Architecture, OperatingSystem, Triple};
+pub use target_lexicon::{Architecture, BinaryFormat, OperatingSystem, Triple};
 
 /// A compilation target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +36,11 @@ impl Target {
     }
 
     pub fn parse(s: &str) -> Result<Target> {
-        let triple = Triple::from_str(s).map_err(|e| anyhow!("unknown target `{s}`: {e}"))?;
+        let mut triple = Triple::from_str(s).map_err(|e| anyhow!("unknown target `{s}`: {e}"))?;
+        // Bare-metal triples name no object format; boards load ELF images.
+        if triple.binary_format == BinaryFormat::Unknown {
+            triple.binary_format = BinaryFormat::Elf;
+        }
         let t = Target { triple };
         t.check_supported()?;
         Ok(t)
@@ -164,7 +168,11 @@ impl Target {
 
     /// The Rust target name runtime-support is built for.
     pub fn rust_triple(&self) -> String {
-        self.triple.to_string()
+        match (&self.triple.architecture, self.has_os()) {
+            (Architecture::Aarch64(_), false) => "aarch64-unknown-none".into(),
+            (Architecture::Riscv64(_), false) => "riscv64gc-unknown-none-elf".into(),
+            _ => self.triple.to_string(),
+        }
     }
 }
 

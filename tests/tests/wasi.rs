@@ -6,17 +6,50 @@
 //! component's output differs).
 //! A missing toolchain fails the test with what to install.
 //! `WACC_BLESS=1` rewrites the expected files.
+//!
+//! `WACC_TEST_TARGET=<triple>` builds the executables for another target
+//! and runs them under qemu-user, against the same expected files: the
+//! programs must behave identically on every target.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use wacc_targets::Target;
 
 mod common;
 use common::{profile_dir, root, run_ok, wacc};
 
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory for one test (per target).
 fn scratch(name: &str) -> PathBuf {
-    common::scratch("wasi-tests", name)
+    let group = match test_target() {
+        Some(t) => format!("wasi-tests-{}", t.triple),
+        None => "wasi-tests".to_string(),
+    };
+    common::scratch(&group, name)
+}
+
+/// The target executables are built for: `WACC_TEST_TARGET`, else this machine.
+fn test_target() -> Option<&'static Target> {
+    static TARGET: OnceLock<Option<Target>> = OnceLock::new();
+    TARGET
+        .get_or_init(|| {
+            let t = std::env::var("WACC_TEST_TARGET").ok()?;
+            Some(Target::parse(&t).unwrap_or_else(|e| panic!("WACC_TEST_TARGET: {e}")))
+        })
+        .as_ref()
+}
+
+/// A command running the built executable `exe`: directly, or under
+/// qemu-user for a foreign target.
+fn program(exe: &Path) -> Command {
+    match test_target().and_then(Target::qemu_user) {
+        Some((qemu, sysroot)) => {
+            let mut cmd = Command::new(qemu);
+            cmd.arg("-L").arg(sysroot).arg(exe);
+            cmd
+        }
+        None => Command::new(exe),
+    }
 }
 
 /// Which WASI a Rust guest is built for: preview1 (a core module) or 0.2
@@ -123,7 +156,8 @@ fn build(wasm: &Path, dir: &Path, name: &str, options: &[&str]) -> PathBuf {
             .arg(wasm)
             .arg("-o")
             .arg(&exe)
-            .args(options),
+            .args(options)
+            .args(test_target().map(|t| format!("--target={}", t.rust_triple()))),
         "wacc build",
         "",
     );
@@ -204,13 +238,13 @@ fn rust_hello_args_env_on(abi: Abi) {
             "ABSENT",
         ],
     );
-    let mut cmd = Command::new(&exe);
+    let mut cmd = program(&exe);
     cmd.args(["one", "two words", "--three"]);
     let env = [("FROM_HOST", "inherited"), ("SECRET", "must not leak")];
     expect(&abi.expected("rust_hello"), &run(cmd, b"", &env));
     // Run-time options add to and win over the baked-in ones; `--wacc--`
     // ends them.
-    let mut cmd = Command::new(&exe);
+    let mut cmd = program(&exe);
     cmd.args([
         "--wacc-env=GREETING=overridden",
         "--wacc-env",
@@ -241,7 +275,7 @@ fn rust_stdin_filter_on(abi: Abi) {
     let input = "first line\nsecond: ünïcode\n\nlast without newline";
     expect(
         &abi.expected("rust_filter"),
-        &run(Command::new(&exe), input.as_bytes(), &[]),
+        &run(program(&exe), input.as_bytes(), &[]),
     );
 }
 
@@ -266,7 +300,7 @@ fn rust_stdin_filter_large_on(abi: Abi) {
         .map(|i| format!("{}: LINE {i} OF THE INPUT\n", i + 1))
         .collect();
     want.push_str(&format!("{n} lines\n"));
-    let out = run(Command::new(&exe), input.as_bytes(), &[]);
+    let out = run(program(&exe), input.as_bytes(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout) == want,
@@ -288,7 +322,7 @@ fn rust_exit_codes_on(abi: Abi) {
     let d = abi.scratch("rust_exit");
     let exe = build(&rust_guest_for(abi, "exit"), &d, "exit", &[]);
     for code in ["0", "7", "255"] {
-        let mut cmd = Command::new(&exe);
+        let mut cmd = program(&exe);
         cmd.arg(code);
         let out = run(cmd, b"", &[]);
         expect(&abi.expected(&format!("rust_exit_{code}")), &out);
@@ -309,7 +343,7 @@ fn p2_rust_exit_codes() {
 fn rust_panic_traps_on(abi: Abi) {
     let d = abi.scratch("rust_panic");
     let exe = build(&rust_guest_for(abi, "panic"), &d, "panic", &[]);
-    let out = run(Command::new(&exe), b"", &[]);
+    let out = run(program(&exe), b"", &[]);
     expect(&abi.expected("rust_panic"), &out);
     let err = stderr(&out);
     assert!(err.contains("index out of bounds"), "stderr: {err}");
@@ -334,7 +368,7 @@ fn c_memory_trap_names_function() {
     let wasm = c_guest("trap", &d);
     for mode in ["guard", "explicit"] {
         let exe = build(&wasm, &d, mode, &["--bounds-checks", mode]);
-        let out = run(Command::new(&exe), b"", &[]);
+        let out = run(program(&exe), b"", &[]);
         expect("c_trap", &out);
         let err = stderr(&out);
         assert!(err.contains("out of bounds memory access"), "{mode}: {err}");
@@ -345,10 +379,7 @@ fn c_memory_trap_names_function() {
 fn rust_clocks_random_on(abi: Abi) {
     let d = abi.scratch("rust_clocks");
     let exe = build(&rust_guest_for(abi, "clocks"), &d, "clocks", &[]);
-    expect(
-        &abi.expected("rust_clocks"),
-        &run(Command::new(&exe), b"", &[]),
-    );
+    expect(&abi.expected("rust_clocks"), &run(program(&exe), b"", &[]));
 }
 
 #[test]
@@ -364,10 +395,7 @@ fn p2_rust_clocks_random() {
 fn rust_json_sha256_on(abi: Abi) {
     let d = abi.scratch("rust_json");
     let exe = build(&rust_guest_for(abi, "json"), &d, "json", &[]);
-    expect(
-        &abi.expected("rust_json"),
-        &run(Command::new(&exe), b"", &[]),
-    );
+    expect(&abi.expected("rust_json"), &run(program(&exe), b"", &[]));
 }
 
 #[test]
@@ -418,10 +446,7 @@ fn rust_files_and_sandbox_on(abi: Abi) {
     let sb = sandbox(&d);
     let dir = format!("{}::/sandbox", sb.display());
     let exe = build(&rust_guest_for(abi, "files"), &d, "files", &["--dir", &dir]);
-    expect(
-        &abi.expected("rust_files"),
-        &run(Command::new(&exe), b"", &[]),
-    );
+    expect(&abi.expected("rust_files"), &run(program(&exe), b"", &[]));
     outside_untouched(&d);
 }
 
@@ -439,7 +464,7 @@ fn p2_rust_files_and_sandbox() {
 fn c_hello_stdin_exit() {
     let d = scratch("c_hello");
     let exe = build(&c_guest("hello", &d), &d, "hello", &["--env", "GREETING"]);
-    let mut cmd = Command::new(&exe);
+    let mut cmd = program(&exe);
     cmd.args(["3", "second"]);
     let out = run(
         cmd,
@@ -455,7 +480,7 @@ fn c_files_and_sandbox() {
     let sb = sandbox(&d);
     let exe = build(&c_guest("files", &d), &d, "files", &[]);
     // The preopen given at run time only.
-    let mut cmd = Command::new(&exe);
+    let mut cmd = program(&exe);
     cmd.arg(format!("--wacc-dir={}::/data", sb.display()));
     expect("c_files", &run(cmd, b"", &[]));
     outside_untouched(&d);
@@ -506,7 +531,7 @@ fn build_rejects_components_and_bad_preopens() {
         "hello",
         &["--dir", "/nonexistent-wacc-dir"],
     );
-    let out = run(Command::new(&exe), b"", &[]);
+    let out = run(program(&exe), b"", &[]);
     assert_eq!(out.status.code(), Some(70));
     assert!(
         stderr(&out).contains("/nonexistent-wacc-dir"),

@@ -173,6 +173,9 @@ enum InstanceDef {
 #[derive(Clone, Debug)]
 enum TypeDef {
     Resource(u32),
+    /// A type exported by a host instance, by path: it becomes a resource
+    /// once its key is known (see `host_resource`).
+    Host(String),
     Other,
 }
 
@@ -231,7 +234,8 @@ struct Planner<'a> {
     wasm: &'a [u8],
     parsed: &'a Parsed,
     plan: Plan,
-    host_resources: HashMap<String, u32>,
+    /// Host resources by key.
+    host_resources: HashMap<u32, u32>,
 }
 
 /// Build the instantiation plan of the root component.
@@ -599,7 +603,7 @@ impl Planner<'_> {
                 name: name.to_string(),
             }),
             Sort::Instance => Def::Instance(Rc::new(InstanceDef::Host(name.to_string()))),
-            Sort::Type => Def::Type(TypeDef::Resource(self.host_resource(name))),
+            Sort::Type => Def::Type(TypeDef::Host(name.to_string())),
             Sort::Module => {
                 return Err(unsupported(
                     "importing a core module into the root component",
@@ -612,8 +616,12 @@ impl Planner<'_> {
         })
     }
 
-    fn host_resource(&mut self, path: &str) -> u32 {
-        if let Some(r) = self.host_resources.get(path) {
+    /// The host resource with wasmparser key `key`. The first import path
+    /// that reaches it names it (the interface defining the resource, as
+    /// imports come in dependency order); other interfaces that `use` the
+    /// type reach the same resource.
+    fn host_resource(&mut self, key: u32, path: &str) -> u32 {
+        if let Some(r) = self.host_resources.get(&key) {
             return *r;
         }
         self.plan.resources.push(Resource {
@@ -622,7 +630,7 @@ impl Planner<'_> {
             host_name: Some(path.to_string()),
         });
         let r = self.plan.resources.len() as u32 - 1;
-        self.host_resources.insert(path.to_string(), r);
+        self.host_resources.insert(key, r);
         r
     }
 
@@ -638,7 +646,7 @@ impl Planner<'_> {
                     // The type is taken from the `canon lower` that uses it.
                     Sort::Func => Ok(Def::Func(FuncDef::Host { name: path })),
                     Sort::Instance => Ok(Def::Instance(Rc::new(InstanceDef::Host(path)))),
-                    Sort::Type => Ok(Def::Type(TypeDef::Resource(self.host_resource(&path)))),
+                    Sort::Type => Ok(Def::Type(TypeDef::Host(path))),
                     _ => Err(unsupported("this export of an imported instance")),
                 }
             }
@@ -652,6 +660,13 @@ impl Planner<'_> {
         def: Def,
         keys: &super::front::Keys,
     ) -> Result<()> {
+        let def = match (def, keys.own) {
+            (Def::Type(TypeDef::Host(path)), Some(k)) => {
+                Def::Type(TypeDef::Resource(self.host_resource(k, &path)))
+            }
+            (Def::Type(TypeDef::Host(_)), None) => Def::Type(TypeDef::Other),
+            (d, _) => d,
+        };
         if let (Some(k), Def::Type(TypeDef::Resource(r))) = (keys.own, &def) {
             frame.borrow_mut().resources.insert(k, *r);
         }
@@ -691,7 +706,12 @@ impl Planner<'_> {
                 }
                 def = Some(d);
             }
-            if let Some(Def::Type(TypeDef::Resource(r))) = def {
+            let r = match def {
+                Some(Def::Type(TypeDef::Resource(r))) => r,
+                Some(Def::Type(TypeDef::Host(path))) => self.host_resource(*key, &path),
+                _ => continue,
+            };
+            {
                 frame.borrow_mut().resources.insert(*key, r);
             }
         }
