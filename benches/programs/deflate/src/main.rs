@@ -16,7 +16,10 @@ fn adler32(data: &[u8]) -> u32 {
 }
 
 fn main() {
-    let kib: usize = std::env::args().nth(1).map(|s| s.parse().expect("KiB")).unwrap_or(8192);
+    let kib: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("KiB"))
+        .unwrap_or(8192);
     let mut x: u64 = 88172645463325252;
     let mut rnd = || {
         x ^= x << 13;
@@ -25,7 +28,11 @@ fn main() {
         x
     };
     let words: Vec<Vec<u8>> = (0..300)
-        .map(|_| (0..2 + rnd() % 9).map(|_| b'a' + (rnd() % 26) as u8).collect())
+        .map(|_| {
+            (0..2 + rnd() % 9)
+                .map(|_| b'a' + (rnd() % 26) as u8)
+                .collect()
+        })
         .collect();
     let mut data = Vec::with_capacity(kib * 1024);
     while data.len() < kib * 1024 {
@@ -33,7 +40,7 @@ fn main() {
         if r % 10 == 0 {
             data.extend((0..r % 16).map(|i| (r >> (i * 3)) as u8));
         } else {
-            data.extend_from_slice(&words[(r >> 8) as usize % words.len()]);
+            data.extend_from_slice(&words[((r >> 8) % words.len() as u64) as usize]);
             data.push(if r % 7 == 0 { b'\n' } else { b' ' });
         }
     }
@@ -49,6 +56,10 @@ fn main() {
             h = h.rotate_left(5) ^ adler32(&packed) as u64 ^ packed.len() as u64;
         }
     }
-    println!("{} bytes -> {} compressed (levels 1 and 6)", data.len(), total);
+    println!(
+        "{} bytes -> {} compressed (levels 1 and 6)",
+        data.len(),
+        total
+    );
     println!("checksum: {h:016x}");
 }

@@ -26,7 +26,11 @@ fn fannkuch(n: usize) -> (i64, i32) {
             k = perm[0];
         }
         max_flips = max_flips.max(flips);
-        checksum += if perm_count % 2 == 0 { flips as i64 } else { -(flips as i64) };
+        checksum += if perm_count % 2 == 0 {
+            flips as i64
+        } else {
+            -(flips as i64)
+        };
         loop {
             if r == n {
                 return (checksum, max_flips);

@@ -131,14 +131,22 @@ fn assemble(src: &str) -> Vec<Ins> {
                 "halt" => op_halt,
                 _ => panic!("unknown op {op}"),
             };
-            let arg = arg.as_ref().map_or(0, |a| a.parse().unwrap_or_else(|_| labels[a]));
+            let arg = arg
+                .as_ref()
+                .map_or(0, |a| a.parse().unwrap_or_else(|_| labels[a]));
             Ins { f, arg }
         })
         .collect()
 }
 
 fn run(code: &[Ins], limit: i64) -> (i64, u64) {
-    let mut vm = Vm { stack: Vec::with_capacity(64), locals: [0; 8], pc: 0, running: true, dispatched: 0 };
+    let mut vm = Vm {
+        stack: Vec::with_capacity(64),
+        locals: [0; 8],
+        pc: 0,
+        running: true,
+        dispatched: 0,
+    };
     vm.locals[3] = limit;
     while vm.running {
         let ins = code[vm.pc];
@@ -190,7 +198,11 @@ fn build(depth: u32, seed: &mut u32) -> Box<dyn Expr> {
     *seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
     let r = *seed >> 24;
     if depth == 0 {
-        return if r % 2 == 0 { Box::new(Var) } else { Box::new(Const((r % 7) as f64 * 0.25)) };
+        return if r % 2 == 0 {
+            Box::new(Var)
+        } else {
+            Box::new(Const((r % 7) as f64 * 0.25))
+        };
     }
     match r % 4 {
         0 => Box::new(Add(build(depth - 1, seed), build(depth - 1, seed))),
@@ -201,7 +213,10 @@ fn build(depth: u32, seed: &mut u32) -> Box<dyn Expr> {
 }
 
 fn main() {
-    let limit: i64 = std::env::args().nth(1).map(|s| s.parse().expect("limit")).unwrap_or(100000);
+    let limit: i64 = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("limit"))
+        .unwrap_or(100000);
     let code = assemble(PROGRAM);
     let (steps, dispatched) = run(&code, limit);
     let mut seed = 7;
@@ -211,5 +226,8 @@ fn main() {
         acc += tree.eval((i % 1000) as f64 * 0.001);
     }
     println!("collatz steps below {limit}: {steps} ({dispatched} instructions)");
-    println!("checksum: {:016x}", (steps as u64).wrapping_mul(31) ^ ((acc * 1000.0).round() as i64 as u64));
+    println!(
+        "checksum: {:016x}",
+        (steps as u64).wrapping_mul(31) ^ ((acc * 1000.0).round() as i64 as u64)
+    );
 }

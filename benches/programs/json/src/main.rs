@@ -23,8 +23,20 @@ struct Point {
     z: f64,
 }
 
-const WORDS: [&str; 12] =
-    ["alpha", "beta", "gamma", "delta", "épsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda \"mu\"", "nu\n"];
+const WORDS: [&str; 12] = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "épsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda \"mu\"",
+    "nu\n",
+];
 
 fn fnv(bytes: &[u8], mut h: u64) -> u64 {
     for b in bytes {
@@ -35,7 +47,10 @@ fn fnv(bytes: &[u8], mut h: u64) -> u64 {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).map(|s| s.parse().expect("n")).unwrap_or(20000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("n"))
+        .unwrap_or(20000);
     let mut seed: u32 = 12345;
     let mut rnd = || {
         seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
@@ -45,11 +60,21 @@ fn main() {
         .map(|i| Item {
             id: i as u64 * 7919,
             name: format!("{}-{}", WORDS[rnd() as usize % 12], i),
-            tags: (0..rnd() % 5).map(|_| WORDS[rnd() as usize % 12].to_string()).collect(),
+            tags: (0..rnd() % 5)
+                .map(|_| WORDS[rnd() as usize % 12].to_string())
+                .collect(),
             price: (rnd() % 100000) as f64 / 64.0,
             active: rnd() % 2 == 0,
-            position: Point { x: rnd() as i32 % 1000 - 500, y: rnd() as i32 % 1000, z: (rnd() % 65536) as f64 / 1024.0 },
-            note: if rnd() % 3 == 0 { Some(format!("note {}", rnd())) } else { None },
+            position: Point {
+                x: rnd() as i32 % 1000 - 500,
+                y: rnd() as i32 % 1000,
+                z: (rnd() % 65536) as f64 / 1024.0,
+            },
+            note: if rnd() % 3 == 0 {
+                Some(format!("note {}", rnd()))
+            } else {
+                None
+            },
         })
         .collect();
     let mut h: u64 = 0xcbf29ce484222325;

@@ -3,7 +3,10 @@
 //! buffer. argv[1]: number of operations in thousands (default 800).
 
 fn main() {
-    let k: usize = std::env::args().nth(1).map(|s| s.parse().expect("ops")).unwrap_or(800);
+    let k: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("ops"))
+        .unwrap_or(800);
     const SIZE: usize = 16 << 20;
     let mut buf = vec![0u8; SIZE];
     let mut other = vec![0u8; SIZE];
@@ -37,7 +40,9 @@ fn main() {
         }
     }
     for chunk in buf.chunks(4096).step_by(7) {
-        h ^= chunk.iter().fold(0u64, |a, &b| a.wrapping_mul(31).wrapping_add(b as u64));
+        h ^= chunk
+            .iter()
+            .fold(0u64, |a, &b| a.wrapping_mul(31).wrapping_add(b as u64));
         h = h.wrapping_mul(0x100000001b3);
     }
     println!("checksum: {h:016x}");

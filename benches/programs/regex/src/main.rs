@@ -5,12 +5,15 @@
 use regex::Regex;
 
 const WORDS: [&str; 16] = [
-    "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "Sherlock", "Holmes", "Watson", "Baker",
-    "street", "London", "mystery", "case",
+    "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "Sherlock", "Holmes", "Watson",
+    "Baker", "street", "London", "mystery", "case",
 ];
 
 fn main() {
-    let kib: usize = std::env::args().nth(1).map(|s| s.parse().expect("KiB")).unwrap_or(24576);
+    let kib: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("KiB"))
+        .unwrap_or(24576);
     let mut x: u32 = 2463534242;
     let mut rnd = || {
         x ^= x << 13;
@@ -22,10 +25,21 @@ fn main() {
     while text.len() < kib * 1024 {
         let r = rnd();
         match r % 23 {
-            0 => text.push_str(&format!("{}-{:03}-{:04} ", r % 1000, (r >> 10) % 1000, (r >> 3) % 10000)),
+            0 => text.push_str(&format!(
+                "{}-{:03}-{:04} ",
+                r % 1000,
+                (r >> 10) % 1000,
+                (r >> 3) % 10000
+            )),
             1 => text.push_str(&format!("user{}@example{}.org ", r % 997, r % 13)),
             2 => text.push_str(".\n"),
-            3 => text.push_str(&format!("{}.{}.{}.{} ", r % 256, (r >> 8) % 256, (r >> 16) % 256, r >> 24)),
+            3 => text.push_str(&format!(
+                "{}.{}.{}.{} ",
+                r % 256,
+                (r >> 8) % 256,
+                (r >> 16) % 256,
+                r >> 24
+            )),
             _ => {
                 text.push_str(WORDS[(r >> 5) as usize % WORDS.len()]);
                 text.push(' ');

@@ -20,7 +20,10 @@ impl Rng {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).map(|s| s.parse().expect("n")).unwrap_or(5_000_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("n"))
+        .unwrap_or(5_000_000);
     let mut rng = Rng(0x9E3779B97F4A7C15);
     let mut h: u64 = 0xcbf29ce484222325;
     let mut mix = |v: u64| {
@@ -36,7 +39,11 @@ fn main() {
     assert!(keys.windows(2).all(|w| w[0] <= w[1]));
 
     let mut recs: Vec<Rec> = (0..n / 2)
-        .map(|i| Rec { key: (rng.next() % 1000) as u32, id: i as u32, weight: (rng.next() % 10000) as f64 / 7.0 })
+        .map(|i| Rec {
+            key: (rng.next() % 1000) as u32,
+            id: i as u32,
+            weight: (rng.next() % 10000) as f64 / 7.0,
+        })
         .collect();
     recs.sort_by(|a, b| a.key.cmp(&b.key));
     for r in recs.iter().step_by(89) {
@@ -50,7 +57,9 @@ fn main() {
     let mut words: Vec<String> = (0..n / 8)
         .map(|_| {
             let len = 3 + (rng.next() % 10) as usize;
-            (0..len).map(|_| (b'a' + (rng.next() % 6) as u8) as char).collect()
+            (0..len)
+                .map(|_| (b'a' + (rng.next() % 6) as u8) as char)
+                .collect()
         })
         .collect();
     words.sort();
@@ -59,6 +68,11 @@ fn main() {
             mix(b as u64);
         }
     }
-    println!("sorted {} keys, {} records, {} strings", keys.len(), recs.len(), words.len());
+    println!(
+        "sorted {} keys, {} records, {} strings",
+        keys.len(),
+        recs.len(),
+        words.len()
+    );
     println!("checksum: {h:016x}");
 }
