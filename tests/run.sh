@@ -96,5 +96,6 @@ done
 
 bash examples/primes/run.sh || status=1
 bash examples/wordfreq/run.sh || status=1
+bash benches/run.sh --smoke --no-install || status=1  # benchmark programs: outputs of native, wacc, wasm2c agree
 echo "spec: $passed passed, $failed failed, $skipped skipped"
 exit $status
