@@ -45,7 +45,7 @@ enum Command {
         #[arg(long = "link", value_name = "FILE")]
         link: Vec<PathBuf>,
     },
-    /// Build a WASI preview1 program (a core module) into a native executable.
+    /// Build a WASI program (a wasip1 core module or a wasip2 component) into a native executable.
     Build {
         /// input module
         input: PathBuf,
@@ -57,7 +57,7 @@ enum Command {
         #[command(flatten)]
         host: HostArgs,
     },
-    /// Build a WASI preview1 program into the cache (if not there yet) and run it.
+    /// Build a WASI program (core module or component) into the cache (if not there yet) and run it.
     Run {
         #[command(flatten)]
         codegen: CodegenArgs,

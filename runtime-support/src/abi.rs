@@ -15,7 +15,27 @@ use core::ffi::c_void;
 
 /// Bump when any layout or signature in this file changes; recorded in
 /// every [`ModuleDesc`] and checked at instantiation.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
+
+/// CPU features: bit `i` of a descriptor's `isa` field is feature
+/// `<ARCH>[i]` of the architecture the object was compiled for. The
+/// runtime checks them before instantiating ([`TrapCode::UnsupportedCpu`]).
+pub mod isa {
+    pub const X86_64: &[&str] = &["sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "cmpxchg16b"];
+    pub const AARCH64: &[&str] = &["fp", "asimd"];
+    pub const RISCV64: &[&str] = &["m", "a", "f", "d", "c"];
+
+    /// The feature names of the architecture this runtime was built for.
+    pub const HOST: &[&str] = if cfg!(target_arch = "x86_64") {
+        X86_64
+    } else if cfg!(target_arch = "aarch64") {
+        AARCH64
+    } else if cfg!(target_arch = "riscv64") {
+        RISCV64
+    } else {
+        &[]
+    };
+}
 
 pub mod component;
 
@@ -76,6 +96,9 @@ pub enum TrapCode {
     AsyncUnsupported = 31,
     /// A list or string length whose byte size does not fit in 32 bits.
     LengthOverflow = 32,
+    /// The CPU lacks features the code was compiled for (the missing ones
+    /// are bits of `VMStore::trap_detail`, see [`isa`]).
+    UnsupportedCpu = 33,
 }
 
 impl TrapCode {
@@ -115,6 +138,7 @@ impl TrapCode {
             30 => BorrowsRemain,
             31 => AsyncUnsupported,
             32 => LengthOverflow,
+            33 => UnsupportedCpu,
             _ => return Option::None,
         })
     }
@@ -156,6 +180,7 @@ impl TrapCode {
             BorrowsRemain => c"borrow handles still remain at the end of the call",
             AsyncUnsupported => c"the async ABI is not supported",
             LengthOverflow => c"list or string length overflows memory",
+            UnsupportedCpu => c"this CPU lacks features the code was compiled for",
         }
     }
 
@@ -431,6 +456,8 @@ pub struct ElemDesc {
 #[repr(C)]
 pub struct ModuleDesc {
     pub abi_version: u32,
+    /// CPU features the code requires (bits of [`isa`])
+    pub isa: u32,
     /// bit 0: explicit bounds checks (no signal handler needed)
     pub flags: u32,
     pub vmctx_size: u32,

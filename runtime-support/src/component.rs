@@ -134,6 +134,11 @@ pub unsafe extern "C" fn wacc_rt_component_instantiate(
     if store.is_null() || desc.is_null() || (*desc).abi_version != ABI_VERSION {
         return TrapCode::InstantiationFailed as u32;
     }
+    let lacking = crate::cpu::missing((*desc).isa);
+    if lacking != 0 {
+        (*store).trap_detail = lacking;
+        return TrapCode::UnsupportedCpu as u32;
+    }
     let d = &*desc;
     let size = ComponentLayout::of(d).size as usize;
     let ctx = sys::alloc_zeroed(size, CTX_ALIGN).cast::<c_void>();

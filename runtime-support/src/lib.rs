@@ -35,6 +35,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 
 pub mod abi;
 pub mod component;
+pub mod cpu;
 pub mod global;
 pub mod instance;
 pub mod libcalls;

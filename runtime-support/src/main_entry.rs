@@ -75,7 +75,7 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
         return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
-        return report(code, "instantiation");
+        return report(store, code, "instantiation");
     }
     let start = (0..d.num_exports as usize)
         .map(|i| &*d.exports.add(i))
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
                 return EXIT_TRAP;
             }
         }
-        return report(code, "_start");
+        return report(store, code, "_start");
     }
     0
 }
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn wacc_rt_main_component(
         return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
-        return report(code, "instantiation");
+        return report(store, code, "instantiation");
     }
     let Some(run) = run else {
         flush();
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn wacc_rt_main_component(
         return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
-        return report(code, "run");
+        return report(store, code, "run");
     }
     match wasm_function_at((*store).trap_pc) {
         Some(f) => eprintln!("wasm trap in {f}: {}", trap_message(code)),
@@ -321,10 +321,19 @@ fn take_host_options(args: &mut Vec<Vec<u8>>, cfg: &mut crate::wasi::Config) {
     }
 }
 
-fn report(code: u32, during: &str) -> c_int {
+fn report(store: *mut VMStore, code: u32, during: &str) -> c_int {
     let _ = std::io::stdout().flush();
     let msg = TrapCode::from_u32(code).map_or("unknown trap", |t| t.message());
-    if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
+    if code == TrapCode::UnsupportedCpu as u32 {
+        // SAFETY: the store the failed instantiation used.
+        let lacking = unsafe { (*store).trap_detail };
+        let names: Vec<&str> = crate::cpu::names(lacking).collect();
+        eprintln!(
+            "error: this program was compiled for CPU features this machine lacks: {}",
+            names.join(", ")
+        );
+        EXIT_INSTANTIATION
+    } else if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
         eprintln!("error: {during} failed: {msg}");
         EXIT_INSTANTIATION
     } else {

@@ -101,6 +101,37 @@ impl Target {
         }
     }
 
+    /// The CPU features generated code requires, by the names the runtime
+    /// checks at start-up (`wacc_runtime_support::abi::isa`): the pinned
+    /// flags, plus what Cranelift always assumes (NEON on aarch64). Zicsr
+    /// and Zifencei are part of every riscv64 Linux and not reported by it.
+    pub fn isa_requirements(&self) -> Vec<&'static str> {
+        let mut out = match self.triple.architecture {
+            Architecture::Aarch64(_) => vec!["fp", "asimd"],
+            _ => Vec::new(),
+        };
+        for (flag, value) in self.isa_flags() {
+            let name = match *flag {
+                "has_sse3" => "sse3",
+                "has_ssse3" => "ssse3",
+                "has_sse41" => "sse4.1",
+                "has_sse42" => "sse4.2",
+                "has_popcnt" => "popcnt",
+                "has_cmpxchg16b" => "cmpxchg16b",
+                "has_m" => "m",
+                "has_a" => "a",
+                "has_f" => "f",
+                "has_d" => "d",
+                "has_zca" | "has_zcd" => "c",
+                _ => continue,
+            };
+            if *value == "true" && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    }
+
     /// A Cranelift ISA for this target with the pinned flags.
     #[cfg(feature = "codegen")]
     pub fn isa(&self, optimize: bool) -> Result<OwnedTargetIsa> {

@@ -33,4 +33,20 @@ for triple in aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu; do
     done
   done
 done
+# CPU baseline: x86_64 code is compiled for x86-64-v2, recorded in the
+# object and checked at start. On a CPU model below it (qemu64) the program
+# stops with the features it lacks, instead of hitting an illegal
+# instruction later; on one that has them (Nehalem) it runs.
+if [ "$(uname -m)" = x86_64 ]; then
+  printf '(module (func (export "_start")))' > "$out/empty.wat"
+  if "$wacc" build "$out/empty.wat" -o "$out/empty" \
+    && ! err=$(qemu-x86_64 -cpu qemu64 "$out/empty" 2>&1) \
+    && [[ "$err" == *"lacks: ssse3, sse4.1, sse4.2, popcnt"* ]] \
+    && qemu-x86_64 -cpu Nehalem "$out/empty"; then
+    echo "ok: x86-64-v2 baseline checked at start"
+  else
+    echo "FAILED: x86-64-v2 baseline check (${err:-})"
+    status=1
+  fi
+fi
 exit $status

@@ -469,6 +469,7 @@ mod lift {
                 lib.sym::<unsafe extern "C" fn() -> *mut VMStore>("wacc_rt_store_new")();
             let desc = ComponentDesc {
                 abi_version: ABI_VERSION,
+                isa: 0,
                 num_instances: 0,
                 instances: std::ptr::null(),
                 num_trampolines: 0,

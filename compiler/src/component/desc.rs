@@ -7,7 +7,7 @@ use super::compile::{valtype_codes, Emitter};
 use super::plan::{self, CoreFunc};
 use crate::emit::data::{define_data, DataBuf};
 use crate::error::{CompileError, Result};
-use cranelift_module::{DataId, FuncId};
+use cranelift_module::{DataId, FuncId, Module};
 use std::mem::{offset_of, size_of};
 use wacc_runtime_support::abi::component::{
     ComponentDesc, CoreInstanceDesc, InitStep, ItemRef, ResourceDesc, TrampolineDesc,
@@ -190,6 +190,7 @@ impl Emitter<'_> {
             };
         }
         u32f!(abi_version, ABI_VERSION);
+        u32f!(isa, crate::emit::desc::isa_bits(self.module.isa()));
         u32f!(num_instances, plan.instances.len());
         ptrf!(instances, instances);
         u32f!(num_trampolines, self.tramp_ids.len());

@@ -8,7 +8,7 @@ use crate::environ::{valtype_code, BoundsChecks, CodegenOptions, ElemItem, Modul
 use crate::error::Result;
 use crate::symbols;
 use core::mem::{offset_of, size_of};
-use cranelift_module::{DataId, FuncId};
+use cranelift_module::{DataId, FuncId, Module};
 use wacc_runtime_support::abi::{self, ExportDesc, ImportDesc, ModuleDesc, SigDesc, Str};
 
 /// Writes `Str { ptr, len }` fields pointing into the blob.
@@ -213,6 +213,7 @@ impl ObjectWriter {
             };
         }
         u32f!(abi_version, abi::ABI_VERSION);
+        u32f!(isa, isa_bits(self.module.isa()));
         let explicit = codegen.bounds_checks == BoundsChecks::Explicit;
         u32f!(
             flags,
@@ -267,5 +268,44 @@ fn elem_kind(t: wasmparser::RefType) -> u32 {
         0
     } else {
         1
+    }
+}
+
+/// The descriptor's `isa` field: the target's required CPU features
+/// (`Target::isa_requirements`) as bits of the runtime's list for the
+/// architecture, checked before instantiation.
+pub(crate) fn isa_bits(isa: &dyn cranelift_codegen::isa::TargetIsa) -> u32 {
+    use wacc_targets::{Architecture, Target};
+    let names = match isa.triple().architecture {
+        Architecture::X86_64 => abi::isa::X86_64,
+        Architecture::Aarch64(_) => abi::isa::AARCH64,
+        Architecture::Riscv64(_) => abi::isa::RISCV64,
+        _ => &[],
+    };
+    let target = Target {
+        triple: isa.triple().clone(),
+    };
+    target
+        .isa_requirements()
+        .iter()
+        .map(|r| {
+            names
+                .iter()
+                .position(|n| n == r)
+                .unwrap_or_else(|| panic!("runtime has no CPU feature `{r}`"))
+        })
+        .fold(0, |bits, i| bits | 1 << i)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every target's requirements have a bit in the runtime's list.
+    #[test]
+    fn every_requirement_is_known_to_the_runtime() {
+        for t in wacc_targets::SUPPORTED {
+            let isa = wacc_targets::Target::parse(t).unwrap().isa(true).unwrap();
+            let bits = super::isa_bits(&*isa);
+            assert_ne!(bits, 0, "{t}");
+        }
     }
 }

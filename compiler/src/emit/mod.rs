@@ -3,7 +3,7 @@
 //! (see `symbols` for the names and `abi` for the layouts).
 
 pub(crate) mod data;
-mod desc;
+pub(crate) mod desc;
 mod entries;
 mod init;
 

@@ -161,6 +161,8 @@ pub const STEP_CALL: u32 = 1;
 #[repr(C)]
 pub struct ComponentDesc {
     pub abi_version: u32,
+    /// CPU features the code requires (bits of `abi::isa`)
+    pub isa: u32,
     pub num_instances: u32,
     pub instances: *const CoreInstanceDesc,
     pub num_trampolines: u32,

@@ -45,6 +45,7 @@ impl Plan {
         let calls: Vec<*const c_void> = self.calls.iter().map(|&f| f as *const c_void).collect();
         Box::leak(Box::new(ComponentDesc {
             abi_version: ABI_VERSION,
+            isa: 0,
             num_instances: n(instances.len()),
             instances: leak(instances),
             num_trampolines: n(trampolines.len()),

@@ -120,6 +120,7 @@ impl Module {
             .collect();
         Box::leak(Box::new(ModuleDesc {
             abi_version: ABI_VERSION,
+            isa: 0,
             flags: if self.explicit {
                 DESC_FLAG_EXPLICIT_BOUNDS
             } else {
