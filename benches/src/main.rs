@@ -852,12 +852,13 @@ fn main() -> ExitCode {
             let mut row = Vec::new();
             write!(table, "| **{label}** ").unwrap();
             for v in VARIANTS {
-                let g = geomean(
-                    &members
-                        .iter()
-                        .filter_map(|&i| med(i, v))
-                        .collect::<Vec<_>>(),
-                );
+                // Only over the whole group, so that the columns compare.
+                let ms: Vec<f64> = members.iter().filter_map(|&i| med(i, v)).collect();
+                let g = if ms.len() == members.len() {
+                    geomean(&ms)
+                } else {
+                    None
+                };
                 write!(table, "| {} ", cell(g, false)).unwrap();
                 row.push((format!("{v}_ms"), g.map_or(Json::Null, Json::Num)));
             }
@@ -877,7 +878,7 @@ fn main() -> ExitCode {
         geo = Json::Obj(geo_rows);
         println!();
         print!("{table}");
-        println!("(medians of {} runs after 1 warm-up, wall time; geomeans of the ratios over the programs that have both)", runs);
+        println!("(medians of {} runs after 1 warm-up, wall time; time geomeans only where a column has every program of the group, ratio geomeans over the programs that have both)", runs);
         for (v, why) in &skipped {
             println!("{v}: skipped: {why}");
         }

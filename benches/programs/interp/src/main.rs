@@ -187,8 +187,10 @@ impl Expr for Mul {
 }
 impl Expr for Sin {
     fn eval(&self, x: f64) -> f64 {
-        // A cheap polynomial, so the result does not depend on a libm.
-        let y = self.0.eval(x) % 3.0;
+        // A cheap polynomial, so the result does not depend on a libm
+        // (and no fmod: wasm has no instruction for it).
+        let v = self.0.eval(x);
+        let y = v - (v / 3.0).floor() * 3.0;
         y - y * y * y / 6.0
     }
 }
