@@ -15,27 +15,29 @@ work="$root/target/bench-startup"
 rm -rf "$work"
 mkdir -p "$work"
 runs=${STARTUP_RUNS:-300}
+# Every program runs with an empty environment (the hello program prints it).
+hf() { env -i "$(command -v hyperfine)" -N --style none --warmup "$warmup" --runs "$runs" "$@" >/dev/null; }
 warmup=${STARTUP_WARMUP:-30}
 
 results='[]'
 printf "%-8s %12s %18s %12s %10s\n" "build" "wacc (ms)" "wasmtime (ms)" "native (ms)" "wacc/wt"
 native=$(hello_path native)
-hyperfine -N --style none --warmup "$warmup" --runs "$runs" --export-json "$work/native.json" "$native" >/dev/null
+hf --export-json "$work/native.json" "$native"
 native_ms=$(hyperfine_median "$work/native.json" 0)
 for abi in p1 p2; do
   case $abi in p1) t=wasm32-wasip1 ;; p2) t=wasm32-wasip2 ;; esac
   wasm=$(hello_path $t)
   exe="$work/hello-$abi"
   "$wacc" build "$wasm" -o "$exe"
-  [ "$("$exe")" = "$("$native")" ] || { echo "hello-$abi: unexpected output" >&2; exit 1; }
+  [ "$(env -i "$exe")" = "$(env -i "$native")" ] || { echo "hello-$abi: unexpected output" >&2; exit 1; }
   cmds=("$exe")
   if [ -n "$wasmtime" ]; then
     "$wasmtime" compile "$wasm" -o "$work/hello-$abi.cwasm"
     cmds+=("$wasmtime run --allow-precompiled $work/hello-$abi.cwasm")
-    [ "$($wasmtime run --allow-precompiled "$work/hello-$abi.cwasm")" = "$("$native")" ] ||
+    [ "$(env -i "$wasmtime" run --allow-precompiled "$work/hello-$abi.cwasm")" = "$(env -i "$native")" ] ||
       { echo "hello-$abi.cwasm: unexpected output" >&2; exit 1; }
   fi
-  hyperfine -N --style none --warmup "$warmup" --runs "$runs" --export-json "$work/$abi.json" "${cmds[@]}" >/dev/null
+  hf --export-json "$work/$abi.json" "${cmds[@]}"
   wacc_ms=$(hyperfine_median "$work/$abi.json" 0)
   if [ -n "$wasmtime" ]; then
     wt_ms=$(hyperfine_median "$work/$abi.json" 1)
