@@ -26,10 +26,14 @@ pub enum LibCall {
     TableCopy,
     TableInit,
     ElemDrop,
+    /// C `memmove`: memory.copy after its inline bounds check.
+    Memmove,
+    /// C `memset`: memory.fill after its inline bounds check.
+    Memset,
 }
 
 impl LibCall {
-    pub const ALL: [LibCall; 11] = [
+    pub const ALL: [LibCall; 13] = [
         LibCall::Trap,
         LibCall::MemoryGrow,
         LibCall::MemoryFill,
@@ -41,6 +45,8 @@ impl LibCall {
         LibCall::TableCopy,
         LibCall::TableInit,
         LibCall::ElemDrop,
+        LibCall::Memmove,
+        LibCall::Memset,
     ];
 
     pub fn from_index(i: u32) -> Option<LibCall> {
@@ -60,10 +66,18 @@ impl LibCall {
             LibCall::TableCopy => "wacc_rt_table_copy",
             LibCall::TableInit => "wacc_rt_table_init",
             LibCall::ElemDrop => "wacc_rt_elem_drop",
+            LibCall::Memmove => "memmove",
+            LibCall::Memset => "memset",
         }
     }
 
-    /// The C signature; first parameter is always the caller's vmctx.
+    /// Whether the first parameter is the caller's vmctx (every runtime
+    /// function; not the C library's).
+    pub fn takes_vmctx(self) -> bool {
+        !matches!(self, LibCall::Memmove | LibCall::Memset)
+    }
+
+    /// The C signature (with the vmctx parameter where it takes one).
     pub fn signature(self, call_conv: CallConv) -> Signature {
         use types::{I32, I64};
         let (params, returns): (&[_], &[_]) = match self {
@@ -78,9 +92,13 @@ impl LibCall {
             LibCall::TableCopy => (&[I32, I32, I32, I32, I32], &[]),
             LibCall::TableInit => (&[I32, I32, I32, I32, I32], &[]),
             LibCall::ElemDrop => (&[I32], &[]),
+            LibCall::Memmove => (&[I64, I64, I64], &[I64]),
+            LibCall::Memset => (&[I64, I32, I64], &[I64]),
         };
         let mut sig = Signature::new(call_conv);
-        sig.params.push(AbiParam::new(I64));
+        if self.takes_vmctx() {
+            sig.params.push(AbiParam::new(I64));
+        }
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
         sig.returns
             .extend(returns.iter().map(|t| AbiParam::new(*t)));

@@ -41,7 +41,9 @@ impl FuncTranslator<'_, '_> {
     pub(crate) fn call_libcall(&mut self, lc: LibCall, args: &[Value]) -> Vec<Value> {
         let f = self.libcall(lc);
         let mut all = Vec::with_capacity(args.len() + 1);
-        all.push(self.vmctx);
+        if lc.takes_vmctx() {
+            all.push(self.vmctx);
+        }
         all.extend_from_slice(args);
         let call = self.b.ins().call(f, &all);
         self.b.inst_results(call).to_vec()

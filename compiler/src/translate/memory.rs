@@ -1,6 +1,7 @@
 //! Linear memory: loads and stores with bounds checks (explicit compare or
-//! guard region), memory.size/grow, and the bulk-memory operators (which
-//! call the runtime; it bounds-checks and traps itself).
+//! guard region), memory.size/grow, and the bulk-memory operators
+//! (memory.copy/fill check bounds inline and call C memmove/memset;
+//! memory.init and data.drop call the runtime).
 
 use super::translator::FuncTranslator;
 use crate::error::Result;
@@ -176,26 +177,41 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// Traps unless `[start, start + len)` (i64 values below 2^32 each) lies
+    /// in memory `mem`; returns the host address of `start`. The whole
+    /// range is checked before any byte is written, as the spec requires.
+    fn heap_range(&mut self, mem: u32, start: Value, len: Value) -> Value {
+        let end = self.b.ins().iadd(start, len);
+        let size = self.memory_length(mem);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, size);
+        self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+        let base = self.memory_base(mem);
+        self.b.ins().iadd(base, start)
+    }
+
+    /// memory.fill: inline bounds check, then C `memset` (a runtime call
+    /// would cost more than the fill for the small sizes compilers emit).
     pub(crate) fn memory_fill_op(&mut self, mem: u32) -> Result<()> {
         self.check_memory(mem)?;
         let (d, val, n) = self.pop3()?;
-        let m = self.iconst(types::I32, mem as i64);
         let d = self.b.ins().uextend(types::I64, d);
         let n = self.b.ins().uextend(types::I64, n);
-        self.call_libcall(LibCall::MemoryFill, &[m, d, val, n]);
+        let p = self.heap_range(mem, d, n);
+        self.call_libcall(LibCall::Memset, &[p, val, n]);
         Ok(())
     }
 
+    /// memory.copy: both ranges checked inline, then C `memmove`.
     pub(crate) fn memory_copy_op(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
         self.check_memory(dst_mem)?;
         self.check_memory(src_mem)?;
         let (d, s, n) = self.pop3()?;
-        let dm = self.iconst(types::I32, dst_mem as i64);
-        let sm = self.iconst(types::I32, src_mem as i64);
         let d = self.b.ins().uextend(types::I64, d);
         let s = self.b.ins().uextend(types::I64, s);
         let n = self.b.ins().uextend(types::I64, n);
-        self.call_libcall(LibCall::MemoryCopy, &[dm, sm, d, s, n]);
+        let dp = self.heap_range(dst_mem, d, n);
+        let sp = self.heap_range(src_mem, s, n);
+        self.call_libcall(LibCall::Memmove, &[dp, sp, n]);
         Ok(())
     }
 
