@@ -414,6 +414,10 @@ fn main() -> ExitCode {
         .unwrap()
         .to_path_buf();
     let started = Instant::now();
+    let load_at_start = std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let out_dir = match std::env::var("WACC_BENCH_OUT") {
         Ok(d) if Path::new(&d).is_absolute() => PathBuf::from(d),
         Ok(d) => root.join(d),
@@ -921,6 +925,7 @@ fn main() -> ExitCode {
             ),
         ),
         ("cores".into(), Json::Num(threads as f64)),
+        ("loadavg_at_start".into(), Json::Str(load_at_start)),
         (
             "loadavg_at_end".into(),
             Json::Str(
