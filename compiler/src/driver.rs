@@ -219,7 +219,7 @@ fn cache_dir() -> Result<PathBuf> {
 fn cache_key(wasm: &[u8], target: &Target, codegen: &CodegenOptions) -> String {
     let mut parts: Vec<Vec<u8>> = vec![
         wasm.to_vec(),
-        target.triple.to_string().into_bytes(),
+        format!("{} {:?}", target.triple, target.extra_flags).into_bytes(),
         format!("{:?}", codegen).into_bytes(),
         env!("CARGO_PKG_VERSION").as_bytes().to_vec(),
     ];

@@ -94,6 +94,11 @@ struct CodegenArgs {
     /// target triple (default: this machine)
     #[arg(long)]
     target: Option<String>,
+    /// CPU features the code may use: baseline (the target's pinned baseline,
+    /// e.g. x86-64-v2), x86-64-v3, or native (this machine's CPU). Recorded in
+    /// the output and checked when it starts
+    #[arg(long, default_value = "baseline")]
+    cpu: String,
     /// how linear-memory accesses are bounds-checked
     #[arg(long, value_enum, default_value_t = Bounds::Guard)]
     bounds_checks: Bounds,
@@ -153,10 +158,11 @@ enum Emit {
 
 impl CodegenArgs {
     fn target(&self) -> Result<Target> {
-        match &self.target {
-            Some(t) => Target::parse(t),
-            None => Ok(Target::host()),
-        }
+        let t = match &self.target {
+            Some(t) => Target::parse(t)?,
+            None => Target::host(),
+        };
+        t.with_cpu(&self.cpu)
     }
 
     fn codegen(&self) -> CodegenOptions {

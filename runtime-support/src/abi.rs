@@ -21,7 +21,20 @@ pub const ABI_VERSION: u32 = 3;
 /// `<ARCH>[i]` of the architecture the object was compiled for. The
 /// runtime checks them before instantiating ([`TrapCode::UnsupportedCpu`]).
 pub mod isa {
-    pub const X86_64: &[&str] = &["sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "cmpxchg16b"];
+    pub const X86_64: &[&str] = &[
+        "sse3",
+        "ssse3",
+        "sse4.1",
+        "sse4.2",
+        "popcnt",
+        "cmpxchg16b",
+        "avx",
+        "avx2",
+        "bmi1",
+        "bmi2",
+        "lzcnt",
+        "fma",
+    ];
     pub const AARCH64: &[&str] = &["fp", "asimd"];
     pub const RISCV64: &[&str] = &["m", "a", "f", "d", "c"];
 

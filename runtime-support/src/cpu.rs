@@ -31,12 +31,52 @@ fn present() -> u32 {
 /// Bits in the order of `abi::isa::X86_64`.
 #[cfg(target_arch = "x86_64")]
 fn detect() -> u32 {
+    use core::arch::x86_64::{__cpuid, __cpuid_count};
     #[allow(unused_unsafe)]
-    // SAFETY: cpuid leaf 1 exists on every x86_64 CPU.
-    let ecx = unsafe { core::arch::x86_64::__cpuid(1) }.ecx;
-    let has = |bit: u32| ecx >> bit & 1;
-    // sse3 0, ssse3 9, sse4.1 19, sse4.2 20, popcnt 23, cmpxchg16b 13
-    has(0) | has(9) << 1 | has(19) << 2 | has(20) << 3 | has(23) << 4 | has(13) << 5
+    // SAFETY: cpuid leaves 0, 1 and 0x8000_0000 exist on every x86_64 CPU;
+    // the others are read only when the maximum leaf reports them.
+    let (l1, l7, ext) = unsafe {
+        let l1 = __cpuid(1);
+        let l7 = if __cpuid(0).eax >= 7 {
+            __cpuid_count(7, 0).ebx
+        } else {
+            0
+        };
+        let ext = if __cpuid(0x8000_0000).eax >= 0x8000_0001 {
+            __cpuid(0x8000_0001).ecx
+        } else {
+            0
+        };
+        (l1, l7, ext)
+    };
+    let bit = |r: u32, b: u32| r >> b & 1;
+    // AVX also needs the OS to save the YMM state (OSXSAVE, then XCR0).
+    let os_avx = bit(l1.ecx, 27) == 1 && xcr0() & 0b110 == 0b110;
+    let avx = bit(l1.ecx, 28) & os_avx as u32;
+    bit(l1.ecx, 0)
+        | bit(l1.ecx, 9) << 1
+        | bit(l1.ecx, 19) << 2
+        | bit(l1.ecx, 20) << 3
+        | bit(l1.ecx, 23) << 4
+        | bit(l1.ecx, 13) << 5
+        | avx << 6
+        | (bit(l7, 5) & avx) << 7
+        | bit(l7, 3) << 8
+        | bit(l7, 8) << 9
+        | bit(ext, 5) << 10
+        | (bit(l1.ecx, 12) & avx) << 11
+}
+
+/// XCR0 (which register states the OS saves); only read when OSXSAVE is set.
+#[cfg(target_arch = "x86_64")]
+fn xcr0() -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: xgetbv with ECX=0 is valid when CPUID reports OSXSAVE.
+    unsafe {
+        core::arch::asm!("xgetbv", in("ecx") 0, out("eax") lo, out("edx") hi,
+            options(nomem, nostack, preserves_flags));
+    }
+    (hi as u64) << 32 | lo as u64
 }
 
 /// Bits in the order of `abi::isa::AARCH64`: HWCAP_FP (bit 0) and

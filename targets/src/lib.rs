@@ -16,7 +16,22 @@ pub use target_lexicon::{Architecture, BinaryFormat, OperatingSystem, Triple};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
     pub triple: Triple,
+    /// Cranelift ISA flags enabled on top of the pinned baseline
+    /// (`--cpu`; see [`Target::with_cpu`]).
+    pub extra_flags: Vec<&'static str>,
+    /// The `--cpu` level these flags came from.
+    pub cpu: &'static str,
 }
+
+/// CPU levels `--cpu` accepts besides `baseline` and `native`.
+pub const X86_64_V3: &[&str] = &[
+    "has_avx",
+    "has_avx2",
+    "has_bmi1",
+    "has_bmi2",
+    "has_lzcnt",
+    "has_fma",
+];
 
 /// Triples wacc knows, for messages.
 pub const SUPPORTED: &[&str] = &[
@@ -32,6 +47,8 @@ impl Target {
     pub fn host() -> Target {
         Target {
             triple: Triple::host(),
+            extra_flags: Vec::new(),
+            cpu: "baseline",
         }
     }
 
@@ -41,7 +58,11 @@ impl Target {
         if triple.binary_format == BinaryFormat::Unknown {
             triple.binary_format = BinaryFormat::Elf;
         }
-        let t = Target { triple };
+        let t = Target {
+            triple,
+            extra_flags: Vec::new(),
+            cpu: "baseline",
+        };
         t.check_supported()?;
         Ok(t)
     }
@@ -101,35 +122,61 @@ impl Target {
         }
     }
 
-    /// The CPU features generated code requires, by the names the runtime
-    /// checks at start-up (`wacc_runtime_support::abi::isa`): the pinned
-    /// flags, plus what Cranelift always assumes (NEON on aarch64). Zicsr
-    /// and Zifencei are part of every riscv64 Linux and not reported by it.
-    pub fn isa_requirements(&self) -> Vec<&'static str> {
-        let mut out = match self.triple.architecture {
-            Architecture::Aarch64(_) => vec!["fp", "asimd"],
-            _ => Vec::new(),
+    /// The target for CPU level `cpu`: `baseline` (the pinned flags, the
+    /// default), `x86-64-v3` (adds AVX2, BMI1/2, LZCNT, FMA), or `native`
+    /// (what this machine's CPU has, as wasmtime does; for the host target
+    /// only). The object records what it needs; a CPU without it is
+    /// refused at start-up.
+    pub fn with_cpu(mut self, cpu: &str) -> Result<Target> {
+        let x86 = self.triple.architecture == Architecture::X86_64;
+        (self.extra_flags, self.cpu) = match cpu {
+            "baseline" => (Vec::new(), "baseline"),
+            "x86-64-v3" if x86 => (X86_64_V3.to_vec(), "x86-64-v3"),
+            "native" if self.is_host() => (native_flags(), "native"),
+            "native" => bail!("--cpu native is only for this machine's target"),
+            _ => bail!(
+                "unknown --cpu `{cpu}` for {} (baseline, native{})",
+                self.triple,
+                if x86 { ", x86-64-v3" } else { "" }
+            ),
         };
-        for (flag, value) in self.isa_flags() {
-            let name = match *flag {
-                "has_sse3" => "sse3",
-                "has_ssse3" => "ssse3",
-                "has_sse41" => "sse4.1",
-                "has_sse42" => "sse4.2",
-                "has_popcnt" => "popcnt",
-                "has_cmpxchg16b" => "cmpxchg16b",
-                "has_m" => "m",
-                "has_a" => "a",
-                "has_f" => "f",
-                "has_d" => "d",
-                "has_zca" | "has_zcd" => "c",
-                _ => continue,
-            };
-            if *value == "true" && !out.contains(&name) {
-                out.push(name);
-            }
+        Ok(self)
+    }
+
+    /// The CPU feature (by the name the runtime checks at start-up,
+    /// `wacc_runtime_support::abi::isa`) that enabling Cranelift flag
+    /// `flag` makes the code depend on; `None` for flags every CPU of the
+    /// architecture's Linux has (riscv64 Zicsr, Zifencei).
+    pub fn feature_of_flag(flag: &str) -> Option<&'static str> {
+        Some(match flag {
+            "has_sse3" => "sse3",
+            "has_ssse3" => "ssse3",
+            "has_sse41" => "sse4.1",
+            "has_sse42" => "sse4.2",
+            "has_popcnt" => "popcnt",
+            "has_cmpxchg16b" => "cmpxchg16b",
+            "has_avx" => "avx",
+            "has_avx2" => "avx2",
+            "has_bmi1" => "bmi1",
+            "has_bmi2" => "bmi2",
+            "has_lzcnt" => "lzcnt",
+            "has_fma" => "fma",
+            "has_m" => "m",
+            "has_a" => "a",
+            "has_f" => "f",
+            "has_d" => "d",
+            "has_zca" | "has_zcd" => "c",
+            _ => return None,
+        })
+    }
+
+    /// Features Cranelift always assumes for the architecture (NEON on
+    /// aarch64), whatever the flags.
+    pub fn implied_features(&self) -> &'static [&'static str] {
+        match self.triple.architecture {
+            Architecture::Aarch64(_) => &["fp", "asimd"],
+            _ => &[],
         }
-        out
     }
 
     /// A Cranelift ISA for this target with the pinned flags.
@@ -162,7 +209,8 @@ impl Target {
         )?;
         let mut builder = isa::lookup(self.triple.clone())
             .map_err(|e| anyhow!("no code generator for `{}`: {e}", self.triple))?;
-        for (k, v) in self.isa_flags() {
+        let extra = self.extra_flags.iter().map(|f| (*f, "true"));
+        for (k, v) in self.isa_flags().iter().copied().chain(extra) {
             builder
                 .set(k, v)
                 .map_err(|e| anyhow!("ISA flag {k}={v}: {e}"))?;
@@ -205,6 +253,29 @@ impl Target {
             _ => self.triple.to_string(),
         }
     }
+}
+
+/// The x86-64-v3 flags this machine's CPU supports (none elsewhere).
+fn native_flags() -> Vec<&'static str> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let has = [
+            std::is_x86_feature_detected!("avx"),
+            std::is_x86_feature_detected!("avx2"),
+            std::is_x86_feature_detected!("bmi1"),
+            std::is_x86_feature_detected!("bmi2"),
+            std::is_x86_feature_detected!("lzcnt"),
+            std::is_x86_feature_detected!("fma"),
+        ];
+        X86_64_V3
+            .iter()
+            .zip(has)
+            .filter(|(_, h)| *h)
+            .map(|(f, _)| *f)
+            .collect()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    Vec::new()
 }
 
 #[cfg(test)]

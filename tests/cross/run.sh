@@ -42,8 +42,11 @@ if [ "$(uname -m)" = x86_64 ]; then
   if "$wacc" build "$out/empty.wat" -o "$out/empty" \
     && ! err=$(qemu-x86_64 -cpu qemu64 "$out/empty" 2>&1) \
     && [[ "$err" == *"lacks: ssse3, sse4.1, sse4.2, popcnt"* ]] \
-    && qemu-x86_64 -cpu Nehalem "$out/empty"; then
-    echo "ok: x86-64-v2 baseline checked at start"
+    && qemu-x86_64 -cpu Nehalem "$out/empty" \
+    && "$wacc" build --cpu x86-64-v3 "$out/empty.wat" -o "$out/empty-v3" \
+    && ! err=$(qemu-x86_64 -cpu Nehalem "$out/empty-v3" 2>&1) \
+    && [[ "$err" == *"lacks: avx, avx2, bmi1, bmi2, lzcnt, fma"* ]]; then
+    echo "ok: x86-64-v2 and x86-64-v3 (--cpu) baselines checked at start"
   else
     echo "FAILED: x86-64-v2 baseline check (${err:-})"
     status=1

@@ -271,9 +271,10 @@ fn elem_kind(t: wasmparser::RefType) -> u32 {
     }
 }
 
-/// The descriptor's `isa` field: the target's required CPU features
-/// (`Target::isa_requirements`) as bits of the runtime's list for the
-/// architecture, checked before instantiation.
+/// The descriptor's `isa` field: the CPU features the code depends on
+/// (every enabled ISA flag that needs one, see `Target::feature_of_flag`,
+/// and what the architecture implies) as bits of the runtime's list for
+/// the architecture, checked before instantiation.
 pub(crate) fn isa_bits(isa: &dyn cranelift_codegen::isa::TargetIsa) -> u32 {
     use wacc_targets::{Architecture, Target};
     let names = match isa.triple().architecture {
@@ -284,14 +285,23 @@ pub(crate) fn isa_bits(isa: &dyn cranelift_codegen::isa::TargetIsa) -> u32 {
     };
     let target = Target {
         triple: isa.triple().clone(),
+        extra_flags: Vec::new(),
+        cpu: "baseline",
     };
-    target
-        .isa_requirements()
+    let enabled = isa.isa_flags();
+    let flags = enabled
         .iter()
+        .filter(|v| v.as_bool() == Some(true))
+        .filter_map(|v| Target::feature_of_flag(v.name));
+    target
+        .implied_features()
+        .iter()
+        .copied()
+        .chain(flags)
         .map(|r| {
             names
                 .iter()
-                .position(|n| n == r)
+                .position(|n| *n == r)
                 .unwrap_or_else(|| panic!("runtime has no CPU feature `{r}`"))
         })
         .fold(0, |bits, i| bits | 1 << i)
@@ -303,9 +313,14 @@ mod tests {
     #[test]
     fn every_requirement_is_known_to_the_runtime() {
         for t in wacc_targets::SUPPORTED {
-            let isa = wacc_targets::Target::parse(t).unwrap().isa(true).unwrap();
-            let bits = super::isa_bits(&*isa);
+            let target = wacc_targets::Target::parse(t).unwrap();
+            let bits = super::isa_bits(&*target.isa(true).unwrap());
             assert_ne!(bits, 0, "{t}");
+            if let Ok(v3) = target.with_cpu("x86-64-v3") {
+                let more = super::isa_bits(&*v3.isa(true).unwrap());
+                assert_eq!(more & bits, bits, "{t}");
+                assert_ne!(more, bits, "{t}");
+            }
         }
     }
 }

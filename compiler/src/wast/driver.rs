@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Arguments (after the executable) that run `file` in a worker:
-/// `wast --worker FILE --bounds-checks MODE --target TRIPLE -O LEVEL`.
+/// `wast --worker FILE --bounds-checks MODE --target TRIPLE --cpu CPU -O LEVEL`.
 pub fn worker_args(file: &Path, opts: &WastOptions) -> Vec<OsString> {
     let mode = match opts.bounds_checks {
         BoundsChecks::Guard => "guard",
@@ -30,6 +30,8 @@ pub fn worker_args(file: &Path, opts: &WastOptions) -> Vec<OsString> {
         mode.into(),
         "--target".into(),
         opts.target.triple.to_string().into(),
+        "--cpu".into(),
+        opts.target.cpu.into(),
         "-O".into(),
         if opts.optimize { "speed" } else { "none" }.into(),
     ]
