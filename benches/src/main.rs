@@ -117,7 +117,9 @@ const PROGRAMS: &[Program] = &[
     },
 ];
 
-const VARIANTS: [&str; 5] = ["native", "wacc", "wacc-p2", "wasmtime", "wasm2c"];
+const VARIANTS: [&str; 6] = [
+    "native", "wacc", "wacc-cpu", "wacc-p2", "wasmtime", "wasm2c",
+];
 
 /// The other benchmark scripts: name (their JSON is `$WACC_BENCH_OUT/NAME.json`) and path.
 const SCRIPTS: [(&str, &str); 4] = [
@@ -602,6 +604,29 @@ fn main() -> ExitCode {
                 }),
             });
         }
+        {
+            // `--cpu native`: the features of this machine's CPU, as
+            // `wasmtime compile` uses by default.
+            let (p1, dir) = (p1.clone(), dir.clone());
+            jobs.push(Job {
+                prog: i,
+                variant: "wacc-cpu",
+                weight: wasm_size / 10,
+                run: Box::new(move || {
+                    let exe = dir.join("wacc-cpu");
+                    if !fresh(&exe, &[&p1, &ctx.wacc]) {
+                        run_cmd(
+                            Command::new(&ctx.wacc)
+                                .args(["build", "--cpu", "native"])
+                                .arg(&p1)
+                                .arg("-o")
+                                .arg(&exe),
+                        )?;
+                    }
+                    Ok(exe)
+                }),
+            });
+        }
         if let Some(p2) = p2 {
             let dir = dir.clone();
             jobs.push(Job {
@@ -815,7 +840,12 @@ fn main() -> ExitCode {
             .map(|r| median(&r.ms))
     };
     let ratio = |i: usize, a: &str, b: &str| Some(med(i, a)? / med(i, b)?);
-    let ratio_cols = [("wacc", "native"), ("wacc", "wasmtime"), ("wacc", "wasm2c")];
+    let ratio_cols = [
+        ("wacc", "native"),
+        ("wacc", "wasmtime"),
+        ("wacc-cpu", "wasmtime"),
+        ("wacc", "wasm2c"),
+    ];
     let mut table = String::new();
     let mut geo = Json::Obj(Vec::new());
     if !o.smoke {
@@ -826,10 +856,14 @@ fn main() -> ExitCode {
         };
         writeln!(
             table,
-            "| program | native ms | wacc ms | wacc-p2 ms | wasmtime ms | wasm2c ms | wacc/native | wacc/wasmtime | wacc/wasm2c |"
+            "| program | native ms | wacc ms | wacc-cpu ms | wacc-p2 ms | wasmtime ms | wasm2c ms | wacc/native | wacc/wasmtime | wacc-cpu/wasmtime | wacc/wasm2c |"
         )
         .unwrap();
-        writeln!(table, "|---|---:|---:|---:|---:|---:|---:|---:|---:|").unwrap();
+        writeln!(
+            table,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        )
+        .unwrap();
         for (i, p) in progs.iter().enumerate() {
             write!(table, "| {} ", p.name).unwrap();
             for v in VARIANTS {
