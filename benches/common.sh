@@ -16,6 +16,7 @@ for a in "$@"; do
 done
 
 WASMTIME_VERSION=48.0.8
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Builds wacc (release) and host runtime-support.
 build_wacc() {
@@ -53,12 +54,13 @@ hyperfine_median() {
   jq -r ".results[$2].median * 1000" "$1"
 }
 
-# Machine conditions for the JSON: cores, load average, CPU model.
+# Machine conditions for the JSON: CPU model, cores, load averages (1, 5,
+# 15 min) when the script started and when it wrote its JSON.
 conditions_json() {
   jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
-    --argjson cores "$(nproc)" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --argjson cores "$(nproc)" --arg load0 "$load_start" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    '{cpu: $cpu, cores: $cores, loadavg: $load, date: $date}'
+    '{cpu: $cpu, cores: $cores, loadavg_start: $load0, loadavg_end: $load, date: $date}'
 }
 
 # Formats a number of bytes with thousands separators.

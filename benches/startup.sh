@@ -14,10 +14,10 @@ find_wasmtime || echo "skipping wasmtime: $wasmtime_skip" >&2
 work="$root/target/bench-startup"
 rm -rf "$work"
 mkdir -p "$work"
-runs=${STARTUP_RUNS:-300}
+runs=${STARTUP_RUNS:-1000}
 # Every program runs with an empty environment (the hello program prints it).
 hf() { env -i "$(command -v hyperfine)" -N --style none --warmup "$warmup" --runs "$runs" "$@" >/dev/null; }
-warmup=${STARTUP_WARMUP:-30}
+warmup=${STARTUP_WARMUP:-50}
 
 results='[]'
 printf "%-8s %12s %18s %12s %10s\n" "build" "wacc (ms)" "wasmtime (ms)" "native (ms)" "wacc/wt"
