@@ -20,7 +20,12 @@ fn main() {
         .arg(&lib)
         .args(["--emit", "static", "--prefix", "calls"])
         .status()
-        .unwrap_or_else(|e| panic!("running {}: {e} (build it: cargo build --release -p wacc)", wacc.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "running {}: {e} (build it: cargo build --release -p wacc)",
+                wacc.display()
+            )
+        });
     assert!(status.success(), "wacc compile {} failed", wat.display());
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static=wacc_calls");

@@ -26,7 +26,9 @@ fn echo(c: &mut Criterion) {
     assert_eq!(t.echo(TEXT), TEXT);
     g.bench_function("wasmtime", |b| b.iter(|| t.echo(black_box(TEXT))));
     assert_eq!(t.echo_borrowed(TEXT, |s| s.to_string()), TEXT);
-    g.bench_function("wasmtime-borrowed", |b| b.iter(|| t.echo_borrowed(black_box(TEXT), |s| s.len())));
+    g.bench_function("wasmtime-borrowed", |b| {
+        b.iter(|| t.echo_borrowed(black_box(TEXT), |s| s.len()))
+    });
     g.finish();
 }
 

@@ -55,7 +55,11 @@ impl Wacc {
     pub fn add_one(&mut self, x: u32) -> u32 {
         let mut r = 0u32;
         let code = unsafe {
-            calls_export_add_one(self.ctx, &x as *const u32 as *const c_void, &mut r as *mut u32 as *mut c_void)
+            calls_export_add_one(
+                self.ctx,
+                &x as *const u32 as *const c_void,
+                &mut r as *mut u32 as *mut c_void,
+            )
         };
         if code != 0 {
             trap("add-one", code);
@@ -66,8 +70,14 @@ impl Wacc {
     /// The result borrows the instance's host arena: valid until the next call.
     #[inline]
     pub fn echo(&mut self, s: &str) -> &[u8] {
-        let args = NativeStr { ptr: s.as_ptr(), len: s.len() as u64 };
-        let mut r = NativeStr { ptr: std::ptr::null(), len: 0 };
+        let args = NativeStr {
+            ptr: s.as_ptr(),
+            len: s.len() as u64,
+        };
+        let mut r = NativeStr {
+            ptr: std::ptr::null(),
+            len: 0,
+        };
         let code = unsafe {
             calls_export_echo(
                 self.ctx,
@@ -120,7 +130,12 @@ impl Wasmtime {
         let add_one = instance.get_typed_func::<(u32,), (u32,)>(&mut store, "add-one")?;
         let echo = instance.get_typed_func::<(&str,), (String,)>(&mut store, "echo")?;
         let echo_borrowed = instance.get_typed_func::<(&str,), (WasmStr,)>(&mut store, "echo")?;
-        Ok(Wasmtime { store, add_one, echo, echo_borrowed })
+        Ok(Wasmtime {
+            store,
+            add_one,
+            echo,
+            echo_borrowed,
+        })
     }
 
     #[inline]
