@@ -11,9 +11,7 @@ use crate::abi::component::{
     ComponentDesc, ComponentLayout, InitStep, ItemRef, VMComponentContext, FLAG_MAY_ENTER,
     FLAG_MAY_LEAVE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL, STEP_CORE_INSTANCE,
 };
-use crate::abi::{
-    kind, TrapCode, VMFuncRef, VMMemory, VMStore, WaccImport, ABI_VERSION, FUNCREF_SIZE,
-};
+use crate::abi::{kind, TrapCode, VMFuncRef, VMMemory, VMStore, WaccImport, FUNCREF_SIZE};
 use crate::instance::{free_instance, wacc_rt_instantiate};
 use crate::vmctx::{self, at};
 use crate::{resource, sigs, sys, trap};
@@ -131,13 +129,11 @@ pub unsafe extern "C" fn wacc_rt_component_instantiate(
         return TrapCode::InstantiationFailed as u32;
     }
     *out_ctx = ptr::null_mut();
-    if store.is_null() || desc.is_null() || (*desc).abi_version != ABI_VERSION {
+    if desc.is_null() {
         return TrapCode::InstantiationFailed as u32;
     }
-    let lacking = crate::cpu::missing((*desc).isa);
-    if lacking != 0 {
-        (*store).trap_detail = lacking;
-        return TrapCode::UnsupportedCpu as u32;
+    if let Err(code) = crate::cpu::check_object(store, (*desc).abi_version, (*desc).isa) {
+        return code as u32;
     }
     let d = &*desc;
     let size = ComponentLayout::of(d).size as usize;

@@ -8,7 +8,28 @@
 //!
 //! [`abi::isa`]: crate::abi::isa
 
+use crate::abi::{TrapCode, VMStore, ABI_VERSION};
 use core::sync::atomic::{AtomicU32, Ordering};
+
+/// Whether an object (its descriptor's ABI version and required CPU
+/// features) can be instantiated into `store` here; checked by every
+/// instantiation entry. A missing feature sets `trap_detail` to the
+/// missing bits.
+pub unsafe fn check_object(
+    store: *mut VMStore,
+    abi_version: u32,
+    isa: u32,
+) -> Result<(), TrapCode> {
+    if store.is_null() || abi_version != ABI_VERSION {
+        return Err(TrapCode::InstantiationFailed);
+    }
+    let lacking = missing(isa);
+    if lacking != 0 {
+        (*store).trap_detail = lacking;
+        return Err(TrapCode::UnsupportedCpu);
+    }
+    Ok(())
+}
 
 /// The bits of `required` this CPU lacks (0 when it has them all).
 pub fn missing(required: u32) -> u32 {

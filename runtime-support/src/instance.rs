@@ -1,8 +1,8 @@
 //! Instantiation and teardown of module instances (one vmctx each).
 
 use crate::abi::{
-    kind, ModuleDesc, TrapCode, VMFuncRef, VMStore, WaccImport, ABI_VERSION,
-    DESC_FLAG_EXPLICIT_BOUNDS, GUARD_RESERVATION, VMCTX_DESC, VMCTX_HEADER_SIZE, VMCTX_STORE,
+    kind, ModuleDesc, TrapCode, VMFuncRef, VMStore, WaccImport, DESC_FLAG_EXPLICIT_BOUNDS,
+    GUARD_RESERVATION, VMCTX_DESC, VMCTX_HEADER_SIZE, VMCTX_STORE,
 };
 use crate::vmctx::{self, at};
 use crate::{memory, sigs, store, sys, table, trap};
@@ -38,13 +38,11 @@ pub unsafe extern "C" fn wacc_rt_instantiate(
         return TrapCode::InstantiationFailed as u32;
     }
     *out_vmctx = ptr::null_mut();
-    if store.is_null() || desc.is_null() || (*desc).abi_version != ABI_VERSION {
+    if desc.is_null() {
         return TrapCode::InstantiationFailed as u32;
     }
-    let lacking = crate::cpu::missing((*desc).isa);
-    if lacking != 0 {
-        (*store).trap_detail = lacking;
-        return TrapCode::UnsupportedCpu as u32;
+    if let Err(code) = crate::cpu::check_object(store, (*desc).abi_version, (*desc).isa) {
+        return code as u32;
     }
     let d = &*desc;
     let vmctx = sys::alloc_zeroed(vmctx_size(d), VMCTX_ALIGN).cast::<c_void>();
