@@ -583,70 +583,34 @@ fn main() -> ExitCode {
             continue;
         }
         let wasm_size = std::fs::metadata(&p1).map(|m| m.len()).unwrap_or(0);
-        {
-            let (p1, dir) = (p1.clone(), dir.clone());
-            jobs.push(Job {
+        // `wacc build` of the wasip1 module, of it with `--cpu native` (the
+        // features of this machine's CPU, as `wasmtime compile` uses by
+        // default), and of the wasip2 component.
+        let wacc_job = |variant: &'static str, input: &Path, options: &'static [&'static str]| {
+            let (input, exe) = (input.to_path_buf(), dir.join(variant));
+            Job {
                 prog: i,
-                variant: "wacc",
+                variant,
                 weight: wasm_size / 10,
                 run: Box::new(move || {
-                    let exe = dir.join("wacc");
-                    if !fresh(&exe, &[&p1, &ctx.wacc]) {
+                    if !fresh(&exe, &[&input, &ctx.wacc]) {
                         run_cmd(
                             Command::new(&ctx.wacc)
                                 .arg("build")
-                                .arg(&p1)
+                                .args(options)
+                                .arg(&input)
                                 .arg("-o")
                                 .arg(&exe),
                         )?;
                     }
                     Ok(exe)
                 }),
-            });
-        }
-        {
-            // `--cpu native`: the features of this machine's CPU, as
-            // `wasmtime compile` uses by default.
-            let (p1, dir) = (p1.clone(), dir.clone());
-            jobs.push(Job {
-                prog: i,
-                variant: "wacc-cpu",
-                weight: wasm_size / 10,
-                run: Box::new(move || {
-                    let exe = dir.join("wacc-cpu");
-                    if !fresh(&exe, &[&p1, &ctx.wacc]) {
-                        run_cmd(
-                            Command::new(&ctx.wacc)
-                                .args(["build", "--cpu", "native"])
-                                .arg(&p1)
-                                .arg("-o")
-                                .arg(&exe),
-                        )?;
-                    }
-                    Ok(exe)
-                }),
-            });
-        }
-        if let Some(p2) = p2 {
-            let dir = dir.clone();
-            jobs.push(Job {
-                prog: i,
-                variant: "wacc-p2",
-                weight: wasm_size / 10,
-                run: Box::new(move || {
-                    let exe = dir.join("wacc-p2");
-                    if !fresh(&exe, &[&p2, &ctx.wacc]) {
-                        run_cmd(
-                            Command::new(&ctx.wacc)
-                                .arg("build")
-                                .arg(&p2)
-                                .arg("-o")
-                                .arg(&exe),
-                        )?;
-                    }
-                    Ok(exe)
-                }),
-            });
+            }
+        };
+        jobs.push(wacc_job("wacc", &p1, &[]));
+        jobs.push(wacc_job("wacc-cpu", &p1, &["--cpu", "native"]));
+        if let Some(p2) = &p2 {
+            jobs.push(wacc_job("wacc-p2", p2, &[]));
         }
         if let Some(wt) = wasmtime {
             let (p1, dir) = (p1.clone(), dir.clone());
