@@ -125,14 +125,8 @@ pub unsafe extern "C" fn wacc_rt_component_instantiate(
     desc: *const ComponentDesc,
     out_ctx: *mut *mut c_void,
 ) -> u32 {
-    if out_ctx.is_null() {
-        return TrapCode::InstantiationFailed as u32;
-    }
-    *out_ctx = ptr::null_mut();
-    if desc.is_null() {
-        return TrapCode::InstantiationFailed as u32;
-    }
-    if let Err(code) = crate::cpu::check_object(store, (*desc).abi_version, (*desc).isa) {
+    let object = desc.as_ref().map(|d| (d.abi_version, d.isa));
+    if let Err(code) = crate::cpu::check_object(store, out_ctx, object) {
         return code as u32;
     }
     let d = &*desc;

@@ -11,15 +11,23 @@
 use crate::abi::{TrapCode, VMStore, ABI_VERSION};
 use core::sync::atomic::{AtomicU32, Ordering};
 
-/// Whether an object (its descriptor's ABI version and required CPU
-/// features) can be instantiated into `store` here; checked by every
-/// instantiation entry. A missing feature sets `trap_detail` to the
-/// missing bits.
-pub unsafe fn check_object(
+/// The checks every instantiation entry starts with: clears `*out`, then
+/// whether the object (`object`: its descriptor's ABI version and required
+/// CPU features; `None` for a null descriptor) can be instantiated into
+/// `store` here. A missing CPU feature sets `trap_detail` to the missing
+/// bits.
+pub unsafe fn check_object<T>(
     store: *mut VMStore,
-    abi_version: u32,
-    isa: u32,
+    out: *mut *mut T,
+    object: Option<(u32, u32)>,
 ) -> Result<(), TrapCode> {
+    if out.is_null() {
+        return Err(TrapCode::InstantiationFailed);
+    }
+    *out = core::ptr::null_mut();
+    let Some((abi_version, isa)) = object else {
+        return Err(TrapCode::InstantiationFailed);
+    };
     if store.is_null() || abi_version != ABI_VERSION {
         return Err(TrapCode::InstantiationFailed);
     }
