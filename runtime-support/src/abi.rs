@@ -15,7 +15,7 @@ use core::ffi::c_void;
 
 /// Bump when any layout or signature in this file changes; recorded in
 /// every [`ModuleDesc`] and checked at instantiation.
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// CPU features: bit `i` of a descriptor's `isa` field is feature
 /// `<ARCH>[i]` of the architecture the object was compiled for. The
@@ -51,6 +51,20 @@ pub mod isa {
 }
 
 pub mod component;
+
+/// Callee-saved registers the exception unwinder restores, in the order the
+/// throw entry saves them in its register context: integer registers by
+/// hardware number, float registers as 64 + number. (The frame pointer is
+/// restored separately.)
+pub mod saved_regs {
+    pub const X86_64: &[u8] = &[3, 12, 13, 14, 15];
+    pub const AARCH64: &[u8] = &[
+        19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 72, 73, 74, 75, 76, 77, 78, 79,
+    ];
+    pub const RISCV64: &[u8] = &[
+        9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 72, 73, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91,
+    ];
+}
 
 /// Size of one wasm page.
 pub const WASM_PAGE_SIZE: u64 = 65536;
@@ -112,6 +126,10 @@ pub enum TrapCode {
     /// The CPU lacks features the code was compiled for (the missing ones
     /// are bits of `VMStore::trap_detail`, see [`isa`]).
     UnsupportedCpu = 33,
+    /// A wasm exception reached the entry (or a component boundary) uncaught.
+    UncaughtException = 34,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionRef = 35,
 }
 
 impl TrapCode {
@@ -152,6 +170,8 @@ impl TrapCode {
             31 => AsyncUnsupported,
             32 => LengthOverflow,
             33 => UnsupportedCpu,
+            34 => UncaughtException,
+            35 => NullExceptionRef,
             _ => return Option::None,
         })
     }
@@ -194,6 +214,8 @@ impl TrapCode {
             AsyncUnsupported => c"the async ABI is not supported",
             LengthOverflow => c"list or string length overflows memory",
             UnsupportedCpu => c"this CPU lacks features the code was compiled for",
+            UncaughtException => c"uncaught exception",
+            NullExceptionRef => c"null exception reference",
         }
     }
 
@@ -222,6 +244,9 @@ pub struct VMStore {
     pub max_wasm_stack: usize,
     /// Runtime-private state (memory registry for the fault handler, ...).
     pub private: *mut c_void,
+    /// Every live exception object of the store ([`VMException`] list),
+    /// freed with the store.
+    pub exceptions: *mut VMException,
 }
 
 /// Offsets in every vmctx (the rest of the layout is per module, see [`ModuleDesc`]).
@@ -338,6 +363,7 @@ pub mod valtype {
     pub const V128: u8 = 5;
     pub const FUNCREF: u8 = 6;
     pub const EXTERNREF: u8 = 7;
+    pub const EXNREF: u8 = 8;
 }
 
 /// Canonical signature id for `call_indirect` checks, comparable across
@@ -366,6 +392,7 @@ pub mod kind {
     pub const TABLE: u32 = 1;
     pub const MEMORY: u32 = 2;
     pub const GLOBAL: u32 = 3;
+    pub const TAG: u32 = 4;
 }
 
 /// A byte string in a descriptor.
@@ -527,10 +554,22 @@ pub struct ModuleDesc {
     /// `[u32; num_elems]`: 1 once dropped
     pub off_elem_dropped: u32,
 
+    pub num_tags: u32,
+    pub num_imported_tags: u32,
+    /// `[*const c_void; num_tags]`: each tag's identity, the address the
+    /// generated code compares when it catches. A defined tag's identity is
+    /// the address of its own slot (unique per instance); an imported
+    /// tag's is the exporter's.
+    pub off_tags: u32,
+
     pub num_imports: u32,
     pub imports: *const ImportDesc,
     pub num_exports: u32,
     pub exports: *const ExportDesc,
+
+    /// Where this module's code is and where it catches exceptions: the
+    /// unwinder's table, registered while instances of the module live.
+    pub code: *mut CodeDesc,
 
     /// Compiled initialisation: globals, active element and data segments,
     /// start function — in spec order. Runs under a trap handler.
@@ -548,7 +587,74 @@ pub union WaccImport {
     pub memory: *mut VMMemory,
     /// pointer to a 16-byte global cell
     pub global: *mut u8,
+    /// the tag's identity (see [`ModuleDesc::off_tags`])
+    pub tag: *const c_void,
 }
+
+/// The code of one module for the exception unwinder. Every defined
+/// function lies in `[start, last + last_len)` (one object section, in
+/// definition order). `funcs` lists, by ascending address, the functions
+/// with call sites inside `try_table`; their `sites` say where each such
+/// call returns to and where its handler is (offsets from the function).
+///
+/// Wasm frames keep a frame pointer: `[fp]` is the caller's frame pointer,
+/// `[fp + 8]` the return address, and `fp + 16` the caller's stack pointer
+/// at the call. A handler is entered with the caller's stack and frame
+/// pointers restored and the exception object in the first return register
+/// (`rax`, `x0`, `a0`); every other register is dead there.
+#[repr(C)]
+pub struct CodeDesc {
+    /// Runtime-owned (zero in the object): registry link and live users.
+    pub next: *mut CodeDesc,
+    pub users: usize,
+    /// first defined function (null if the module defines none)
+    pub start: *const u8,
+    /// last defined function and its length in bytes
+    pub last: *const u8,
+    pub last_len: u32,
+    pub num_funcs: u32,
+    pub funcs: *const HandlerFunc,
+    pub sites: *const HandlerSite,
+}
+
+/// A function with exception handlers: its sites are
+/// `sites[first_site .. first_site + num_sites]`, ascending by `ret`.
+#[repr(C)]
+pub struct HandlerFunc {
+    pub addr: *const u8,
+    pub first_site: u32,
+    pub num_sites: u32,
+}
+
+/// A call inside `try_table`: return address and handler, as offsets from
+/// the function's address.
+#[repr(C)]
+pub struct HandlerSite {
+    pub ret: u32,
+    pub handler: u32,
+}
+
+/// An exception (the target of an `exnref`). Allocated by
+/// `wacc_rt_exn_new` and owned by its store; the payload (the tag's
+/// parameters in order, each at the next offset aligned to its size)
+/// follows the header at [`EXN_PAYLOAD`].
+#[repr(C)]
+pub struct VMException {
+    /// offset 0: identity of the tag
+    pub tag: *const c_void,
+    /// the store's list of live exceptions
+    pub prev: *mut VMException,
+    pub next: *mut VMException,
+    /// payload bytes
+    pub size: u32,
+    /// offset 28: nonzero once wasm holds an `exnref` to it (`catch_ref`,
+    /// `catch_all_ref`); such an exception lives as long as its store
+    pub exposed: u32,
+}
+
+pub const EXN_TAG: u32 = 0;
+pub const EXN_EXPOSED: u32 = 28;
+pub const EXN_PAYLOAD: u32 = 32;
 
 /// Flag bit in [`ModuleDesc::flags`].
 pub const DESC_FLAG_EXPLICIT_BOUNDS: u32 = 1;
@@ -569,6 +675,14 @@ pub const DESC_FLAG_EXPLICIT_BOUNDS: u32 = 1;
 //   wacc_rt_table_copy(vmctx, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32)
 //   wacc_rt_table_init(vmctx, table: u32, elem: u32, dst: u32, src: u32, len: u32)
 //   wacc_rt_elem_drop(vmctx, elem: u32)
+//   wacc_rt_exn_new(vmctx, tag: *const c_void, size: u32) -> *mut VMException
+//                       (zeroed payload; traps OutOfMemory)
+//   wacc_rt_exn_free(vmctx, exn)     (a caught exception nothing refers to any
+//                       more; kept if `exposed`)
+//   wacc_rt_throw(vmctx, exn) -> !   (unwinds from the caller's frame to the
+//                       nearest handler, see [`CodeDesc`]; an exception that
+//                       reaches a frame outside registered code raises
+//                       UncaughtException)
 //
 // Entry points (called by hosts and generated entries):
 //   wacc_rt_store_new() -> *mut VMStore                       (null on failure)
@@ -600,3 +714,7 @@ pub const DESC_FLAG_EXPLICIT_BOUNDS: u32 = 1;
 //   wacc_rt_global_new() -> *mut u8                           (zeroed 16-byte cell)
 //   wacc_rt_global_free(cell)
 // ---------------------------------------------------------------------------
+
+const _: () = assert!(core::mem::offset_of!(VMException, tag) == EXN_TAG as usize);
+const _: () = assert!(core::mem::offset_of!(VMException, exposed) == EXN_EXPOSED as usize);
+const _: () = assert!(core::mem::size_of::<VMException>() == EXN_PAYLOAD as usize);

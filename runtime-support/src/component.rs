@@ -234,6 +234,9 @@ unsafe fn resolve(ctx: *mut c_void, d: &ComponentDesc, r: &ItemRef) -> Option<Wa
                 kind::GLOBAL if r.index < m.num_globals => WaccImport {
                     global: vmctx::global(inst, r.index),
                 },
+                kind::TAG if r.index < m.num_tags => WaccImport {
+                    tag: *vmctx::tag_slot(inst, r.index),
+                },
                 _ => return None,
             })
         }

@@ -5,7 +5,7 @@ use crate::abi::{
     GUARD_RESERVATION, VMCTX_DESC, VMCTX_HEADER_SIZE, VMCTX_STORE,
 };
 use crate::vmctx::{self, at};
-use crate::{memory, sigs, store, sys, table, trap};
+use crate::{memory, sigs, store, sys, table, trap, unwind};
 use core::ffi::c_void;
 use core::ptr;
 
@@ -50,6 +50,9 @@ pub unsafe extern "C" fn wacc_rt_instantiate(
     } else {
         core::slice::from_raw_parts(imports, nimports)
     };
+    // Registered for as long as the vmctx exists (`free_instance` undoes
+    // it), including an instance whose init traps and which the store keeps.
+    unwind::register(d.code);
     if let Err(code) = setup(store, d, imports, vmctx) {
         free_instance(vmctx);
         return code as u32;
@@ -80,6 +83,7 @@ pub unsafe extern "C" fn wacc_rt_instance_free(vmctx: *mut c_void) {
 pub(crate) unsafe fn free_instance(vmctx: *mut c_void) {
     let d = vmctx::desc(vmctx);
     store::unregister_owner(vmctx::store(vmctx), vmctx as usize);
+    unwind::unregister(d.code);
     for i in 0..d.num_memories - d.num_imported_memories {
         memory::destroy(vmctx::defined_memory(vmctx, i));
     }
@@ -148,6 +152,10 @@ unsafe fn setup(
                 let g = pick(given.map_or(ptr::null_mut(), |g| g.global.cast()));
                 *vmctx::global_slot(vmctx, imp.index) = g.cast();
             }
+            kind::TAG => {
+                let t = pick(given.map_or(ptr::null_mut(), |g| g.tag.cast_mut()));
+                *vmctx::tag_slot(vmctx, imp.index) = t;
+            }
             _ => return Err(TrapCode::InstantiationFailed),
         }
     }
@@ -155,7 +163,8 @@ unsafe fn setup(
     let missing = (0..d.num_imported_funcs).any(|i| (*vmctx::funcref(vmctx, i)).func.is_null())
         || (0..d.num_imported_memories).any(|i| vmctx::memory(vmctx, i).is_null())
         || (0..d.num_imported_tables).any(|i| vmctx::table(vmctx, i).is_null())
-        || (0..d.num_imported_globals).any(|i| vmctx::global(vmctx, i).is_null());
+        || (0..d.num_imported_globals).any(|i| vmctx::global(vmctx, i).is_null())
+        || (0..d.num_imported_tags).any(|i| (*vmctx::tag_slot(vmctx, i)).is_null());
     if missing {
         return Err(TrapCode::UnresolvedImport);
     }
@@ -202,6 +211,12 @@ unsafe fn setup(
 
     for i in 0..d.num_globals - d.num_imported_globals {
         *vmctx::global_slot(vmctx, d.num_imported_globals + i) = vmctx::defined_global(vmctx, i);
+    }
+
+    // A defined tag is its own slot: an identity unique to this instance.
+    for i in d.num_imported_tags..d.num_tags {
+        let slot = vmctx::tag_slot(vmctx, i);
+        *slot = slot.cast_const().cast();
     }
     Ok(())
 }

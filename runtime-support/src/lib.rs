@@ -36,6 +36,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 pub mod abi;
 pub mod component;
 pub mod cpu;
+pub mod exception;
 pub mod global;
 pub mod instance;
 pub mod libcalls;
@@ -48,6 +49,7 @@ pub mod store;
 pub mod strings;
 pub mod table;
 pub mod trap;
+pub mod unwind;
 pub mod vmctx;
 #[cfg(feature = "std")]
 pub mod wasi;

@@ -22,7 +22,8 @@ pub unsafe extern "C" fn wacc_rt_store_new() -> *mut VMStore {
 }
 
 /// Frees a store from `wacc_rt_store_new`, with the instances whose
-/// initialisation trapped. Free its other instances and memories first.
+/// initialisation trapped and every exception still alive. Free its other
+/// instances and memories first.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_store_free(store: *mut VMStore) {
     if store.is_null() {
@@ -30,6 +31,7 @@ pub unsafe extern "C" fn wacc_rt_store_free(store: *mut VMStore) {
     }
     #[cfg(feature = "std")]
     registry::free(store);
+    crate::exception::free_all(store);
     sys::free(store.cast(), size_of::<VMStore>(), align_of::<VMStore>());
 }
 

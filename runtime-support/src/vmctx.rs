@@ -98,3 +98,9 @@ pub unsafe fn data_dropped(vmctx: *mut c_void, d: u32) -> *mut u32 {
 pub unsafe fn elem_dropped(vmctx: *mut c_void, e: u32) -> *mut u32 {
     at(vmctx, desc(vmctx).off_elem_dropped + 4 * e)
 }
+
+/// Slot of tag `i`: the tag's identity (see `ModuleDesc::off_tags`).
+#[inline]
+pub unsafe fn tag_slot(vmctx: *mut c_void, i: u32) -> *mut *const c_void {
+    at(vmctx, desc(vmctx).off_tags + 8 * i)
+}

@@ -336,6 +336,52 @@ fn component_instantiate_failures() {
     assert_eq!(instantiate(d), TrapCode::InstantiationFailed as u32);
 }
 
+#[test]
+fn component_instantiate_wires_tags() {
+    // Instance 0 defines two tags; instance 1 imports its tag 1; a tag
+    // index past the provider's tags does not resolve.
+    let provider = Module {
+        tags: 2,
+        explicit: true,
+        ..Default::default()
+    }
+    .build();
+    let user = Module {
+        tags: 2,
+        imported_tags: 1,
+        imports: vec![(kind::TAG, 0, ptr::null())],
+        explicit: true,
+        ..Default::default()
+    }
+    .build();
+    let plan = |index| Plan {
+        instances: vec![
+            (&*provider, vec![]),
+            (&*user, vec![from_instance(kind::TAG, 0, index)]),
+        ],
+        trampolines: vec![],
+        memories: vec![],
+        component_instances: 1,
+        resources: vec![],
+        steps: vec![core(0), core(1)],
+        calls: vec![],
+    };
+    let c = Comp::new(plan(1).build());
+    unsafe {
+        let tag = |k, i| *crate::vmctx::tag_slot(c.instance(k), i);
+        assert_eq!(tag(1, 0), tag(0, 1));
+        assert_ne!(tag(1, 0), tag(0, 0));
+        assert_ne!(tag(1, 1), tag(0, 1));
+        let store = wacc_rt_store_new();
+        let mut ctx = ptr::null_mut();
+        assert_eq!(
+            wacc_rt_component_instantiate(store, plan(2).build(), &mut ctx),
+            TrapCode::InstantiationFailed as u32
+        );
+        wacc_rt_store_free(store);
+    }
+}
+
 fn aligned(p: *mut u8, align: usize) -> bool {
     p.align_offset(align) == 0
 }

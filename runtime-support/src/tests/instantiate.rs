@@ -252,7 +252,7 @@ fn sig_ids() {
 
 #[test]
 fn trap_messages() {
-    for code in 0..=33u32 {
+    for code in 0..=36u32 {
         let c = unsafe { CStr::from_ptr(wacc_rt_trap_message(code)) };
         match TrapCode::from_u32(code) {
             Some(t) => assert_eq!(c.to_str().unwrap(), t.message()),

@@ -1,7 +1,7 @@
 //! Unit tests: memories, tables, bulk operations, traps through
-//! `wacc_rt_invoke`, guard-mode faults, nesting, stack limits, and
-//! instantiation with a hand-built descriptor. This module has the
-//! descriptor builder and helpers.
+//! `wacc_rt_invoke`, guard-mode faults, nesting, stack limits,
+//! instantiation with a hand-built descriptor, and exceptions. This module
+//! has the descriptor builder and helpers.
 
 use crate::abi::*;
 use crate::instance::{wacc_rt_instance_free, wacc_rt_instantiate};
@@ -59,6 +59,10 @@ struct Module {
     imported_globals: u32,
     data: Vec<Vec<u8>>,
     elems: Vec<Vec<u32>>,
+    tags: u32,
+    imported_tags: u32,
+    /// the unwinder's table (null: none)
+    code: Option<*mut CodeDesc>,
     /// (kind, index, link symbol)
     imports: Vec<(u32, u32, *const c_void)>,
     explicit: bool,
@@ -93,6 +97,7 @@ impl Module {
         let off_globals = region(GLOBAL_SIZE * (self.globals - self.imported_globals), 16);
         let off_data_dropped = region(4 * n(self.data.len()), 4);
         let off_elem_dropped = region(4 * n(self.elems.len()), 4);
+        let off_tags = region(8 * self.tags, 8);
         let vmctx_size = (off + 15) & !15;
         let types: Vec<SigDesc> = self
             .types
@@ -183,10 +188,14 @@ impl Module {
                     .collect(),
             ),
             off_elem_dropped,
+            num_tags: self.tags,
+            num_imported_tags: self.imported_tags,
+            off_tags,
             num_imports: n(self.imports.len()),
             imports: leak(imports),
             num_exports: 0,
             exports: ptr::null(),
+            code: self.code.unwrap_or(ptr::null_mut()),
             init: self.init.unwrap_or(no_init),
         }))
     }
@@ -263,5 +272,6 @@ unsafe extern "C" fn ok(_: *mut c_void, v: *mut ValRaw) {
 
 mod bulk;
 mod component;
+mod exceptions;
 mod instantiate;
 mod traps;

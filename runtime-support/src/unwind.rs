@@ -1,0 +1,402 @@
+//! The exception unwinder: the registry of compiled code (`abi::CodeDesc`)
+//! and `wacc_rt_throw`.
+//!
+//! Wasm code keeps frame pointers, so unwinding needs no unwind tables:
+//! starting at the thrower's frame, each frame's return address is looked
+//! up in the registry. A return address inside a registered `try_table`
+//! call site resumes at its handler; one elsewhere in registered code steps
+//! to the caller's frame; anything else (a host or runtime frame, whose
+//! layout is unknown) ends the walk and the exception is uncaught. The walk
+//! therefore never crosses a landing pad (`trap::catch` is host code), and
+//! the store's trap state stays as it was.
+
+use crate::abi::{CodeDesc, HandlerFunc, HandlerSite, TrapCode, VMException};
+use crate::{trap, vmctx};
+use core::cell::UnsafeCell;
+use core::ffi::c_void;
+use core::ptr;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+// ---------------------------------------------------------------------------
+// Registry: an intrusive list through `CodeDesc::next`, one entry per
+// descriptor with live instances (`users`), behind a spin lock so that it
+// works without `std` and from any thread.
+
+/// Bit of `CodeDesc::users` recording that `funcs` (or some function's
+/// sites) is not in ascending order: lookups then scan linearly.
+const UNSORTED: usize = 1 << (usize::BITS - 1);
+
+struct Registry {
+    locked: AtomicBool,
+    head: UnsafeCell<*mut CodeDesc>,
+}
+
+// SAFETY: `head` and the list it reaches are only touched under `locked`.
+unsafe impl Sync for Registry {}
+
+static REGISTRY: Registry = Registry {
+    locked: AtomicBool::new(false),
+    head: UnsafeCell::new(ptr::null_mut()),
+};
+
+/// Runs `f` on the list head under the lock. `f` must not unwind or jump.
+fn with_registry<R>(f: impl FnOnce(&mut *mut CodeDesc) -> R) -> R {
+    while REGISTRY
+        .locked
+        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        core::hint::spin_loop();
+    }
+    // SAFETY: the lock is held.
+    let r = f(unsafe { &mut *REGISTRY.head.get() });
+    REGISTRY.locked.store(false, Ordering::Release);
+    r
+}
+
+unsafe fn slice<'a, T>(p: *const T, n: u32) -> &'a [T] {
+    if n == 0 || p.is_null() {
+        &[]
+    } else {
+        core::slice::from_raw_parts(p, n as usize)
+    }
+}
+
+unsafe fn funcs<'a>(c: &CodeDesc) -> &'a [HandlerFunc] {
+    slice(c.funcs, c.num_funcs)
+}
+
+unsafe fn sites<'a>(c: &CodeDesc, f: &HandlerFunc) -> &'a [HandlerSite] {
+    if c.sites.is_null() {
+        &[]
+    } else {
+        slice(c.sites.add(f.first_site as usize), f.num_sites)
+    }
+}
+
+/// Whether functions ascend by address and each one's sites by `ret`, as
+/// the binary searches of [`lookup_in`] need.
+unsafe fn is_sorted(c: &CodeDesc) -> bool {
+    let fs = funcs(c);
+    fs.windows(2).all(|w| w[0].addr < w[1].addr)
+        && fs
+            .iter()
+            .all(|f| sites(c, f).windows(2).all(|w| w[0].ret < w[1].ret))
+}
+
+/// Adds a user of `code` (null: nothing to register), linking it on the
+/// first. Called for every instance of a module with that descriptor.
+pub unsafe fn register(code: *mut CodeDesc) {
+    if code.is_null() {
+        return;
+    }
+    // Checked outside the lock; the descriptor is immutable apart from
+    // `next` and `users`.
+    let sorted = is_sorted(&*code);
+    with_registry(|head| {
+        let c = &mut *code;
+        if c.users & !UNSORTED == 0 {
+            c.users = if sorted { 0 } else { UNSORTED };
+            c.next = *head;
+            *head = code;
+        }
+        c.users += 1;
+    });
+}
+
+/// Drops a user of `code`, unlinking it with the last one.
+pub unsafe fn unregister(code: *mut CodeDesc) {
+    if code.is_null() {
+        return;
+    }
+    with_registry(|head| {
+        let c = &mut *code;
+        if c.users & !UNSORTED == 0 {
+            return; // not registered: nothing to undo
+        }
+        c.users -= 1;
+        if c.users & !UNSORTED != 0 {
+            return;
+        }
+        c.users = 0;
+        let mut link: *mut *mut CodeDesc = head;
+        while !(*link).is_null() {
+            if *link == code {
+                *link = c.next;
+                break;
+            }
+            link = &mut (**link).next;
+        }
+        c.next = ptr::null_mut();
+    });
+}
+
+/// Live users of `code` (0 when not registered).
+pub unsafe fn users(code: *const CodeDesc) -> usize {
+    with_registry(|_| (*code).users & !UNSORTED)
+}
+
+/// What a return address is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// Not in registered code: the walk stops.
+    Outside,
+    /// In a wasm function, not at a `try_table` call site.
+    Wasm,
+    /// At a `try_table` call site; its handler's address.
+    Handler(usize),
+}
+
+/// Classifies return address `ra` against every registered descriptor.
+pub fn lookup(ra: usize) -> Frame {
+    with_registry(|head| unsafe { lookup_in(*head, ra) })
+}
+
+unsafe fn lookup_in(mut c: *const CodeDesc, ra: usize) -> Frame {
+    let mut found = Frame::Outside;
+    while let Some(code) = c.as_ref() {
+        c = code.next;
+        if code.start.is_null() {
+            continue;
+        }
+        // A return address follows its call: it lies in (start, end].
+        let end = (code.last as usize).saturating_add(code.last_len as usize);
+        if ra <= code.start as usize || ra > end {
+            continue;
+        }
+        found = Frame::Wasm;
+        if let Some(h) = handler_in(code, ra) {
+            return Frame::Handler(h);
+        }
+    }
+    found
+}
+
+/// The handler of the call site returning to `ra` in `code`, if any.
+unsafe fn handler_in(code: &CodeDesc, ra: usize) -> Option<usize> {
+    let fs = funcs(code);
+    if code.users & UNSORTED != 0 {
+        return fs.iter().find_map(|f| {
+            let off = ra.checked_sub(f.addr as usize)?;
+            let s = sites(code, f).iter().find(|s| s.ret as usize == off)?;
+            Some(f.addr as usize + s.handler as usize)
+        });
+    }
+    // The function holding the call: the last one starting before `ra`.
+    let i = fs
+        .partition_point(|f| (f.addr as usize) < ra)
+        .checked_sub(1)?;
+    let f = &fs[i];
+    let off = ra - f.addr as usize;
+    let ss = sites(code, f);
+    let s = ss.binary_search_by_key(&off, |s| s.ret as usize).ok()?;
+    Some(f.addr as usize + ss[s].handler as usize)
+}
+
+// ---------------------------------------------------------------------------
+// The walk.
+
+/// Where to resume: a handler, with the stack and frame pointers of its
+/// function at the call site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resume {
+    pub pc: usize,
+    pub sp: usize,
+    pub fp: usize,
+}
+
+/// Finds the handler for an exception thrown by the call returning to `pc`
+/// (`sp`: the stack pointer after that call returns; `fp`: the thrower's
+/// frame pointer), or None if it is uncaught. `lookup` classifies return
+/// addresses (the registry, or a test's). A thrower outside registered
+/// code has no frame layout to trust, so nothing catches its exception.
+///
+/// Frame layout (see `abi::CodeDesc`): `[fp]` is the caller's frame
+/// pointer, `[fp + 8]` the return address into the caller, `fp + 16` the
+/// caller's stack pointer at the call. Frames of one stack lie at
+/// ascending addresses; a chain that does not ascend ends the walk.
+pub unsafe fn walk(
+    pc: usize,
+    sp: usize,
+    mut fp: usize,
+    lookup: impl Fn(usize) -> Frame,
+) -> Option<Resume> {
+    match lookup(pc) {
+        Frame::Outside => return None,
+        // The throw call itself is a `try_table` site.
+        Frame::Handler(h) => return Some(Resume { pc: h, sp, fp }),
+        Frame::Wasm => {}
+    }
+    loop {
+        if fp == 0 || !fp.is_multiple_of(8) {
+            return None;
+        }
+        let caller_fp = ptr::read(fp as *const usize);
+        let ra = ptr::read((fp + 8) as *const usize);
+        if ra == 0 {
+            return None;
+        }
+        match lookup(ra) {
+            Frame::Outside => return None,
+            Frame::Handler(h) => {
+                return Some(Resume {
+                    pc: h,
+                    sp: fp + 16,
+                    fp: caller_fp,
+                })
+            }
+            Frame::Wasm if caller_fp > fp => fp = caller_fp,
+            Frame::Wasm => return None,
+        }
+    }
+}
+
+/// The Rust half of `wacc_rt_throw`; the assembly entry adds the thrower's
+/// frame pointer `fp`, the return address `pc` into it and the stack
+/// pointer `sp` it will have after that call.
+unsafe extern "C" fn throw(
+    vmctx: *mut c_void,
+    exn: *mut VMException,
+    fp: usize,
+    pc: usize,
+    sp: usize,
+) -> ! {
+    let store = vmctx::store(vmctx);
+    if exn.is_null() {
+        trap::raise(store, TrapCode::NullExceptionRef);
+    }
+    let found = with_registry(|head| {
+        let head = *head;
+        walk(pc, sp, fp, |ra| lookup_in(head, ra))
+    });
+    match found {
+        Some(r) => resume(r, exn),
+        None => {
+            if !store.is_null() {
+                // For messages: the throwing wasm function.
+                (*store).trap_pc = pc;
+            }
+            // The exception stays in the store's list.
+            trap::raise(store, TrapCode::UncaughtException)
+        }
+    }
+}
+
+/// Enters a handler: stack and frame pointer restored, the exception in
+/// the first return register, every other register dead.
+unsafe fn resume(r: Resume, exn: *mut VMException) -> ! {
+    #[cfg(target_arch = "x86_64")]
+    core::arch::asm!(
+        "mov rsp, {sp}",
+        "mov rbp, {fp}",
+        "jmp {pc}",
+        sp = in(reg) r.sp,
+        fp = in(reg) r.fp,
+        pc = in(reg) r.pc,
+        in("rax") exn,
+        options(noreturn),
+    );
+    #[cfg(target_arch = "aarch64")]
+    core::arch::asm!(
+        "mov sp, {sp}",
+        "mov x29, {fp}",
+        "br {pc}",
+        sp = in(reg) r.sp,
+        fp = in(reg) r.fp,
+        pc = in(reg) r.pc,
+        in("x0") exn,
+        options(noreturn),
+    );
+    #[cfg(target_arch = "riscv64")]
+    core::arch::asm!(
+        "mv sp, {sp}",
+        "mv s0, {fp}",
+        "jr {pc}",
+        sp = in(reg) r.sp,
+        fp = in(reg) r.fp,
+        pc = in(reg) r.pc,
+        in("a0") exn,
+        options(noreturn),
+    );
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    )))]
+    {
+        let _ = (r, exn);
+        unreachable!("no unwinder on this architecture")
+    }
+}
+
+// `wacc_rt_throw(vmctx, exn) -> !`: at entry the frame pointer is still the
+// calling wasm function's and the return address is in hand; pass both and
+// the stack pointer after the call as extra arguments and tail-jump to
+// `throw` (position independent: the runtime goes into static executables,
+// PIE and shared libraries).
+#[cfg(target_arch = "x86_64")]
+core::arch::global_asm!(
+    ".text",
+    ".globl wacc_rt_throw",
+    ".type wacc_rt_throw, @function",
+    ".p2align 4",
+    "wacc_rt_throw:",
+    "mov rdx, rbp",
+    "mov rcx, [rsp]",
+    "lea r8, [rsp + 8]",
+    "jmp {throw}@PLT",
+    ".size wacc_rt_throw, . - wacc_rt_throw",
+    throw = sym throw,
+);
+
+#[cfg(target_arch = "aarch64")]
+core::arch::global_asm!(
+    ".text",
+    ".globl wacc_rt_throw",
+    ".type wacc_rt_throw, %function",
+    ".p2align 2",
+    "wacc_rt_throw:",
+    "mov x2, x29",
+    "mov x3, x30",
+    "mov x4, sp",
+    "b {throw}",
+    ".size wacc_rt_throw, . - wacc_rt_throw",
+    throw = sym throw,
+);
+
+#[cfg(target_arch = "riscv64")]
+core::arch::global_asm!(
+    ".text",
+    ".globl wacc_rt_throw",
+    ".type wacc_rt_throw, @function",
+    ".p2align 2",
+    "wacc_rt_throw:",
+    "mv a2, s0",
+    "mv a3, ra",
+    "mv a4, sp",
+    "tail {throw}",
+    ".size wacc_rt_throw, . - wacc_rt_throw",
+    throw = sym throw,
+);
+
+/// Without an unwinder every exception is uncaught.
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+)))]
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_throw(vmctx: *mut c_void, exn: *mut VMException) -> ! {
+    let _ = exn;
+    trap::raise(vmctx::store(vmctx), TrapCode::UncaughtException)
+}
+
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+))]
+extern "C" {
+    /// Throws `exn` from the calling wasm function (see the module docs).
+    pub fn wacc_rt_throw(vmctx: *mut c_void, exn: *mut VMException) -> !;
+}
