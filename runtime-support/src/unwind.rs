@@ -196,6 +196,22 @@ unsafe fn handler_in(code: &CodeDesc, ra: usize) -> Option<usize> {
 // ---------------------------------------------------------------------------
 // The walk.
 
+/// Callee-saved registers in `abi::saved_regs` order for this
+/// architecture (the frame pointer is kept separately), as the throw entry
+/// captures them; the walk undoes each frame's saves in it.
+#[cfg(target_arch = "x86_64")]
+pub const NUM_SAVED: usize = crate::abi::saved_regs::X86_64.len();
+#[cfg(target_arch = "aarch64")]
+pub const NUM_SAVED: usize = crate::abi::saved_regs::AARCH64.len();
+#[cfg(target_arch = "riscv64")]
+pub const NUM_SAVED: usize = crate::abi::saved_regs::RISCV64.len();
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+)))]
+pub const NUM_SAVED: usize = 0;
+
 /// Where to resume: a handler, with the stack and frame pointers of its
 /// function at the call site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,16 +226,20 @@ pub struct Resume {
 /// frame pointer), or None if it is uncaught. `lookup` classifies return
 /// addresses (the registry, or a test's). A thrower outside registered
 /// code has no frame layout to trust, so nothing catches its exception.
+/// `unwind_frame(pc, fp)` is called for each frame left behind (`pc`: an
+/// address in its function after a call, `fp`: its frame pointer), in order
+/// from the thrower's, to restore the registers it saved.
 ///
 /// Frame layout (see `abi::CodeDesc`): `[fp]` is the caller's frame
 /// pointer, `[fp + 8]` the return address into the caller, `fp + 16` the
 /// caller's stack pointer at the call. Frames of one stack lie at
 /// ascending addresses; a chain that does not ascend ends the walk.
 pub unsafe fn walk(
-    pc: usize,
+    mut pc: usize,
     sp: usize,
     mut fp: usize,
     lookup: impl Fn(usize) -> Frame,
+    mut unwind_frame: impl FnMut(usize, usize),
 ) -> Option<Resume> {
     match lookup(pc) {
         Frame::Outside => return None,
@@ -236,8 +256,12 @@ pub unsafe fn walk(
         if ra == 0 {
             return None;
         }
-        match lookup(ra) {
-            Frame::Outside => return None,
+        let frame = lookup(ra);
+        if frame == Frame::Outside || (frame == Frame::Wasm && caller_fp <= fp) {
+            return None;
+        }
+        unwind_frame(pc, fp);
+        match frame {
             Frame::Handler(h) => {
                 return Some(Resume {
                     pc: h,
@@ -245,32 +269,52 @@ pub unsafe fn walk(
                     fp: caller_fp,
                 })
             }
-            Frame::Wasm if caller_fp > fp => fp = caller_fp,
-            Frame::Wasm => return None,
+            _ => (pc, fp) = (ra, caller_fp),
         }
     }
 }
 
+/// What `resume` loads: the registers, then the handler's frame.
+#[repr(C)]
+struct Context {
+    saved: [u64; NUM_SAVED],
+    sp: usize,
+    fp: usize,
+    pc: usize,
+}
+
 /// The Rust half of `wacc_rt_throw`; the assembly entry adds the thrower's
-/// frame pointer `fp`, the return address `pc` into it and the stack
-/// pointer `sp` it will have after that call.
+/// frame pointer `fp`, the return address `pc` into it, the stack pointer
+/// `sp` it will have after that call, and its callee-saved registers.
 unsafe extern "C" fn throw(
     vmctx: *mut c_void,
     exn: *mut VMException,
     fp: usize,
     pc: usize,
     sp: usize,
+    saved: *const [u64; NUM_SAVED],
 ) -> ! {
     let store = vmctx::store(vmctx);
     if exn.is_null() {
         trap::raise(store, TrapCode::NullExceptionRef);
     }
+    let mut ctx = Context {
+        saved: *saved,
+        sp: 0,
+        fp: 0,
+        pc: 0,
+    };
     let found = with_registry(|head| {
         let head = *head;
-        walk(pc, sp, fp, |ra| lookup_in(head, ra))
+        // Each frame's saved registers would be restored here into
+        // `ctx.saved` once `CodeDesc` records where prologues save them.
+        walk(pc, sp, fp, |ra| lookup_in(head, ra), |_, _| {})
     });
     match found {
-        Some(r) => resume(r, exn),
+        Some(r) => {
+            (ctx.sp, ctx.fp, ctx.pc) = (r.sp, r.fp, r.pc);
+            resume(&ctx, exn)
+        }
         None => {
             if !store.is_null() {
                 // For messages: the throwing wasm function.
@@ -282,39 +326,76 @@ unsafe extern "C" fn throw(
     }
 }
 
-/// Enters a handler: stack and frame pointer restored, the exception in
-/// the first return register, every other register dead.
-unsafe fn resume(r: Resume, exn: *mut VMException) -> ! {
+/// Enters a handler: callee-saved registers, stack and frame pointer
+/// restored, the exception in the first return register, every other
+/// register dead. (Registers LLVM reserves, like rbx and x19, cannot be
+/// operands but may be overwritten by asm that does not return.)
+unsafe fn resume(ctx: *const Context, exn: *mut VMException) -> ! {
     #[cfg(target_arch = "x86_64")]
     core::arch::asm!(
-        "mov rsp, {sp}",
-        "mov rbp, {fp}",
-        "jmp {pc}",
-        sp = in(reg) r.sp,
-        fp = in(reg) r.fp,
-        pc = in(reg) r.pc,
+        "mov rbx, [rcx]",
+        "mov r12, [rcx + 8]",
+        "mov r13, [rcx + 16]",
+        "mov r14, [rcx + 24]",
+        "mov r15, [rcx + 32]",
+        "mov rsp, [rcx + 40]",
+        "mov rbp, [rcx + 48]",
+        "jmp [rcx + 56]",
+        in("rcx") ctx,
         in("rax") exn,
         options(noreturn),
     );
     #[cfg(target_arch = "aarch64")]
     core::arch::asm!(
-        "mov sp, {sp}",
-        "mov x29, {fp}",
-        "br {pc}",
-        sp = in(reg) r.sp,
-        fp = in(reg) r.fp,
-        pc = in(reg) r.pc,
+        "ldp x19, x20, [x9]",
+        "ldp x21, x22, [x9, #16]",
+        "ldp x23, x24, [x9, #32]",
+        "ldp x25, x26, [x9, #48]",
+        "ldp x27, x28, [x9, #64]",
+        "ldp d8, d9, [x9, #80]",
+        "ldp d10, d11, [x9, #96]",
+        "ldp d12, d13, [x9, #112]",
+        "ldp d14, d15, [x9, #128]",
+        "ldr x10, [x9, #144]",
+        "mov sp, x10",
+        "ldr x29, [x9, #152]",
+        "ldr x10, [x9, #160]",
+        "br x10",
+        in("x9") ctx,
         in("x0") exn,
         options(noreturn),
     );
     #[cfg(target_arch = "riscv64")]
     core::arch::asm!(
-        "mv sp, {sp}",
-        "mv s0, {fp}",
-        "jr {pc}",
-        sp = in(reg) r.sp,
-        fp = in(reg) r.fp,
-        pc = in(reg) r.pc,
+        "ld s1, 0(t0)",
+        "ld s2, 8(t0)",
+        "ld s3, 16(t0)",
+        "ld s4, 24(t0)",
+        "ld s5, 32(t0)",
+        "ld s6, 40(t0)",
+        "ld s7, 48(t0)",
+        "ld s8, 56(t0)",
+        "ld s9, 64(t0)",
+        "ld s10, 72(t0)",
+        "ld s11, 80(t0)",
+        "fld fs0, 88(t0)",
+        "fld fs1, 96(t0)",
+        "fld fs2, 104(t0)",
+        "fld fs3, 112(t0)",
+        "fld fs4, 120(t0)",
+        "fld fs5, 128(t0)",
+        "fld fs6, 136(t0)",
+        "fld fs7, 144(t0)",
+        "fld fs8, 152(t0)",
+        "fld fs9, 160(t0)",
+        "fld fs10, 168(t0)",
+        "fld fs11, 176(t0)",
+        "ld t1, 184(t0)",
+        "mv sp, t1",
+        "ld s0, 192(t0)",
+        "ld t1, 200(t0)",
+        "jr t1",
+        in("t0") ctx,
         in("a0") exn,
         options(noreturn),
     );
@@ -324,16 +405,17 @@ unsafe fn resume(r: Resume, exn: *mut VMException) -> ! {
         target_arch = "riscv64"
     )))]
     {
-        let _ = (r, exn);
+        let _ = (ctx, exn);
         unreachable!("no unwinder on this architecture")
     }
 }
 
 // `wacc_rt_throw(vmctx, exn) -> !`: at entry the frame pointer is still the
-// calling wasm function's and the return address is in hand; pass both and
-// the stack pointer after the call as extra arguments and tail-jump to
-// `throw` (position independent: the runtime goes into static executables,
-// PIE and shared libraries).
+// calling wasm function's and the return address is in hand. Pass both, the
+// stack pointer after the call, and the callee-saved registers (stored on
+// the stack in `saved_regs` order) as extra arguments to `throw`
+// (position independent: the runtime goes into static executables, PIE and
+// shared libraries). `throw` does not return.
 #[cfg(target_arch = "x86_64")]
 core::arch::global_asm!(
     ".text",
@@ -344,7 +426,16 @@ core::arch::global_asm!(
     "mov rdx, rbp",
     "mov rcx, [rsp]",
     "lea r8, [rsp + 8]",
-    "jmp {throw}@PLT",
+    // 40 bytes keep the stack 16-byte aligned at the call.
+    "sub rsp, 40",
+    "mov [rsp], rbx",
+    "mov [rsp + 8], r12",
+    "mov [rsp + 16], r13",
+    "mov [rsp + 24], r14",
+    "mov [rsp + 32], r15",
+    "mov r9, rsp",
+    "call {throw}@PLT",
+    "ud2",
     ".size wacc_rt_throw, . - wacc_rt_throw",
     throw = sym throw,
 );
@@ -359,7 +450,19 @@ core::arch::global_asm!(
     "mov x2, x29",
     "mov x3, x30",
     "mov x4, sp",
-    "b {throw}",
+    "sub sp, sp, #144",
+    "stp x19, x20, [sp]",
+    "stp x21, x22, [sp, #16]",
+    "stp x23, x24, [sp, #32]",
+    "stp x25, x26, [sp, #48]",
+    "stp x27, x28, [sp, #64]",
+    "stp d8, d9, [sp, #80]",
+    "stp d10, d11, [sp, #96]",
+    "stp d12, d13, [sp, #112]",
+    "stp d14, d15, [sp, #128]",
+    "mov x5, sp",
+    "bl {throw}",
+    "brk #1",
     ".size wacc_rt_throw, . - wacc_rt_throw",
     throw = sym throw,
 );
@@ -370,11 +473,42 @@ core::arch::global_asm!(
     ".globl wacc_rt_throw",
     ".type wacc_rt_throw, @function",
     ".p2align 2",
+    // Module-level assembly does not get the target's float extensions.
+    ".option push",
+    ".option arch, +d",
     "wacc_rt_throw:",
     "mv a2, s0",
     "mv a3, ra",
     "mv a4, sp",
-    "tail {throw}",
+    // 23 registers, rounded up to keep the stack 16-byte aligned.
+    "addi sp, sp, -192",
+    "sd s1, 0(sp)",
+    "sd s2, 8(sp)",
+    "sd s3, 16(sp)",
+    "sd s4, 24(sp)",
+    "sd s5, 32(sp)",
+    "sd s6, 40(sp)",
+    "sd s7, 48(sp)",
+    "sd s8, 56(sp)",
+    "sd s9, 64(sp)",
+    "sd s10, 72(sp)",
+    "sd s11, 80(sp)",
+    "fsd fs0, 88(sp)",
+    "fsd fs1, 96(sp)",
+    "fsd fs2, 104(sp)",
+    "fsd fs3, 112(sp)",
+    "fsd fs4, 120(sp)",
+    "fsd fs5, 128(sp)",
+    "fsd fs6, 136(sp)",
+    "fsd fs7, 144(sp)",
+    "fsd fs8, 152(sp)",
+    "fsd fs9, 160(sp)",
+    "fsd fs10, 168(sp)",
+    "fsd fs11, 176(sp)",
+    "mv a5, sp",
+    "call {throw}",
+    "unimp",
+    ".option pop",
     ".size wacc_rt_throw, . - wacc_rt_throw",
     throw = sym throw,
 );
@@ -400,3 +534,7 @@ extern "C" {
     /// Throws `exn` from the calling wasm function (see the module docs).
     pub fn wacc_rt_throw(vmctx: *mut c_void, exn: *mut VMException) -> !;
 }
+
+// The offsets the assembly uses.
+const _: () = assert!(core::mem::offset_of!(Context, sp) == 8 * NUM_SAVED);
+const _: () = assert!(core::mem::size_of::<Context>() == 8 * NUM_SAVED + 24);

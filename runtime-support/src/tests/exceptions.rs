@@ -315,7 +315,17 @@ fn frame_walk() {
         let fp0 = at(stack, 0);
         // thrower (pc 0x1010) <- wasm (0x1100) <- wasm (0x1200) <- catcher.
         chain(stack, &[0x1100, 0x1200, 0x2000]);
-        let found = walk(0x1010, 0x99, fp0, classify);
+        let mut left = vec![];
+        let found = walk(0x1010, 0x99, fp0, classify, |pc, fp| left.push((pc, fp)));
+        // Every frame from the thrower's to the catcher's callee is left.
+        assert_eq!(
+            left,
+            [
+                (0x1010, fp0),
+                (0x1100, at(stack, 4)),
+                (0x1200, at(stack, 8))
+            ]
+        );
         assert_eq!(
             found,
             Some(Resume {
@@ -326,7 +336,7 @@ fn frame_walk() {
         );
         // The throw call itself is a site: its own frame resumes.
         assert_eq!(
-            walk(0x3000, 0x99, fp0, classify),
+            walk(0x3000, 0x99, fp0, classify, |_, _| {}),
             Some(Resume {
                 pc: 0x3100,
                 sp: 0x99,
@@ -334,25 +344,28 @@ fn frame_walk() {
             })
         );
         // A thrower outside registered code, and a host frame first.
-        assert_eq!(walk(0x10, 0x99, fp0, classify), None);
+        assert_eq!(walk(0x10, 0x99, fp0, classify, |_, _| {}), None);
         chain(stack, &[0x1100, 0x50, 0x2000]);
-        assert_eq!(walk(0x1010, 0x99, fp0, classify), None);
+        assert_eq!(walk(0x1010, 0x99, fp0, classify, |_, _| {}), None);
         // Broken chains: null or misaligned fp, null return address, a
         // caller frame below its callee.
-        assert_eq!(walk(0x1010, 0x99, 0, classify), None);
-        assert_eq!(walk(0x1010, 0x99, fp0 + 4, classify), None);
+        assert_eq!(walk(0x1010, 0x99, 0, classify, |_, _| {}), None);
+        assert_eq!(walk(0x1010, 0x99, fp0 + 4, classify, |_, _| {}), None);
         chain(stack, &[0x1100, 0, 0x2000]);
-        assert_eq!(walk(0x1010, 0x99, fp0, classify), None);
+        assert_eq!(walk(0x1010, 0x99, fp0, classify, |_, _| {}), None);
         chain(stack, &[0x1100, 0x1200, 0x2000]);
         stack[4] = fp0;
-        assert_eq!(walk(0x1010, 0x99, fp0, classify), None);
+        assert_eq!(walk(0x1010, 0x99, fp0, classify, |_, _| {}), None);
     }
 }
 
 // Hand-written "wasm" functions with frame pointers, as Cranelift lays them
 // out: `catcher(vmctx, exn)` calls `middle`, which calls `thrower`, which
-// calls `wacc_rt_throw(vmctx, exn)`. The catcher's call is a site whose
-// handler returns the exception; its normal return path returns null.
+// sets a callee-saved register (rbx, x19, s1) to `exn + 1` and calls
+// `wacc_rt_throw(vmctx, exn)`. The catcher's call is a site whose handler
+// returns the exception plus that register (which the throw entry captured
+// and the handler gets back); its normal return path returns 0. The
+// catcher keeps the register for its own caller.
 #[cfg(target_arch = "x86_64")]
 core::arch::global_asm!(
     ".text",
@@ -364,12 +377,19 @@ core::arch::global_asm!(
     "wacc_test_catcher:",
     "push rbp",
     "mov rbp, rsp",
+    "push rbx",
+    "sub rsp, 8",
     "call .Lwacc_test_middle",
     "wacc_test_catcher_ret:",
     "xor eax, eax",
+    "add rsp, 8",
+    "pop rbx",
     "pop rbp",
     "ret",
     "wacc_test_catcher_handler:",
+    "add rax, rbx",
+    "add rsp, 8",
+    "pop rbx",
     "pop rbp",
     "ret",
     ".Lwacc_test_middle:",
@@ -380,6 +400,7 @@ core::arch::global_asm!(
     "wacc_test_thrower:",
     "push rbp",
     "mov rbp, rsp",
+    "lea rbx, [rsi + 1]",
     "call wacc_rt_throw@PLT",
     "ud2",
     "wacc_test_code_end:",
@@ -394,15 +415,19 @@ core::arch::global_asm!(
     ".hidden wacc_test_catcher, wacc_test_catcher_ret, wacc_test_catcher_handler",
     ".hidden wacc_test_thrower, wacc_test_code_end",
     "wacc_test_catcher:",
-    "stp x29, x30, [sp, #-16]!",
+    "stp x29, x30, [sp, #-32]!",
     "mov x29, sp",
+    "str x19, [sp, #16]",
     "bl .Lwacc_test_middle",
     "wacc_test_catcher_ret:",
     "mov x0, #0",
-    "ldp x29, x30, [sp], #16",
+    "ldr x19, [sp, #16]",
+    "ldp x29, x30, [sp], #32",
     "ret",
     "wacc_test_catcher_handler:",
-    "ldp x29, x30, [sp], #16",
+    "add x0, x0, x19",
+    "ldr x19, [sp, #16]",
+    "ldp x29, x30, [sp], #32",
     "ret",
     ".Lwacc_test_middle:",
     "stp x29, x30, [sp, #-16]!",
@@ -412,6 +437,7 @@ core::arch::global_asm!(
     "wacc_test_thrower:",
     "stp x29, x30, [sp, #-16]!",
     "mov x29, sp",
+    "add x19, x1, #1",
     "bl wacc_rt_throw",
     "brk #1",
     "wacc_test_code_end:",
@@ -428,21 +454,25 @@ core::arch::global_asm!(
     ".hidden wacc_test_catcher, wacc_test_catcher_ret, wacc_test_catcher_handler",
     ".hidden wacc_test_thrower, wacc_test_code_end",
     "wacc_test_catcher:",
-    "addi sp, sp, -16",
+    "addi sp, sp, -32",
     "sd ra, 8(sp)",
     "sd s0, 0(sp)",
+    "sd s1, 16(sp)",
     "mv s0, sp",
     "call .Lwacc_test_middle",
     "wacc_test_catcher_ret:",
     "li a0, 0",
+    "ld s1, 16(sp)",
     "ld ra, 8(sp)",
     "ld s0, 0(sp)",
-    "addi sp, sp, 16",
+    "addi sp, sp, 32",
     "ret",
     "wacc_test_catcher_handler:",
+    "add a0, a0, s1",
+    "ld s1, 16(sp)",
     "ld ra, 8(sp)",
     "ld s0, 0(sp)",
-    "addi sp, sp, 16",
+    "addi sp, sp, 32",
     "ret",
     ".Lwacc_test_middle:",
     "addi sp, sp, -16",
@@ -456,6 +486,7 @@ core::arch::global_asm!(
     "sd ra, 8(sp)",
     "sd s0, 0(sp)",
     "mv s0, sp",
+    "addi s1, a1, 1",
     "call wacc_rt_throw",
     "unimp",
     "wacc_test_code_end:",
@@ -530,7 +561,11 @@ mod throw {
             for _ in 0..3 {
                 let mut v = [ValRaw::u64(exn as u64)];
                 assert_eq!(i.invoke(catch, &mut v), 0);
-                assert_eq!(v[0].get_u64(), exn as u64, "handler got the exception");
+                assert_eq!(
+                    v[0].get_u64(),
+                    2 * exn as u64 + 1,
+                    "handler got the exception and the thrower's register"
+                );
             }
             // The walk stops at the first host frame.
             let mut v = [ValRaw::u64(exn as u64)];
