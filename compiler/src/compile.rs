@@ -2,7 +2,7 @@
 //! parallel, one Cranelift context per worker) → write one relocatable
 //! object with the descriptor, init function, trampolines and entries.
 
-use crate::emit::ObjectWriter;
+use crate::emit::{FrameInfo, ObjectWriter};
 use crate::environ::{self, CodegenOptions, ModuleInfo};
 use crate::error::{CompileError, Result};
 use crate::libcalls::{LibCall, NS_FUNC, NS_LIBCALL};
@@ -11,6 +11,7 @@ use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::UserExternalName;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
+use cranelift_codegen::FinalizedMachExceptionHandler;
 use cranelift_module::{FuncId, ModuleReloc};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -42,6 +43,11 @@ struct CompiledFunc {
     bytes: Vec<u8>,
     alignment: u64,
     relocs: Vec<ModuleReloc>,
+    /// calls inside `try_table`: (return offset, handler offset)
+    handlers: Vec<(u32, u32)>,
+    /// callee-saved registers the prologue saves: (context slot, offset
+    /// from the frame pointer), for the exception unwinder
+    saves: Vec<(u32, i32)>,
 }
 
 /// Compile a core wasm binary to an object.
@@ -87,6 +93,12 @@ pub(crate) fn define_functions(
     for (i, f) in compiled.into_iter().enumerate() {
         let index = info.num_imported_funcs + i as u32;
         writer.define_function_bytes(index, &f.bytes, f.alignment, &f.relocs)?;
+        writer.note_frame(FrameInfo {
+            func: index,
+            len: f.bytes.len() as u32,
+            sites: f.handlers,
+            saves: f.saves,
+        });
     }
     timer.phase("place functions");
     Ok(writer)
@@ -276,6 +288,17 @@ fn compile_one(
         })?;
     let alignment = code.buffer.alignment as u64;
     let bytes = code.buffer.data().to_vec();
+    let handlers = code
+        .buffer
+        .call_sites()
+        .filter_map(|site| {
+            site.exception_handlers.iter().find_map(|h| match h {
+                FinalizedMachExceptionHandler::Default(at) => Some((site.ret_addr, *at)),
+                _ => None,
+            })
+        })
+        .collect();
+    let saves = saved_registers(isa, &code.buffer.unwind_info).map_err(|e| e.in_func(index))?;
     let mach_relocs = code.buffer.relocs().to_vec();
     let relocs = mach_relocs
         .iter()
@@ -286,5 +309,53 @@ fn compile_one(
         bytes,
         alignment,
         relocs,
+        handlers,
+        saves,
     })
+}
+
+/// Where the prologue saves callee-saved registers, from the unwind
+/// pseudo-instructions: (slot in the unwinder's register context, offset
+/// from the frame pointer). Every wasm frame between a throw and its
+/// handler is undone with these, so the handler sees its registers.
+fn saved_registers(
+    isa: &dyn TargetIsa,
+    unwind: &[(u32, cranelift_codegen::isa::unwind::UnwindInst)],
+) -> Result<Vec<(u32, i32)>> {
+    use cranelift_codegen::isa::unwind::UnwindInst;
+    use cranelift_codegen::RegClass;
+    use wacc_runtime_support::abi::saved_regs;
+    let order = match isa.triple().architecture {
+        target_lexicon::Architecture::X86_64 => saved_regs::X86_64,
+        target_lexicon::Architecture::Aarch64(_) => saved_regs::AARCH64,
+        target_lexicon::Architecture::Riscv64(_) => saved_regs::RISCV64,
+        _ => &[],
+    };
+    let mut down = 0i64;
+    let mut saves = Vec::new();
+    for (_, inst) in unwind {
+        match inst {
+            UnwindInst::DefineNewFrame {
+                offset_downward_to_clobbers,
+                ..
+            } => down = *offset_downward_to_clobbers as i64,
+            UnwindInst::SaveReg {
+                clobber_offset,
+                reg,
+            } => {
+                let code = match reg.class() {
+                    RegClass::Float => 64 + reg.hw_enc(),
+                    _ => reg.hw_enc(),
+                };
+                let slot = order.iter().position(|r| *r == code).ok_or_else(|| {
+                    CompileError::new(format!(
+                        "internal error: the unwinder cannot restore saved register {reg:?}"
+                    ))
+                })?;
+                saves.push((slot as u32, (*clobber_offset as i64 - down) as i32));
+            }
+            _ => {}
+        }
+    }
+    Ok(saves)
 }

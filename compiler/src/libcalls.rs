@@ -30,10 +30,16 @@ pub enum LibCall {
     Memmove,
     /// C `memset`: memory.fill after its inline bounds check.
     Memset,
+    /// A new exception object (`throw`).
+    ExnNew,
+    /// Release a caught exception nothing refers to.
+    ExnFree,
+    /// Unwind to the nearest handler in a calling frame.
+    Throw,
 }
 
 impl LibCall {
-    pub const ALL: [LibCall; 13] = [
+    pub const ALL: [LibCall; 16] = [
         LibCall::Trap,
         LibCall::MemoryGrow,
         LibCall::MemoryFill,
@@ -47,6 +53,9 @@ impl LibCall {
         LibCall::ElemDrop,
         LibCall::Memmove,
         LibCall::Memset,
+        LibCall::ExnNew,
+        LibCall::ExnFree,
+        LibCall::Throw,
     ];
 
     pub fn from_index(i: u32) -> Option<LibCall> {
@@ -68,6 +77,9 @@ impl LibCall {
             LibCall::ElemDrop => "wacc_rt_elem_drop",
             LibCall::Memmove => "memmove",
             LibCall::Memset => "memset",
+            LibCall::ExnNew => "wacc_rt_exn_new",
+            LibCall::ExnFree => "wacc_rt_exn_free",
+            LibCall::Throw => "wacc_rt_throw",
         }
     }
 
@@ -94,6 +106,9 @@ impl LibCall {
             LibCall::ElemDrop => (&[I32], &[]),
             LibCall::Memmove => (&[I64, I64, I64], &[I64]),
             LibCall::Memset => (&[I64, I32, I64], &[I64]),
+            LibCall::ExnNew => (&[I64, I32], &[I64]),
+            LibCall::ExnFree => (&[I64], &[]),
+            LibCall::Throw => (&[I64], &[]),
         };
         let mut sig = Signature::new(call_conv);
         if self.takes_vmctx() {

@@ -594,14 +594,17 @@ pub union WaccImport {
 /// The code of one module for the exception unwinder. Every defined
 /// function lies in `[start, last + last_len)` (one object section, in
 /// definition order). `funcs` lists, by ascending address, the functions
-/// with call sites inside `try_table`; their `sites` say where each such
-/// call returns to and where its handler is (offsets from the function).
+/// whose frames the unwinder must know: those that save callee-saved
+/// registers (`saves`) and those with call sites inside `try_table`
+/// (`sites`: where each such call returns to and where its handler is).
 ///
 /// Wasm frames keep a frame pointer: `[fp]` is the caller's frame pointer,
 /// `[fp + 8]` the return address, and `fp + 16` the caller's stack pointer
 /// at the call. A handler is entered with the caller's stack and frame
-/// pointers restored and the exception object in the first return register
-/// (`rax`, `x0`, `a0`); every other register is dead there.
+/// pointers and its callee-saved registers restored (each frame left
+/// behind gives back the registers its prologue saved), and the exception
+/// object in the first return register (`rax`, `x0`, `a0`); every other
+/// register is dead there.
 #[repr(C)]
 pub struct CodeDesc {
     /// Runtime-owned (zero in the object): registry link and live users.
@@ -613,17 +616,22 @@ pub struct CodeDesc {
     pub last: *const u8,
     pub last_len: u32,
     pub num_funcs: u32,
-    pub funcs: *const HandlerFunc,
+    pub funcs: *const FuncFrame,
     pub sites: *const HandlerSite,
+    pub saves: *const SavedReg,
 }
 
-/// A function with exception handlers: its sites are
-/// `sites[first_site .. first_site + num_sites]`, ascending by `ret`.
+/// A function the unwinder must know: its sites are
+/// `sites[first_site ..][.. num_sites]`, ascending by `ret`, and its
+/// prologue's register saves `saves[first_save ..][.. num_saves]`.
 #[repr(C)]
-pub struct HandlerFunc {
+pub struct FuncFrame {
     pub addr: *const u8,
+    pub len: u32,
     pub first_site: u32,
-    pub num_sites: u32,
+    pub first_save: u32,
+    pub num_sites: u16,
+    pub num_saves: u16,
 }
 
 /// A call inside `try_table`: return address and handler, as offsets from
@@ -632,6 +640,14 @@ pub struct HandlerFunc {
 pub struct HandlerSite {
     pub ret: u32,
     pub handler: u32,
+}
+
+/// A callee-saved register the prologue stores at `fp + offset`; `slot`
+/// is its index in [`saved_regs`] for the architecture.
+#[repr(C)]
+pub struct SavedReg {
+    pub slot: u32,
+    pub offset: i32,
 }
 
 /// An exception (the target of an `exnref`). Allocated by

@@ -10,7 +10,7 @@
 //! therefore never crosses a landing pad (`trap::catch` is host code), and
 //! the store's trap state stays as it was.
 
-use crate::abi::{CodeDesc, HandlerFunc, HandlerSite, TrapCode, VMException};
+use crate::abi::{CodeDesc, FuncFrame, HandlerSite, SavedReg, TrapCode, VMException};
 use crate::{trap, vmctx};
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
@@ -62,15 +62,23 @@ unsafe fn slice<'a, T>(p: *const T, n: u32) -> &'a [T] {
     }
 }
 
-unsafe fn funcs<'a>(c: &CodeDesc) -> &'a [HandlerFunc] {
+unsafe fn funcs<'a>(c: &CodeDesc) -> &'a [FuncFrame] {
     slice(c.funcs, c.num_funcs)
 }
 
-unsafe fn sites<'a>(c: &CodeDesc, f: &HandlerFunc) -> &'a [HandlerSite] {
+unsafe fn sites<'a>(c: &CodeDesc, f: &FuncFrame) -> &'a [HandlerSite] {
     if c.sites.is_null() {
         &[]
     } else {
-        slice(c.sites.add(f.first_site as usize), f.num_sites)
+        slice(c.sites.add(f.first_site as usize), f.num_sites.into())
+    }
+}
+
+unsafe fn saves<'a>(c: &CodeDesc, f: &FuncFrame) -> &'a [SavedReg] {
+    if c.saves.is_null() {
+        &[]
+    } else {
+        slice(c.saves.add(f.first_save as usize), f.num_saves.into())
     }
 }
 
@@ -172,25 +180,48 @@ unsafe fn lookup_in(mut c: *const CodeDesc, ra: usize) -> Frame {
     found
 }
 
-/// The handler of the call site returning to `ra` in `code`, if any.
-unsafe fn handler_in(code: &CodeDesc, ra: usize) -> Option<usize> {
+/// The function of `code` holding the call that returns to `ra`, if it is
+/// listed (a return address follows its call: it lies in `(addr, addr + len]`).
+unsafe fn func_at<'a>(code: &CodeDesc, ra: usize) -> Option<&'a FuncFrame> {
     let fs = funcs(code);
+    let holds = |f: &FuncFrame| ra > f.addr as usize && ra - (f.addr as usize) <= f.len as usize;
     if code.users & UNSORTED != 0 {
-        return fs.iter().find_map(|f| {
-            let off = ra.checked_sub(f.addr as usize)?;
-            let s = sites(code, f).iter().find(|s| s.ret as usize == off)?;
-            Some(f.addr as usize + s.handler as usize)
-        });
+        return fs.iter().find(|f| holds(f));
     }
-    // The function holding the call: the last one starting before `ra`.
     let i = fs
         .partition_point(|f| (f.addr as usize) < ra)
         .checked_sub(1)?;
-    let f = &fs[i];
+    Some(&fs[i]).filter(|f| holds(f))
+}
+
+/// The handler of the call site returning to `ra` in `code`, if any.
+unsafe fn handler_in(code: &CodeDesc, ra: usize) -> Option<usize> {
+    let f = func_at(code, ra)?;
     let off = ra - f.addr as usize;
     let ss = sites(code, f);
-    let s = ss.binary_search_by_key(&off, |s| s.ret as usize).ok()?;
+    let s = if code.users & UNSORTED != 0 {
+        ss.iter().position(|s| s.ret as usize == off)?
+    } else {
+        ss.binary_search_by_key(&off, |s| s.ret as usize).ok()?
+    };
     Some(f.addr as usize + ss[s].handler as usize)
+}
+
+/// Gives back into `saved` the callee-saved registers that the frame at
+/// `fp` of the function around return address `pc` saved in its prologue.
+unsafe fn restore_saves(mut c: *const CodeDesc, pc: usize, fp: usize, saved: &mut [u64]) {
+    while let Some(code) = c.as_ref() {
+        c = code.next;
+        if let Some(f) = func_at(code, pc) {
+            for s in saves(code, f) {
+                if let Some(r) = saved.get_mut(s.slot as usize) {
+                    let at = (fp as isize).wrapping_add(s.offset as isize);
+                    *r = ptr::read(at as *const u64);
+                }
+            }
+            return;
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -306,9 +337,13 @@ unsafe extern "C" fn throw(
     };
     let found = with_registry(|head| {
         let head = *head;
-        // Each frame's saved registers would be restored here into
-        // `ctx.saved` once `CodeDesc` records where prologues save them.
-        walk(pc, sp, fp, |ra| lookup_in(head, ra), |_, _| {})
+        walk(
+            pc,
+            sp,
+            fp,
+            |ra| lookup_in(head, ra),
+            |pc, fp| restore_saves(head, pc, fp, &mut ctx.saved),
+        )
     });
     match found {
         Some(r) => {

@@ -196,8 +196,10 @@ impl Target {
         set(&mut shared, "is_pic", "true")?;
         // Multi-value functions return extra results through a hidden area.
         set(&mut shared, "enable_multi_ret_implicit_sret", "true")?;
-        // Traps unwind with longjmp, not with unwind tables.
-        set(&mut shared, "unwind_info", "false")?;
+        // Traps unwind with longjmp; the prologue's unwind records (no
+        // tables are emitted) tell the exception unwinder where callee-saved
+        // registers are saved.
+        set(&mut shared, "unwind_info", "true")?;
         set(
             &mut shared,
             "enable_verifier",

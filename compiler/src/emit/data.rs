@@ -12,6 +12,7 @@ pub(crate) struct DataBuf {
     funcs: Vec<(u32, FuncId)>,
     datas: Vec<(u32, DataId, i64)>,
     align: u64,
+    writable: bool,
 }
 
 impl DataBuf {
@@ -22,7 +23,18 @@ impl DataBuf {
             funcs: Vec::new(),
             datas: Vec::new(),
             align,
+            writable: false,
         }
+    }
+
+    /// Make the object writable (the runtime updates fields of it).
+    pub fn writable(mut self) -> DataBuf {
+        self.writable = true;
+        self
+    }
+
+    pub fn put_u16(&mut self, at: usize, v: u16) {
+        self.bytes[at..at + 2].copy_from_slice(&v.to_le_bytes());
     }
 
     pub fn put_u32(&mut self, at: usize, v: u32) {
@@ -77,6 +89,7 @@ impl ObjectWriter {
                 funcs: vec![],
                 datas: vec![],
                 align: 1,
+                writable: false,
             },
             None,
         )
@@ -91,8 +104,8 @@ pub(crate) fn define_data(
     name: Option<&str>,
 ) -> Result<DataId> {
     let id = match name {
-        Some(n) => module.declare_data(n, Linkage::Export, false, false),
-        None => module.declare_anonymous_data(false, false),
+        Some(n) => module.declare_data(n, Linkage::Export, buf.writable, false),
+        None => module.declare_anonymous_data(buf.writable, false),
     }
     .map_err(module_err)?;
     let mut d = DataDescription::new();

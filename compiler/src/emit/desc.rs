@@ -200,6 +200,8 @@ impl ObjectWriter {
             self.define_data(b, None)?
         };
 
+        let code = self.emit_code_desc(info)?;
+
         let l = &info.layout;
         let mut d = DataBuf::zeroed(size_of::<ModuleDesc>(), 8);
         macro_rules! u32f {
@@ -253,6 +255,10 @@ impl ObjectWriter {
         u32f!(num_elems, info.elems.len());
         ptrf!(elems, elems);
         u32f!(off_elem_dropped, l.elem_dropped);
+        u32f!(num_tags, info.tags.len());
+        u32f!(num_imported_tags, info.num_imported_tags);
+        u32f!(off_tags, l.tags);
+        ptrf!(code, code);
         u32f!(num_imports, info.imports.len());
         ptrf!(imports, import_descs);
         u32f!(num_exports, info.exports.len());
@@ -260,6 +266,69 @@ impl ObjectWriter {
         d.put_func(offset_of!(ModuleDesc, init), init);
         let name = symbols::desc(&self.prefix);
         self.define_data(d, Some(&name))
+    }
+}
+
+impl ObjectWriter {
+    /// The unwinder's table of this module's code (`abi::CodeDesc`),
+    /// writable: the runtime links registered tables through it.
+    fn emit_code_desc(&mut self, info: &ModuleInfo) -> Result<DataId> {
+        use abi::{CodeDesc, FuncFrame, HandlerSite, SavedReg};
+        let num_sites: usize = self.frames.iter().map(|f| f.sites.len()).sum();
+        let num_saves: usize = self.frames.iter().map(|f| f.saves.len()).sum();
+        let mut sites = DataBuf::zeroed(size_of::<HandlerSite>() * num_sites, 4);
+        let mut saves = DataBuf::zeroed(size_of::<SavedReg>() * num_saves, 4);
+        let mut funcs = DataBuf::zeroed(size_of::<FuncFrame>() * self.frames.len(), 8);
+        let (mut site, mut save) = (0, 0);
+        for (i, f) in self.frames.iter().enumerate() {
+            let at = i * size_of::<FuncFrame>();
+            funcs.put_func(
+                at + offset_of!(FuncFrame, addr),
+                self.func_ids[f.func as usize],
+            );
+            funcs.put_u32(at + offset_of!(FuncFrame, len), f.len);
+            funcs.put_u32(at + offset_of!(FuncFrame, first_site), site as u32);
+            funcs.put_u32(at + offset_of!(FuncFrame, first_save), save as u32);
+            // u16 counts: a prologue saves at most a few dozen registers.
+            let n = u16::try_from(f.sites.len()).map_err(|_| {
+                crate::error::CompileError::new(
+                    "more than 65535 calls inside try_table in one function",
+                )
+                .in_func(f.func)
+            })?;
+            funcs.put_u16(at + offset_of!(FuncFrame, num_sites), n);
+            funcs.put_u16(at + offset_of!(FuncFrame, num_saves), f.saves.len() as u16);
+            let mut list = f.sites.clone();
+            list.sort_unstable();
+            for (ret, handler) in list {
+                let sa = site * size_of::<HandlerSite>();
+                sites.put_u32(sa + offset_of!(HandlerSite, ret), ret);
+                sites.put_u32(sa + offset_of!(HandlerSite, handler), handler);
+                site += 1;
+            }
+            for &(slot, offset) in &f.saves {
+                let sa = save * size_of::<SavedReg>();
+                saves.put_u32(sa + offset_of!(SavedReg, slot), slot);
+                saves.put_u32(sa + offset_of!(SavedReg, offset), offset as u32);
+                save += 1;
+            }
+        }
+        let num_funcs = self.frames.len();
+        let sites = self.define_data(sites, None)?;
+        let saves = self.define_data(saves, None)?;
+        let funcs = self.define_data(funcs, None)?;
+        let mut c = DataBuf::zeroed(size_of::<CodeDesc>(), 8).writable();
+        let first = info.num_imported_funcs as usize;
+        if let (Some(first_id), Some((last, len))) = (self.func_ids.get(first), self.last_code) {
+            c.put_func(offset_of!(CodeDesc, start), *first_id);
+            c.put_func(offset_of!(CodeDesc, last), self.func_ids[last as usize]);
+            c.put_u32(offset_of!(CodeDesc, last_len), len);
+        }
+        c.put_u32(offset_of!(CodeDesc, num_funcs), num_funcs as u32);
+        c.put_data(offset_of!(CodeDesc, funcs), funcs, 0);
+        c.put_data(offset_of!(CodeDesc, sites), sites, 0);
+        c.put_data(offset_of!(CodeDesc, saves), saves, 0);
+        self.define_data(c, None)
     }
 }
 

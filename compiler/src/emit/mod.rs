@@ -50,6 +50,20 @@ pub struct ObjectWriter {
     invoke: FuncId,
     instantiate: FuncId,
     ctx: Context,
+    /// For the unwinder's table: the last defined function placed so far
+    /// and its length, and the functions it must know (in placement order).
+    last_code: Option<(u32, u32)>,
+    frames: Vec<FrameInfo>,
+}
+
+/// What the exception unwinder needs to know about one function's frames.
+pub(crate) struct FrameInfo {
+    pub func: u32,
+    pub len: u32,
+    /// `(return offset, handler offset)` per call inside `try_table`
+    pub sites: Vec<(u32, u32)>,
+    /// `(saved_regs slot, offset from the frame pointer)` per saved register
+    pub saves: Vec<(u32, i32)>,
 }
 
 pub(crate) fn module_err(e: cranelift_module::ModuleError) -> CompileError {
@@ -156,6 +170,8 @@ impl ObjectWriter {
             invoke,
             instantiate,
             ctx: Context::new(),
+            last_code: None,
+            frames: Vec::new(),
         })
     }
 
@@ -177,6 +193,15 @@ impl ObjectWriter {
         self.module
             .define_function_bytes(self.func_ids[index as usize], alignment, bytes, relocs)
             .map_err(module_err)
+    }
+
+    /// Record the frame of the defined function just placed, for the
+    /// exception unwinder (functions must be noted in placement order).
+    pub(crate) fn note_frame(&mut self, frame: FrameInfo) {
+        self.last_code = Some((frame.func, frame.len));
+        if !frame.sites.is_empty() || !frame.saves.is_empty() {
+            self.frames.push(frame);
+        }
     }
 
     /// Everything besides the wasm functions: trampolines, entries, init, descriptor.

@@ -153,6 +153,9 @@ pub struct ModuleInfo {
     pub num_imported_memories: u32,
     pub tables: Vec<TableInfo>,
     pub num_imported_tables: u32,
+    /// type index (of the parameters) per tag (imported first)
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
@@ -211,6 +214,7 @@ pub struct VmctxLayout {
     pub globals: u32,
     pub data_dropped: u32,
     pub elem_dropped: u32,
+    pub tags: u32,
     pub size: u32,
     num_imported_globals: u32,
     num_imported_memories: u32,
@@ -252,6 +256,7 @@ impl VmctxLayout {
         );
         let data_dropped = region(4 * n(m.data.len()), 4);
         let elem_dropped = region(4 * n(m.elems.len()), 4);
+        let tags = region(8 * n(m.tags.len()), 8);
         let size = align(off, 16);
         VmctxLayout {
             type_ids,
@@ -264,6 +269,7 @@ impl VmctxLayout {
             globals,
             data_dropped,
             elem_dropped,
+            tags,
             size,
             num_imported_globals: m.num_imported_globals,
             num_imported_memories: m.num_imported_memories,
@@ -310,6 +316,11 @@ impl VmctxLayout {
     pub fn global_ptr(&self, i: u32) -> u32 {
         self.global_ptrs + 8 * i
     }
+
+    /// Offset of tag `i`'s identity slot (see `abi::ModuleDesc::off_tags`).
+    pub fn tag(&self, i: u32) -> u32 {
+        self.tags + 8 * i
+    }
 }
 
 /// `abi::valtype` code of a wasm value type.
@@ -322,8 +333,20 @@ pub fn valtype_code(t: ValType) -> u8 {
         ValType::F64 => F64,
         ValType::V128 => V128,
         ValType::Ref(r) if r.is_func_ref() => FUNCREF,
+        ValType::Ref(r) if is_exn_ref(r) => EXNREF,
         ValType::Ref(_) => EXTERNREF,
     }
+}
+
+/// Whether `r` is an exception reference (`exnref`, `(ref exn)`).
+pub fn is_exn_ref(r: RefType) -> bool {
+    matches!(
+        r.heap_type(),
+        wasmparser::HeapType::Abstract {
+            ty: wasmparser::AbstractHeapType::Exn | wasmparser::AbstractHeapType::NoExn,
+            ..
+        }
+    )
 }
 
 /// Signature id (exact encoding) of a function type, if it has one.

@@ -113,8 +113,10 @@ fn read_payload(m: &mut ModuleInfo, payload: Payload<'_>) -> Result<()> {
                         m.num_imported_globals += 1;
                         (abi::kind::GLOBAL, m.globals.len() - 1)
                     }
-                    TypeRef::Tag(_) => {
-                        return Err(CompileError::new("exception tags are not supported yet"))
+                    TypeRef::Tag(t) => {
+                        m.tags.push(t.func_type_idx);
+                        m.num_imported_tags += 1;
+                        (abi::kind::TAG, m.tags.len() - 1)
                     }
                 };
                 m.imports.push(Import {
@@ -152,10 +154,9 @@ fn read_payload(m: &mut ModuleInfo, payload: Payload<'_>) -> Result<()> {
             }
         }
         Payload::TagSection(r) => {
-            return Err(CompileError::at(
-                "exception tags are not supported yet",
-                r.range().start,
-            ))
+            for t in r {
+                m.tags.push(t?.func_type_idx);
+            }
         }
         Payload::GlobalSection(r) => {
             for g in r {
@@ -179,9 +180,7 @@ fn read_payload(m: &mut ModuleInfo, payload: Payload<'_>) -> Result<()> {
                     wasmparser::ExternalKind::Table => abi::kind::TABLE,
                     wasmparser::ExternalKind::Memory => abi::kind::MEMORY,
                     wasmparser::ExternalKind::Global => abi::kind::GLOBAL,
-                    wasmparser::ExternalKind::Tag => {
-                        return Err(CompileError::new("exception tags are not supported yet"))
-                    }
+                    wasmparser::ExternalKind::Tag => abi::kind::TAG,
                 };
                 m.exports.push(Export {
                     name: e.name.to_string(),

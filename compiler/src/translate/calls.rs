@@ -2,6 +2,7 @@
 //! through their `VMFuncRef`, `call_indirect` with its checks, and calls to
 //! runtime libcalls.
 
+use super::exceptions::Callee;
 use super::translator::FuncTranslator;
 use super::wasm_signature;
 use crate::environ::sig_id;
@@ -88,11 +89,6 @@ impl FuncTranslator<'_, '_> {
         Ok(args)
     }
 
-    fn push_results(&mut self, call: cranelift_codegen::ir::Inst) {
-        let results = self.b.inst_results(call).to_vec();
-        self.stack.extend(results);
-    }
-
     pub(crate) fn call_op(&mut self, function_index: u32) -> Result<()> {
         let type_index = *self
             .m
@@ -114,8 +110,8 @@ impl FuncTranslator<'_, '_> {
                     .ins()
                     .load(types::I64, flags, vmctx, fr + abi::FUNCREF_VMCTX as i32);
             let args = self.pop_args(type_index, callee_vmctx)?;
-            let call = self.b.ins().call_indirect(sig, code, &args);
-            self.push_results(call);
+            let results = self.wasm_call(Callee::Indirect(sig, code), sig, &args);
+            self.stack.extend(results);
             return Ok(());
         }
         let f = match self.func_refs.get(&function_index) {
@@ -140,8 +136,8 @@ impl FuncTranslator<'_, '_> {
         };
         let vmctx = self.vmctx;
         let args = self.pop_args(type_index, vmctx)?;
-        let call = self.b.ins().call(f, &args);
-        self.push_results(call);
+        let results = self.wasm_call(Callee::Direct(f), sig, &args);
+        self.stack.extend(results);
         Ok(())
     }
 
@@ -188,8 +184,8 @@ impl FuncTranslator<'_, '_> {
             .ins()
             .load(types::I64, ro, funcref, abi::FUNCREF_VMCTX as i32);
         let args = self.pop_args(type_index, callee_vmctx)?;
-        let call = self.b.ins().call_indirect(sig, code, &args);
-        self.push_results(call);
+        let results = self.wasm_call(Callee::Indirect(sig, code), sig, &args);
+        self.stack.extend(results);
         Ok(())
     }
 }

@@ -22,6 +22,8 @@ pub(crate) enum FrameKind {
         params: Vec<Value>,
         else_seen: bool,
     },
+    /// A reachable `try_table` (a block; its scope is in `try_scopes`).
+    TryTable,
     /// A frame opened in unreachable code: no blocks, only nesting.
     Dead,
 }
@@ -57,7 +59,7 @@ impl Frame {
         }
     }
 
-    fn branch_target(&self) -> Block {
+    pub(crate) fn branch_target(&self) -> Block {
         match self.kind {
             FrameKind::Loop { header } => header,
             _ => self.dest,
@@ -105,7 +107,7 @@ impl FuncTranslator<'_, '_> {
         dest
     }
 
-    fn frame_index(&self, relative_depth: u32) -> Result<usize> {
+    pub(crate) fn frame_index(&self, relative_depth: u32) -> Result<usize> {
         let n = self.control.len();
         (relative_depth as usize)
             .checked_add(1)
@@ -255,6 +257,9 @@ impl FuncTranslator<'_, '_> {
             .control
             .pop()
             .ok_or_else(|| self.internal("no frame"))?;
+        if matches!(frame.kind, FrameKind::TryTable) {
+            self.close_try_scope()?;
+        }
         match &frame.kind {
             FrameKind::Loop { header } => self.b.seal_block(*header),
             FrameKind::If {

@@ -9,11 +9,12 @@
 //! Traps are never Cranelift trap instructions: every check branches to a
 //! cold block that calls the runtime's `wacc_rt_trap` (see [`translator`]).
 //! Files: [`translator`] (state, prologue, helpers), [`ops`] (operator
-//! dispatch), [`control`], [`numeric`], [`memory`], [`table`], [`calls`],
-//! [`globals`].
+//! dispatch), [`control`], [`exceptions`], [`numeric`], [`memory`], [`table`],
+//! [`calls`], [`globals`].
 
 mod calls;
 mod control;
+mod exceptions;
 mod globals;
 mod memory;
 mod numeric;

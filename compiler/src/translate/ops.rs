@@ -58,7 +58,10 @@ impl FuncTranslator<'_, '_> {
     /// In unreachable code only the nesting of control frames matters.
     fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => {
                 self.push_dead_frame();
                 Ok(())
             }
@@ -90,6 +93,9 @@ impl FuncTranslator<'_, '_> {
                 type_index,
                 table_index,
             } => t.call_indirect_op(*type_index, *table_index)?,
+            TryTable { try_table } => t.op_try_table(try_table)?,
+            Throw { tag_index } => t.op_throw(*tag_index)?,
+            ThrowRef => t.op_throw_ref()?,
 
             // ---- parametric ----
             Drop => {

@@ -45,6 +45,8 @@ pub(crate) struct FuncTranslator<'m, 'f> {
     pub stack: Vec<Value>,
     /// The wasm control stack; the outermost frame is the function body.
     pub control: Vec<Frame>,
+    /// The reachable `try_table`s being translated, innermost last.
+    pub(crate) try_scopes: Vec<super::exceptions::TryScope>,
     /// False after `br`, `return`, `unreachable`, ... until the next
     /// `else`/`end` that is reachable again: operators are then skipped.
     pub reachable: bool,
@@ -178,6 +180,7 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
             locals: Vec::new(),
             stack: Vec::new(),
             control: Vec::new(),
+            try_scopes: Vec::new(),
             reachable: true,
             offset: 0,
             regions,

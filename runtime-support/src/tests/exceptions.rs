@@ -146,10 +146,20 @@ fn fake_code(offs: &[usize], sites: &[&[(u32, u32)]]) -> (usize, *mut CodeDesc) 
     let mut all = vec![];
     let mut funcs = vec![];
     for (&off, ss) in offs.iter().zip(sites) {
-        funcs.push(HandlerFunc {
+        // Each function runs up to the next one (or the buffer's end).
+        let end = offs
+            .iter()
+            .copied()
+            .filter(|o| *o > off)
+            .min()
+            .unwrap_or(0x1000);
+        funcs.push(FuncFrame {
             addr: (base + off) as *const u8,
+            len: (end - off) as u32,
             first_site: all.len() as u32,
-            num_sites: ss.len() as u32,
+            first_save: 0,
+            num_sites: ss.len() as u16,
+            num_saves: 0,
         });
         all.extend(
             ss.iter()
@@ -166,6 +176,7 @@ fn fake_code(offs: &[usize], sites: &[&[(u32, u32)]]) -> (usize, *mut CodeDesc) 
         num_funcs: funcs.len() as u32,
         funcs: leak(funcs),
         sites: leak(all),
+        saves: ptr::null(),
     }));
     (base, code)
 }
@@ -525,12 +536,16 @@ mod throw {
             last: thrower,
             last_len: off(&raw const wacc_test_code_end) - off(thrower),
             num_funcs: 1,
-            funcs: leak(vec![HandlerFunc {
+            funcs: leak(vec![FuncFrame {
                 addr: start,
+                len: off(thrower),
                 first_site: 0,
+                first_save: 0,
                 num_sites: 1,
+                num_saves: 0,
             }]),
             sites: leak(vec![site]),
+            saves: ptr::null(),
         }))
     }
 
