@@ -49,10 +49,12 @@ impl Emitter<'_> {
                     },
                     plan::CoreDef::Table(x)
                     | plan::CoreDef::Memory(x)
-                    | plan::CoreDef::Global(x) => ItemRef {
+                    | plan::CoreDef::Global(x)
+                    | plan::CoreDef::Tag(x) => ItemRef {
                         kind: match d {
                             plan::CoreDef::Table(_) => kind::TABLE,
                             plan::CoreDef::Memory(_) => kind::MEMORY,
+                            plan::CoreDef::Tag(_) => kind::TAG,
                             _ => kind::GLOBAL,
                         },
                         source: SOURCE_INSTANCE,

@@ -33,6 +33,8 @@ pub mod front;
 pub mod plan;
 #[cfg(feature = "compiler")]
 pub mod probe;
+#[cfg(all(test, feature = "compiler"))]
+mod tests;
 
 use crate::error::{CompileError, Result};
 use types::ValType;

@@ -31,7 +31,7 @@ pub enum CoreFunc {
     Trampoline(u32),
 }
 
-/// A core table, memory or global: defined by `instance` at `index`.
+/// A core table, memory, global or tag: defined by `instance` at `index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CoreItem {
     pub instance: u32,
@@ -44,6 +44,9 @@ pub enum CoreDef {
     Table(CoreItem),
     Memory(CoreItem),
     Global(CoreItem),
+    /// A tag's identity is per defining instance (tags are generative), so
+    /// the runtime reads it from that instance's tag slot.
+    Tag(CoreItem),
 }
 
 /// Canonical options with their core definitions resolved.
@@ -212,6 +215,7 @@ struct Frame {
     tables: Vec<CoreItem>,
     memories: Vec<CoreItem>,
     globals: Vec<CoreItem>,
+    tags: Vec<CoreItem>,
     funcs: Vec<FuncDef>,
     values: u32,
     types: Vec<TypeDef>,
@@ -739,7 +743,7 @@ impl Planner<'_> {
             CoreKind::Table => CoreDef::Table(*f.tables.get(i).ok_or_else(missing)?),
             CoreKind::Memory => CoreDef::Memory(*f.memories.get(i).ok_or_else(missing)?),
             CoreKind::Global => CoreDef::Global(*f.globals.get(i).ok_or_else(missing)?),
-            CoreKind::Tag => return Err(unsupported("exception tags in components")),
+            CoreKind::Tag => CoreDef::Tag(*f.tags.get(i).ok_or_else(missing)?),
         })
     }
 
@@ -749,6 +753,7 @@ impl Planner<'_> {
             CoreDef::Table(x) => f.tables.push(x),
             CoreDef::Memory(x) => f.memories.push(x),
             CoreDef::Global(x) => f.globals.push(x),
+            CoreDef::Tag(x) => f.tags.push(x),
         }
     }
 
@@ -789,6 +794,7 @@ impl Planner<'_> {
                     kind::TABLE => CoreDef::Table(item),
                     kind::MEMORY => CoreDef::Memory(item),
                     kind::GLOBAL => CoreDef::Global(item),
+                    kind::TAG => CoreDef::Tag(item),
                     _ => return Err(unsupported("this kind of core export")),
                 })
             }

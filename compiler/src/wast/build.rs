@@ -22,13 +22,23 @@ pub struct ModuleMeta {
     pub tables: Vec<TableInfo>,
     /// per table: 64-bit index type
     pub table64: Vec<bool>,
+    /// type of every tag (imported first)
+    pub tags: Vec<FuncType>,
+    /// per tag: its type's identity (`typekey`), which tag imports match
+    pub tag_keys: Vec<String>,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,
 }
 
 impl ModuleMeta {
     pub fn of(info: &ModuleInfo, wasm: &[u8]) -> ModuleMeta {
+        let type_keys = super::typekey::type_keys(wasm);
         ModuleMeta {
+            tag_keys: info
+                .tags
+                .iter()
+                .map(|t| type_keys.get(*t as usize).cloned().unwrap_or_default())
+                .collect(),
             table64: table64_flags(wasm),
             func_types: (0..info.funcs.len() as u32)
                 .map(|f| info.func_type(f).clone())
@@ -36,6 +46,11 @@ impl ModuleMeta {
             globals: info.globals.iter().map(|g| (g.ty, g.mutable)).collect(),
             memories: info.memories.clone(),
             tables: info.tables.clone(),
+            tags: info
+                .tags
+                .iter()
+                .map(|t| info.types[*t as usize].clone())
+                .collect(),
             imports: info.imports.clone(),
             exports: info.exports.clone(),
         }
@@ -259,6 +274,9 @@ mod compiling {
                 | Directive::AssertTrap {
                     exec: Exec::Instantiate(m),
                     ..
+                }
+                | Directive::AssertException {
+                    exec: Exec::Instantiate(m),
                 } => need[*m] = true,
                 _ => {}
             }

@@ -360,6 +360,43 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// Run `exec`, which should end in a trap (uncaught exceptions are
+    /// traps too): the description of `exec` and the trap. `ending` says
+    /// how it should have ended ("trapping"), for the message when it
+    /// returns instead.
+    fn run_to_trap(&mut self, exec: &Exec, ending: &str) -> (String, Result<Trap, NotRun>) {
+        match exec {
+            Exec::Invoke(i) => (
+                invoke_desc(i),
+                match self.invoke(i) {
+                    Ok(Ok(v)) => Err(NotRun::Fail(format!(
+                        "returned {} instead of {ending}",
+                        v.describe()
+                    ))),
+                    Ok(Err(t)) => Ok(t),
+                    Err(e) => Err(e),
+                },
+            ),
+            Exec::Instantiate(m) => (
+                "(module)".to_string(),
+                match self.definition(*m) {
+                    Err(e) => Err(e),
+                    Ok(def) => match self.instantiate_def(def) {
+                        Ok(_) => Err(NotRun::Fail(format!("instantiated without {ending}"))),
+                        Err(InstantiateError::Trap(code)) => Ok(core_trap(code)),
+                        Err(e) => Err(NotRun::Fail(e.to_string())),
+                    },
+                },
+            ),
+            Exec::Get { export, .. } => (
+                format!("(get \"{export}\")"),
+                Err(NotRun::Fail(format!(
+                    "reading a global runs no code, so it cannot end {ending}"
+                ))),
+            ),
+        }
+    }
+
     pub fn run(&mut self, directive: &Directive) -> Outcome {
         match directive {
             Directive::Module {
@@ -457,34 +494,7 @@ impl<'a> Runner<'a> {
                 }
             }
             Directive::AssertTrap { exec, message } => {
-                let (what, r) = match exec {
-                    Exec::Invoke(i) => (
-                        invoke_desc(i),
-                        match self.invoke(i) {
-                            Ok(Ok(v)) => Err(NotRun::Fail(format!(
-                                "returned {} instead of trapping",
-                                v.describe()
-                            ))),
-                            Ok(Err(t)) => Ok(t),
-                            Err(e) => Err(e),
-                        },
-                    ),
-                    Exec::Instantiate(m) => (
-                        "(module)".to_string(),
-                        match self.definition(*m) {
-                            Err(e) => Err(e),
-                            Ok(def) => match self.instantiate_def(def) {
-                                Ok(_) => Err(NotRun::Fail("instantiated without trapping".into())),
-                                Err(InstantiateError::Trap(code)) => Ok(core_trap(code)),
-                                Err(e) => Err(NotRun::Fail(e.to_string())),
-                            },
-                        },
-                    ),
-                    Exec::Get { export, .. } => (
-                        format!("(get \"{export}\")"),
-                        Err(NotRun::Fail("reading a global cannot trap".into())),
-                    ),
-                };
+                let (what, r) = self.run_to_trap(exec, "trapping");
                 match r {
                     Ok(t) if trap_matches(message, t) => Outcome::Pass,
                     Ok(t) if t.code == TrapCode::AsyncUnsupported as u32 => {
@@ -497,6 +507,20 @@ impl<'a> Runner<'a> {
                     Err(e) => {
                         e.outcome(&format!("assert_trap {what}: expected trap \"{message}\""))
                     }
+                }
+            }
+            Directive::AssertException { exec } => {
+                let (what, r) = self.run_to_trap(exec, "throwing");
+                match r {
+                    Ok(t) if t.code == TrapCode::UncaughtException as u32 => Outcome::Pass,
+                    Ok(t) if t.code == TrapCode::AsyncUnsupported as u32 => {
+                        Outcome::Skip(ASYNC_CALL.into())
+                    }
+                    Ok(t) => Outcome::Fail(format!(
+                        "assert_exception {what}: expected an uncaught exception, got trap \"{}\"",
+                        trap_text(t)
+                    )),
+                    Err(e) => e.outcome(&format!("assert_exception {what}")),
                 }
             }
             Directive::AssertExhaustion { invoke, message } => {
@@ -589,6 +613,9 @@ pub fn without_runtime(build: &Build, directive: &Directive, why: &str) -> Outco
         | Directive::AssertTrap {
             exec: Exec::Instantiate(m),
             ..
+        }
+        | Directive::AssertException {
+            exec: Exec::Instantiate(m),
         } => Some(*m),
         _ => None,
     };
@@ -614,6 +641,7 @@ pub fn directive_name(d: &Directive) -> &'static str {
         Directive::AssertReturn { .. } => "assert_return",
         Directive::AssertTrap { .. } => "assert_trap",
         Directive::AssertExhaustion { .. } => "assert_exhaustion",
+        Directive::AssertException { .. } => "assert_exception",
         Directive::AssertInvalid { .. } => "assert_invalid",
         Directive::AssertMalformed { .. } => "assert_malformed",
         Directive::AssertValidDespiteCustom { .. } => "assert_invalid_custom",

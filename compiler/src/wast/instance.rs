@@ -2,7 +2,8 @@
 //! the `WaccImport` array is built from registered instances by module and
 //! field name, after checking that each export matches the import's kind
 //! and type (wasm 2 import matching: equal function and global types, table
-//! and memory limits compared with the provider's current size).
+//! and memory limits compared with the provider's current size; equal tag
+//! types).
 
 use super::build::{Compiled, ModuleMeta};
 use super::dylib::Library;
@@ -38,6 +39,14 @@ pub enum Extern {
         cell: *mut u8,
         ty: ValType,
         mutable: bool,
+    },
+    /// A tag: `identity` is the value of the exporter's tag slot (what
+    /// catch clauses compare), `ty` its parameters, `key` the identity of
+    /// its type (see `typekey`).
+    Tag {
+        identity: *const c_void,
+        ty: FuncType,
+        key: String,
     },
 }
 
@@ -189,6 +198,11 @@ impl<'l> Store<'l> {
                         mutable,
                     }
                 }
+                kind::TAG => Extern::Tag {
+                    identity: *at(i.vmctx, d.off_tags + 8 * idx),
+                    ty: i.meta.tags[idx as usize].clone(),
+                    key: i.meta.tag_keys[idx as usize].clone(),
+                },
                 _ => return None,
             })
         }
@@ -291,6 +305,20 @@ impl<'l> Store<'l> {
                     limits_match(want.min_pages, want.max_pages, cur, decl.max)
                         .map_err(incompatible)?;
                     WaccImport { memory: m }
+                }
+                // Tag types match exactly: equivalent types, rec groups
+                // included.
+                (kind::TAG, Extern::Tag { identity, ty, key }) => {
+                    let want = &meta.tags[idx];
+                    if *want != ty {
+                        return Err(incompatible(format!("expected tag {want}, found {ty}")));
+                    }
+                    if meta.tag_keys[idx] != key {
+                        return Err(incompatible(format!(
+                            "tag type {want} is a different type (recursion group) than the export's"
+                        )));
+                    }
+                    WaccImport { tag: identity }
                 }
                 (k, _) => return Err(incompatible(format!("export is not a {}", kind_name(k)))),
             };
@@ -436,6 +464,7 @@ fn kind_name(k: u32) -> &'static str {
         kind::TABLE => "table",
         kind::MEMORY => "memory",
         kind::GLOBAL => "global",
+        kind::TAG => "tag",
         _ => "known kind",
     }
 }

@@ -11,7 +11,8 @@
 //! - `build`: parallel compilation, one linked library per script
 //! - `dylib`: loading it and finding the runtime entry points
 //! - `host`: the `spectest` module and its host functions
-//! - `instance`: instantiation and import matching
+//! - `instance`: instantiation and import matching (`typekey`: type
+//!   identity across modules)
 //! - `cinstance`: component instances and calls of their exports
 //! - `value`: arguments, results, NaN patterns
 //! - `cvalue`: component values, their native layout and comparison
@@ -36,6 +37,7 @@ mod host;
 mod instance;
 mod protocol;
 mod script;
+mod typekey;
 mod value;
 mod worker;
 

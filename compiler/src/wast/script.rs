@@ -79,6 +79,11 @@ pub enum Directive {
         invoke: Invoke,
         message: String,
     },
+    /// `assert_exception`: the call (or instantiation) ends with a wasm
+    /// exception that nothing caught.
+    AssertException {
+        exec: Exec,
+    },
     AssertInvalid {
         module: ModuleId,
         message: String,
@@ -284,9 +289,9 @@ impl Builder<'_> {
                 module: self.module(span, module)?,
                 message: message.to_string(),
             },
-            W::AssertException { .. } => {
-                return Err("assert_exception (exception handling) is not supported".into())
-            }
+            W::AssertException { exec, .. } => Directive::AssertException {
+                exec: self.exec(exec)?,
+            },
             W::AssertSuspension { .. } => {
                 return Err("assert_suspension (stack switching) is not supported".into())
             }
@@ -469,12 +474,13 @@ mod tests {
 (module instance $i $d)
 (assert_return (get $a "g") (ref.extern 3))
 (assert_return (invoke "f" (ref.host 1)))
+(assert_exception (invoke "f" (ref.null exn)))
 "#;
 
     #[test]
     fn plan() {
         let s = Script::parse(SCRIPT).unwrap();
-        assert_eq!(s.steps.len(), 12);
+        assert_eq!(s.steps.len(), 13);
         assert_eq!(s.steps[0].line, 2);
         match &s.steps[0].directive {
             Directive::Module {
@@ -534,6 +540,10 @@ mod tests {
         assert!(matches!(
             &s.steps[11].directive,
             Directive::Unsupported { .. }
+        ));
+        assert!(matches!(
+            &s.steps[12].directive,
+            Directive::AssertException { exec: Exec::Invoke(i) } if i.args == vec![Arg::RefNull]
         ));
     }
 
