@@ -98,29 +98,18 @@ impl ObjectWriter {
                 continue;
             }
             let name = symbols::import_symbol(&imp.module, &imp.name);
+            // One name imported again with another type or kind (valid wasm:
+            // hosts may overload) cannot be the same symbol: such a later
+            // import has no link-time symbol and must be supplied when the
+            // module is instantiated.
             let sym = if imp.kind == abi::kind::FUNC {
                 let sig = wasm_signature(info.func_type(imp.index), call_conv);
-                // A different signature for the same name cannot be one symbol.
-                let id = module
-                    .declare_function(&name, Linkage::Import, &sig)
-                    .map_err(|_| {
-                        CompileError::new(format!(
-                            "import {}::{} is declared twice with different types",
-                            imp.module, imp.name
-                        ))
-                    })?;
-                func_import_ids.push(id);
-                Some(LinkSymbol::Func(id))
+                let id = module.declare_function(&name, Linkage::Import, &sig).ok();
+                func_import_ids.push(id.unwrap_or(FuncId::from_u32(u32::MAX)));
+                id.map(LinkSymbol::Func)
             } else {
-                let id = module
-                    .declare_data(&name, Linkage::Import, true, false)
-                    .map_err(|_| {
-                        CompileError::new(format!(
-                            "import {}::{} is declared twice with different kinds",
-                            imp.module, imp.name
-                        ))
-                    })?;
-                Some(LinkSymbol::Data(id))
+                let id = module.declare_data(&name, Linkage::Import, true, false).ok();
+                id.map(LinkSymbol::Data)
             };
             link_symbols.push(sym);
         }
