@@ -35,6 +35,15 @@ spec_run() {
 for mode in guard explicit; do
   spec_run --bounds-checks "$mode"
 done
+# wacc's own scripts: exception unwinding (register restoring, frames of
+# other modules, component boundaries).
+own_wast() {
+  echo "== wacc wast $* (tests/exceptions)"
+  ./target/release/wacc wast "$@" || status=1
+}
+for mode in guard explicit; do
+  own_wast --bounds-checks "$mode" tests/exceptions/*.wast
+done
 
 # Cross targets under qemu-user (see README, Cross-compilation): runtime-support
 # and wacc built for aarch64 and riscv64, outputs of both bounds-check modes
@@ -68,6 +77,8 @@ if [ ${#missing[@]} = 0 ]; then
   for triple in "${cross_triples[@]}"; do
     for mode in guard explicit; do
       spec_run --target "$triple" --bounds-checks "$mode"
+      # component scripts run for the host only
+      own_wast --target "$triple" --bounds-checks "$mode" tests/exceptions/{unwind,registers}.wast
     done
   done
 else

@@ -108,7 +108,9 @@ impl ObjectWriter {
                 func_import_ids.push(id.unwrap_or(FuncId::from_u32(u32::MAX)));
                 id.map(LinkSymbol::Func)
             } else {
-                let id = module.declare_data(&name, Linkage::Import, true, false).ok();
+                let id = module
+                    .declare_data(&name, Linkage::Import, true, false)
+                    .ok();
                 id.map(LinkSymbol::Data)
             };
             link_symbols.push(sym);
