@@ -107,6 +107,11 @@ for mode in guard explicit; do
   [ -n "${p:-}" ] || status=1
   rm -f "$out"
 done
+# wacc's own component scripts (component-level values and start functions)
+for mode in guard explicit; do
+  echo "== wacc wast --bounds-checks $mode tests/component-values"
+  ./target/release/wacc wast --bounds-checks "$mode" tests/component-values/*.wast || status=1
+done
 
 bash examples/primes/run.sh || status=1
 bash examples/wordfreq/run.sh || status=1

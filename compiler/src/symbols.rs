@@ -127,6 +127,11 @@ pub fn export_entry(prefix: &str, export: &str) -> String {
     format!("{prefix}_export_{}", escape(export))
 }
 
+/// `P_value_NAME`: a component's root value export.
+pub fn value_export(prefix: &str, export: &str) -> String {
+    format!("{prefix}_value_{}", escape(export))
+}
+
 pub fn function(prefix: &str, index: u32, name: Option<&str>) -> String {
     match name {
         Some(n) => format!("{prefix}_f{index}_{}", escape(n)),

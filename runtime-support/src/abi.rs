@@ -15,7 +15,7 @@ use core::ffi::c_void;
 
 /// Bump when any layout or signature in this file changes; recorded in
 /// every [`ModuleDesc`] and checked at instantiation.
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// CPU features: bit `i` of a descriptor's `isa` field is feature
 /// `<ARCH>[i]` of the architecture the object was compiled for. The

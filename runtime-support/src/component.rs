@@ -82,7 +82,12 @@ unsafe fn slice<'a, T>(p: *const T, n: u32) -> &'a [T] {
 /// Runtime-private state of a context (all-zero is the empty state).
 pub(crate) struct Private {
     pub(crate) resources: resource::State,
+    /// values lifted for the host by an export call (reset by the next)
     arena: HostArena,
+    /// values lifted while a `start` step runs (kept until teardown: they
+    /// are the component's values)
+    values: HostArena,
+    in_start: bool,
 }
 
 /// The context's private state, created on first use (None if out of memory).
@@ -105,6 +110,7 @@ unsafe fn free_private(ctx: *mut c_void) {
         return;
     }
     (*p).arena.release();
+    (*p).values.release();
     (*p).resources.release();
     sys::free(p.cast(), size_of::<Private>(), align_of::<Private>());
     (*h).private = ptr::null_mut();
@@ -182,12 +188,18 @@ unsafe fn run_step(ctx: *mut c_void, d: &ComponentDesc, step: InitStep) -> u32 {
             if f.is_null() {
                 return TrapCode::InstantiationFailed as u32;
             }
+            let Some(p) = private(ctx) else {
+                return TrapCode::OutOfMemory as u32;
+            };
             let mut call = StepCall {
                 // SAFETY: `calls` holds `fn(ctx)` entries (see the contract).
                 f: core::mem::transmute::<*const c_void, unsafe extern "C" fn(*mut c_void)>(f),
                 ctx,
             };
-            trap::catch(store(ctx), run_call, (&mut call as *mut StepCall).cast())
+            (*p).in_start = true;
+            let code = trap::catch(store(ctx), run_call, (&mut call as *mut StepCall).cast());
+            (*p).in_start = false;
+            code
         }
         _ => TrapCode::InstantiationFailed as u32,
     }
@@ -408,12 +420,14 @@ impl HostArena {
 }
 
 /// `size` bytes aligned to `align` (a power of two; others are rounded up
-/// to one), valid until the next [`wacc_rt_host_reset`] of `ctx`. Never
-/// null: a zero size gets an aligned dangling pointer, and running out of
-/// memory traps with `OutOfMemory`.
+/// to one), valid until the next [`wacc_rt_host_reset`] of `ctx` (while a
+/// `start` step runs: until the context is freed). Never null: a zero size
+/// gets an aligned dangling pointer, and running out of memory traps with
+/// `OutOfMemory`.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_host_alloc(ctx: *mut c_void, size: u32, align: u32) -> *mut u8 {
     let p = match private(ctx) {
+        Some(p) if (*p).in_start => (*p).values.alloc(size as usize, align as usize),
         Some(p) => (*p).arena.alloc(size as usize, align as usize),
         None => ptr::null_mut(),
     };

@@ -3,16 +3,7 @@
  * pointers), provides the root import `log`, and checks results and traps.
  * Prints what it sees; tests/tests/components.rs compares that with
  * expected.txt. Exits nonzero on the first failed check. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-/* Runtime (runtime-support) */
-void *wacc_rt_store_new(void);
-void wacc_rt_store_free(void *store);
-void wacc_rt_component_free(void *ctx);
-const char *wacc_rt_trap_message(uint32_t code);
+#include "host.h"
 
 /* Compiled component (prefix `composed`) */
 uint32_t composed_instantiate(void *store, void **ctx);
@@ -23,11 +14,6 @@ uint32_t composed_export_greet_raw(void *ctx, const void *args, void *results)
     __asm__("composed_export_greet$2draw");
 
 /* Native layouts */
-typedef struct {
-    const char *ptr;
-    uint64_t len;
-} str_t;
-
 typedef struct {
     str_t name;
     uint32_t qty;
@@ -53,18 +39,6 @@ typedef struct {
 
 _Static_assert(sizeof(item_t) == 24, "item layout");
 _Static_assert(sizeof(run_args_t) == 32, "run args layout");
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fprintf(stderr, "\n");                                             \
-            failures++;                                                        \
-        }                                                                      \
-    } while (0)
 
 static str_t S(const char *s) {
     str_t r = {s, strlen(s)};

@@ -500,7 +500,7 @@ mod lift {
             let reset = lib.sym::<unsafe extern "C" fn(*mut c_void)>("wacc_rt_host_reset");
             let slot = ctx
                 .cast::<u8>()
-                .add(ComponentLayout::new(0, 0, 1, 1).memories as usize)
+                .add(ComponentLayout::new(0, 0, 1, 1, 0).memories as usize)
                 .cast::<*mut VMMemory>();
 
             let mut mismatches = vec![];

@@ -18,8 +18,8 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// Compiles tests/components/NAME.wat to a static library and links it with
-/// tests/components/host.c into DIR/NAME.
-fn build(name: &str, dir: &Path, options: &[&str]) -> PathBuf {
+/// the C host tests/components/HOST into DIR/NAME.
+fn build(name: &str, host: &str, dir: &Path, options: &[&str]) -> PathBuf {
     let src = root().join("tests/components");
     let lib = dir.join(format!("{name}.a"));
     run_ok(
@@ -39,7 +39,7 @@ fn build(name: &str, dir: &Path, options: &[&str]) -> PathBuf {
         Command::new(cc)
             .args(["-std=c11", "-Wall", "-Werror", "-o"])
             .arg(&exe)
-            .arg(src.join("host.c"))
+            .arg(src.join(host))
             .arg(&lib)
             .args(["-lpthread", "-ldl", "-lm"]),
         "cc (linking the C host)",
@@ -68,7 +68,7 @@ const MUST_SEE: &[&str] = &[
 
 fn check(name: &str, options: &[&str]) {
     let dir = scratch(&format!("{name}{}", options.join("")));
-    let exe = build(name, &dir, options);
+    let exe = build(name, "host.c", &dir, options);
     let out = Command::new(&exe)
         .env_clear()
         .output()
@@ -106,4 +106,28 @@ fn composed_guard() {
 #[test]
 fn composed_explicit_bounds() {
     check("composed", &["--bounds-checks=explicit"]);
+}
+
+/// Component-level values: tests/components/values.wat imports values the C
+/// host tests/components/values_host.c defines as data symbols, and its
+/// `start` makes a value the host reads back (two instances, each with its
+/// own values).
+#[test]
+fn start_with_values() {
+    let dir = scratch("values");
+    let exe = build("values", "values_host.c", &dir, &[]);
+    let out = Command::new(&exe)
+        .env_clear()
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the host reported failures:\n{}\nstdout:\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "greeting = hello, Ada (en-GB)\nport = 8080\nstarts = 1\nok\n"
+    );
 }

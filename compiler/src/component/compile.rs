@@ -61,11 +61,13 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
     }
 
     let call_conv = isa.default_call_conv();
+    let (value_offsets, values_size) = super::values::value_slots(&plan);
     let layout = ComponentLayout::new(
         plan.instances.len() as u32,
         plan.trampolines.len() as u32,
         plan.memories.len() as u32,
         plan.num_cinst,
+        values_size,
     );
     let mut e = Emitter {
         module,
@@ -78,6 +80,8 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
         tramp_sigs: vec![],
         rt_ids: HashMap::new(),
         host_ids: HashMap::new(),
+        value_offsets,
+        value_ids: HashMap::new(),
         ctx: Context::new(),
         fctx: FunctionBuilderContext::new(),
     };
@@ -86,16 +90,21 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
         e.define_trampoline(t)?;
     }
     let mut starts = vec![];
-    for (i, l) in plan.starts.iter().enumerate() {
-        starts.push(e.define_start(i, l)?);
+    for (i, s) in plan.starts.iter().enumerate() {
+        starts.push(e.define_start(i, s)?);
     }
     let desc = e.emit_desc(&module_descs, &starts)?;
     let exports = e.emit_exports()?;
+    e.emit_value_exports()?;
     e.emit_instantiate(desc, plan.unsatisfiable.is_some())?;
     timer.phase("trampolines and entries");
     let mut product = e.module.finish();
     for id in e.host_ids.values() {
         let sym = product.function_symbol(*id);
+        product.object.symbol_mut(sym).weak = true;
+    }
+    for id in e.value_ids.values() {
+        let sym = product.data_symbol(*id);
         product.object.symbol_mut(sym).weak = true;
     }
     let object = product
@@ -189,6 +198,10 @@ pub(super) struct Emitter<'p> {
     pub(super) tramp_sigs: Vec<(Vec<CoreType>, Vec<CoreType>)>,
     pub(super) rt_ids: HashMap<RtCall, FuncId>,
     pub(super) host_ids: HashMap<String, FuncId>,
+    /// per value of the plan: its offset in the context's `values` region
+    pub(super) value_offsets: Vec<Option<u32>>,
+    /// data symbols of imported values, by import name
+    pub(super) value_ids: HashMap<String, DataId>,
     pub(super) ctx: Context,
     pub(super) fctx: FunctionBuilderContext,
 }
@@ -269,7 +282,7 @@ impl Emitter<'_> {
 
     /// Build and define a function; `body` gets the builder in the entry
     /// block and the parameters and must terminate the block.
-    fn define(
+    pub(super) fn define(
         &mut self,
         id: FuncId,
         sig: Signature,
@@ -392,7 +405,7 @@ impl Emitter<'_> {
 
     /// The array-call shaped entry `fn(ctx, values)` running lifted function
     /// `l` for the host: values[0] = args, values[1] = results (native layout).
-    fn define_host_entry(&mut self, name: &str, l: &Lifted) -> Result<FuncId> {
+    pub(super) fn define_host_entry(&mut self, name: &str, l: &Lifted) -> Result<FuncId> {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(types::I64));
         sig.params.push(AbiParam::new(types::I64));
@@ -419,45 +432,6 @@ impl Emitter<'_> {
             }
             g.b.ins().return_(&[]);
             g.finish();
-            Ok(())
-        })?;
-        Ok(id)
-    }
-
-    fn define_start(&mut self, i: usize, l: &Lifted) -> Result<FuncId> {
-        if !l.ty.params.is_empty() {
-            return Err(CompileError::new(
-                "component start functions with parameters are not supported",
-            ));
-        }
-        let entry = self.define_host_entry(&format!("{}_start_entry{i}", self.prefix), l)?;
-        let mut sig = Signature::new(self.call_conv);
-        sig.params.push(AbiParam::new(types::I64));
-        let id = self
-            .module
-            .declare_function(&format!("{}_start{i}", self.prefix), Linkage::Local, &sig)
-            .map_err(Self::err)?;
-        let size =
-            l.ty.result
-                .as_ref()
-                .map_or(0, |t| t.elem_size(PtrType::I64));
-        self.define(id, sig, |e, b, ps| {
-            let ctx = ps[0];
-            let slot = b.create_sized_stack_slot(StackSlotData::new(
-                StackSlotKind::ExplicitSlot,
-                2 * abi::VALRAW_SIZE + size.max(8),
-                4,
-            ));
-            let vals = b.ins().stack_addr(types::I64, slot, 0);
-            let res = b
-                .ins()
-                .stack_addr(types::I64, slot, 2 * abi::VALRAW_SIZE as i32);
-            b.ins().store(MemFlagsData::trusted(), vals, vals, 0);
-            b.ins()
-                .store(MemFlagsData::trusted(), res, vals, abi::VALRAW_SIZE as i32);
-            let f = e.module.declare_func_in_func(entry, b.func);
-            b.ins().call(f, &[ctx, vals]);
-            b.ins().return_(&[]);
             Ok(())
         })?;
         Ok(id)
@@ -578,7 +552,8 @@ impl Emitter<'_> {
     }
 
     /// `P_instantiate(store, out_ctx)`; a component with an import the host
-    /// cannot provide reports it as unresolved.
+    /// cannot provide, or whose imported values the host does not define,
+    /// reports it as unresolved.
     fn emit_instantiate(&mut self, desc: DataId, unsatisfiable: bool) -> Result<()> {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(types::I64));
@@ -596,12 +571,23 @@ impl Emitter<'_> {
             .declare_function("wacc_rt_component_instantiate", Linkage::Import, &rt_sig)
             .map_err(Self::err)?;
         self.define(id, sig, |e, b, ps| {
-            if unsatisfiable {
+            let unresolved = |b: &mut FunctionBuilder| {
                 let c = b
                     .ins()
                     .iconst(types::I32, TrapCode::UnresolvedImport as i64);
                 b.ins().return_(&[c]);
+            };
+            if unsatisfiable {
+                unresolved(b);
                 return Ok(());
+            }
+            if let Some(missing) = e.value_import_missing(b)? {
+                let fail = b.create_block();
+                let ok = b.create_block();
+                b.ins().brif(missing, fail, &[], ok, &[]);
+                b.switch_to_block(fail);
+                unresolved(b);
+                b.switch_to_block(ok);
             }
             let gv = e.module.declare_data_in_func(desc, b.func);
             let d = b.ins().symbol_value(types::I64, gv);

@@ -194,6 +194,7 @@ impl Emitter<'_> {
         u32f!(abi_version, ABI_VERSION);
         u32f!(isa, crate::emit::desc::isa_bits(self.module.isa()));
         u32f!(num_instances, plan.instances.len());
+        u32f!(values_size, self.layout.size - self.layout.values);
         ptrf!(instances, instances);
         u32f!(num_trampolines, self.tramp_ids.len());
         u32f!(num_memories, plan.memories.len());

@@ -170,6 +170,8 @@ pub enum Item {
         instance: u32,
         name: String,
         keys: Keys,
+        /// value aliases: the value's type
+        value: Option<ValType>,
     },
     OuterAlias {
         sort: Sort,
@@ -181,15 +183,14 @@ pub enum Item {
         name: String,
         sort: Sort,
         keys: Keys,
-        /// function imports: the type
-        ty: Option<FuncType>,
+        /// value imports: the value's type
+        value: Option<ValType>,
     },
     Export {
         name: String,
         sort: Sort,
         index: u32,
         keys: Keys,
-        ty: Option<FuncType>,
     },
     /// a type definition; `resource` for `(resource (rep i32) (dtor f)?)`
     Type {
@@ -395,11 +396,16 @@ fn read_section(
                             ),
                             _ => Keys::default(),
                         };
+                        let value = (sort == Sort::Value).then(|| {
+                            let t = types.value_at(index_of(types.value_count()));
+                            val_type(types, t, keys)
+                        });
                         Item::Alias {
                             sort,
                             instance: instance_index,
                             name: name.to_string(),
                             keys: k,
+                            value,
                         }
                     }
                     ComponentAlias::CoreInstanceExport {
@@ -549,12 +555,12 @@ fn read_section(
                     .iter()
                     .filter(|x| Sort::of_ref(&x.ty) == sort)
                     .count() as u32;
-                let (k, ty) = new_index_keys(types, sort, after, keys);
+                let (k, value) = new_index_keys(types, sort, after, keys);
                 items.push(Item::Import {
                     name: imp.name.name.to_string(),
                     sort,
                     keys: k,
-                    ty,
+                    value,
                 });
             }
         }
@@ -570,13 +576,12 @@ fn read_section(
                     .iter()
                     .filter(|x| Sort::of(x.kind) == sort)
                     .count() as u32;
-                let (k, ty) = new_index_keys(types, sort, after, keys);
+                let (k, _) = new_index_keys(types, sort, after, keys);
                 items.push(Item::Export {
                     name: e.name.name.to_string(),
                     sort,
                     index: e.index,
                     keys: k,
-                    ty,
                 });
             }
         }
@@ -597,6 +602,7 @@ fn alias_space(a: &ComponentAlias) -> &'static str {
         ComponentAlias::InstanceExport { kind, .. } => match kind {
             ComponentExternalKind::Type => "type",
             ComponentExternalKind::Instance => "instance",
+            ComponentExternalKind::Value => "value",
             _ => "other",
         },
         ComponentAlias::Outer { kind, .. } => match kind {
@@ -607,14 +613,14 @@ fn alias_space(a: &ComponentAlias) -> &'static str {
     }
 }
 
-/// Keys (and for functions the type) of the index of `sort` that is
+/// Keys (and for values the type) of the index of `sort` that is
 /// `after + 1` entries from the end of its space.
 fn new_index_keys(
     types: TypesRef,
     sort: Sort,
     after: u32,
     keys: &mut KeyMap,
-) -> (Keys, Option<FuncType>) {
+) -> (Keys, Option<ValType>) {
     match sort {
         Sort::Type => (
             type_keys(types, types.component_type_count() - 1 - after, keys),
@@ -624,9 +630,9 @@ fn new_index_keys(
             instance_keys(types, types.component_instance_count() - 1 - after, keys),
             None,
         ),
-        Sort::Func => {
-            let id = types.component_function_at(types.component_function_count() - 1 - after);
-            (Keys::default(), Some(func_type(types, id, keys)))
+        Sort::Value => {
+            let t = types.value_at(types.value_count() - 1 - after);
+            (Keys::default(), Some(val_type(types, t, keys)))
         }
         _ => (Keys::default(), None),
     }

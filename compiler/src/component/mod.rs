@@ -13,6 +13,10 @@
 //!   result (if any) in the same layout; pointers in it stay valid until the
 //!   next call on the same context.
 //! - `P_export_<name>(ctx, args, results) -> u32`: the same per export.
+//! - `P_value_<name>(ctx) -> *const u8`: a root value export in the native
+//!   layout, valid as long as `ctx`.
+//! - Root imports are undefined weak symbols (`symbols::component_import_symbol`):
+//!   functions `u32 (ctx, args, results)`, values data in the native layout.
 //! - `wacc_rt_component_free(ctx)` (runtime-support) releases an instance.
 
 pub mod types;
@@ -35,6 +39,8 @@ pub mod plan;
 pub mod probe;
 #[cfg(all(test, feature = "compiler"))]
 mod tests;
+#[cfg(feature = "compiler")]
+mod values;
 
 use crate::error::{CompileError, Result};
 use types::ValType;
@@ -59,6 +65,7 @@ pub fn features() -> wasmparser::WasmFeatures {
         | wasmparser::WasmFeatures::CM_FIXED_LENGTH_LISTS
         | wasmparser::WasmFeatures::CM_THREADING
         | wasmparser::WasmFeatures::CM_MORE_ASYNC_BUILTINS
+        | wasmparser::WasmFeatures::CM_VALUES
 }
 
 /// Validates a component (or core module) binary; errors carry the offset.

@@ -134,6 +134,33 @@ pub enum Step {
     Start(u32),
 }
 
+/// A component-level value (the value index space): immutable, in the
+/// host's native layout, made once at instantiation.
+#[derive(Clone, Debug)]
+pub struct Value {
+    /// with run-time resource indices
+    pub ty: ValType,
+    pub source: ValueSource,
+}
+
+#[derive(Clone, Debug)]
+pub enum ValueSource {
+    /// a root import (`name` or `instance#name`): the host's data symbol
+    Import(String),
+    /// the result of `starts[i]`: a slot of the component context
+    StartResult(u32),
+}
+
+/// A component-level `start`: a lifted function called during
+/// instantiation with values as arguments, its result a new value.
+#[derive(Clone, Debug)]
+pub struct Start {
+    pub func: Rc<Lifted>,
+    /// indices into `Plan::values`
+    pub args: Vec<u32>,
+    pub result: Option<u32>,
+}
+
 #[derive(Debug)]
 pub struct Plan {
     /// per static module: its parsed form, if instantiated
@@ -147,13 +174,17 @@ pub struct Plan {
     pub resources: Vec<Resource>,
     pub steps: Vec<Step>,
     /// component-level start functions
-    pub starts: Vec<Rc<Lifted>>,
+    pub starts: Vec<Start>,
+    /// the value index spaces' values, of every component instance
+    pub values: Vec<Value>,
     /// root function exports
     pub exports: Vec<(String, Rc<Lifted>)>,
+    /// root value exports (index into `values`)
+    pub value_exports: Vec<(String, u32)>,
     /// names of root function imports that are lowered
     pub host_imports: Vec<String>,
-    /// A root import a native host cannot provide (a core module, component
-    /// or value): the component compiles, but instantiating it fails.
+    /// A root import a native host cannot provide (a core module or
+    /// component): the component compiles, but instantiating it fails.
     pub unsatisfiable: Option<String>,
 }
 
@@ -192,7 +223,8 @@ struct ComponentRef {
 enum Def {
     Module(usize),
     Func(FuncDef),
-    Value,
+    /// index into `Plan::values`
+    Value(u32),
     Type(TypeDef),
     Instance(Rc<InstanceDef>),
     Component(ComponentRef),
@@ -217,7 +249,7 @@ struct Frame {
     globals: Vec<CoreItem>,
     tags: Vec<CoreItem>,
     funcs: Vec<FuncDef>,
-    values: u32,
+    values: Vec<u32>,
     types: Vec<TypeDef>,
     instances: Vec<Rc<InstanceDef>>,
     components: Vec<ComponentRef>,
@@ -262,7 +294,9 @@ pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
             resources: vec![],
             steps: vec![],
             starts: vec![],
+            values: vec![],
             exports: vec![],
+            value_exports: vec![],
             host_imports: vec![],
             unsatisfiable: None,
         },
@@ -270,7 +304,7 @@ pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
     };
     for item in &parsed.components[root].items {
         if let Item::Import { name, sort, .. } = item {
-            if matches!(sort, Sort::Module | Sort::Component | Sort::Value) {
+            if matches!(sort, Sort::Module | Sort::Component) {
                 p.plan.unsatisfiable = Some(name.clone());
                 return Ok(p.plan);
             }
@@ -284,6 +318,7 @@ pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
     while let Some((name, def)) = names.pop() {
         match def {
             Def::Func(FuncDef::Lifted(l)) => p.plan.exports.push((name, l)),
+            Def::Value(v) => p.plan.value_exports.push((name, v)),
             Def::Instance(inst) => {
                 if let InstanceDef::Exports(map) = &*inst {
                     let mut inner: Vec<_> = map
@@ -511,9 +546,10 @@ impl Planner<'_> {
                 instance,
                 name,
                 keys,
+                value,
             } => {
                 let inst = frame.borrow().instances[*instance as usize].clone();
-                let def = self.instance_export(&inst, name, *sort)?;
+                let def = self.instance_export(frame, &inst, name, *sort, value.as_ref())?;
                 self.push_def(frame, def, keys)?;
             }
             Item::OuterAlias {
@@ -535,14 +571,17 @@ impl Planner<'_> {
                 self.push_def(frame, def, keys)?;
             }
             Item::Import {
-                name, sort, keys, ..
+                name,
+                sort,
+                keys,
+                value,
             } => {
                 let def = match args {
                     Some(a) => a
                         .get(name)
                         .cloned()
                         .ok_or_else(|| internal("missing instantiation argument"))?,
-                    None => self.root_import(name, *sort)?,
+                    None => self.root_import(frame, name, *sort, value.as_ref())?,
                 };
                 self.push_def(frame, def, keys)?;
             }
@@ -551,7 +590,6 @@ impl Planner<'_> {
                 sort,
                 index,
                 keys,
-                ty: _,
             } => {
                 let def = Self::def_of(&frame.borrow(), *sort, *index)?;
                 frame.borrow_mut().exports.insert(name.clone(), def.clone());
@@ -580,28 +618,60 @@ impl Planner<'_> {
                 args,
                 results,
             } => {
-                if !args.is_empty() {
-                    return Err(unsupported(
-                        "a component start function with value arguments",
-                    ));
-                }
-                match frame.borrow().funcs[*func as usize].clone() {
-                    FuncDef::Lifted(l) => {
-                        self.plan.starts.push(l);
-                        let i = self.plan.starts.len() as u32 - 1;
-                        self.plan.steps.push(Step::Start(i));
-                    }
+                let func = match frame.borrow().funcs[*func as usize].clone() {
+                    FuncDef::Lifted(l) => l,
                     FuncDef::Host { .. } => {
                         return Err(unsupported("a root import as the start function"))
                     }
+                };
+                let args = {
+                    let f = frame.borrow();
+                    args.iter()
+                        .map(|v| f.values.get(*v as usize).copied())
+                        .collect::<Option<Vec<u32>>>()
+                        .ok_or_else(|| internal("value index out of range"))?
+                };
+                let i = self.plan.starts.len() as u32;
+                let result = match (&func.ty.result, results) {
+                    (Some(ty), 1) => Some(self.new_value(ty.clone(), ValueSource::StartResult(i))),
+                    (None, 0) => None,
+                    _ => return Err(internal("start results do not match the function")),
+                };
+                self.plan.starts.push(Start { func, args, result });
+                self.plan.steps.push(Step::Start(i));
+                if let Some(v) = result {
+                    frame.borrow_mut().values.push(v);
                 }
-                frame.borrow_mut().values += results;
             }
         }
         Ok(())
     }
 
-    fn root_import(&mut self, name: &str, sort: Sort) -> Result<Def> {
+    fn new_value(&mut self, ty: ValType, source: ValueSource) -> u32 {
+        self.plan.values.push(Value { ty, source });
+        self.plan.values.len() as u32 - 1
+    }
+
+    /// A value the host provides: root import `path` of type `ty` (as the
+    /// front end read it, with resource keys of `frame`).
+    fn host_value(
+        &mut self,
+        frame: &Rc<RefCell<Frame>>,
+        path: String,
+        ty: Option<&ValType>,
+    ) -> Result<Def> {
+        let ty = ty.ok_or_else(|| internal("a value import without its type"))?;
+        let ty = map_val(&frame.borrow(), ty)?;
+        Ok(Def::Value(self.new_value(ty, ValueSource::Import(path))))
+    }
+
+    fn root_import(
+        &mut self,
+        frame: &Rc<RefCell<Frame>>,
+        name: &str,
+        sort: Sort,
+        value: Option<&ValType>,
+    ) -> Result<Def> {
         Ok(match sort {
             Sort::Func => Def::Func(FuncDef::Host {
                 name: name.to_string(),
@@ -616,7 +686,7 @@ impl Planner<'_> {
             Sort::Component => {
                 return Err(unsupported("importing a component into the root component"))
             }
-            Sort::Value => return Err(unsupported("importing a value into the root component")),
+            Sort::Value => self.host_value(frame, name.to_string(), value)?,
         })
     }
 
@@ -638,7 +708,14 @@ impl Planner<'_> {
         r
     }
 
-    fn instance_export(&mut self, inst: &InstanceDef, name: &str, sort: Sort) -> Result<Def> {
+    fn instance_export(
+        &mut self,
+        frame: &Rc<RefCell<Frame>>,
+        inst: &InstanceDef,
+        name: &str,
+        sort: Sort,
+        value: Option<&ValType>,
+    ) -> Result<Def> {
         match inst {
             InstanceDef::Exports(map) => map
                 .get(name)
@@ -651,6 +728,7 @@ impl Planner<'_> {
                     Sort::Func => Ok(Def::Func(FuncDef::Host { name: path })),
                     Sort::Instance => Ok(Def::Instance(Rc::new(InstanceDef::Host(path)))),
                     Sort::Type => Ok(Def::Type(TypeDef::Host(path))),
+                    Sort::Value => self.host_value(frame, path, value),
                     _ => Err(unsupported("this export of an imported instance")),
                 }
             }
@@ -681,7 +759,7 @@ impl Planner<'_> {
         match def {
             Def::Module(m) => f.modules.push(m),
             Def::Func(x) => f.funcs.push(x),
-            Def::Value => f.values += 1,
+            Def::Value(v) => f.values.push(v),
             Def::Type(t) => f.types.push(t),
             Def::Instance(i) => f.instances.push(i),
             Def::Component(c) => f.components.push(c),
@@ -704,7 +782,7 @@ impl Planner<'_> {
                 } else {
                     Sort::Instance
                 };
-                let d = self.instance_export(&cur, name, sort)?;
+                let d = self.instance_export(frame, &cur, name, sort, None)?;
                 if let Def::Instance(next) = &d {
                     cur = next.clone();
                 }
@@ -728,7 +806,7 @@ impl Planner<'_> {
         Ok(match sort {
             Sort::Module => Def::Module(*f.modules.get(i).ok_or_else(missing)?),
             Sort::Func => Def::Func(f.funcs.get(i).ok_or_else(missing)?.clone()),
-            Sort::Value => Def::Value,
+            Sort::Value => Def::Value(*f.values.get(i).ok_or_else(missing)?),
             Sort::Type => Def::Type(f.types.get(i).cloned().unwrap_or(TypeDef::Other)),
             Sort::Instance => Def::Instance(f.instances.get(i).ok_or_else(missing)?.clone()),
             Sort::Component => Def::Component(f.components.get(i).ok_or_else(missing)?.clone()),

@@ -8,7 +8,7 @@
 //! shape, for `wacc_rt_invoke`): `values[0]` holds the native result
 //! pointer, `values[1..]` the flat values. The context needs memory slot 0,
 //! one component instance and the host arena
-//! (`ComponentLayout::new(0, 0, 1, 1)`).
+//! (`ComponentLayout::new(0, 0, 1, 1, 0)`).
 
 use super::adapter::{declare_rt, Dst, Env, Gen, MemRef, RtCall, Side, Src};
 use super::front::StringEncoding;
@@ -99,7 +99,7 @@ pub fn lift_probes(cases: &[LiftCase], opts: &CompileOptions) -> Result<Vec<u8>>
         module: new_object(isa, &opts.prefix)?,
         call_conv,
         rt: HashMap::new(),
-        layout: ComponentLayout::new(0, 0, 1, 1),
+        layout: ComponentLayout::new(0, 0, 1, 1, 0),
     };
     let mut ctx = Context::new();
     let mut fctx = FunctionBuilderContext::new();

@@ -43,6 +43,9 @@ pub struct ComponentLayout {
     pub flags: u32,
     /// `[u32; TASK_CONTEXT_SLOTS]`: the current task's `context.get/set` storage
     pub task_context: u32,
+    /// `values_size` bytes (16-aligned): component-level values made during
+    /// instantiation (`start` results), each in the native layout
+    pub values: u32,
     pub size: u32,
 }
 
@@ -52,19 +55,22 @@ impl ComponentLayout {
         num_trampolines: u32,
         num_memories: u32,
         num_component_instances: u32,
+        values_size: u32,
     ) -> ComponentLayout {
         let instances = CTX_HEADER_SIZE;
         let funcrefs = instances + 8 * num_instances;
         let memories = funcrefs + super::FUNCREF_SIZE * num_trampolines;
         let flags = memories + 8 * num_memories;
         let task_context = flags + 4 * num_component_instances;
-        let size = (task_context + 4 * TASK_CONTEXT_SLOTS + 15) & !15;
+        let values = (task_context + 4 * TASK_CONTEXT_SLOTS + 15) & !15;
+        let size = (values + values_size + 15) & !15;
         ComponentLayout {
             instances,
             funcrefs,
             memories,
             flags,
             task_context,
+            values,
             size,
         }
     }
@@ -75,6 +81,7 @@ impl ComponentLayout {
             d.num_trampolines,
             d.num_memories,
             d.num_component_instances,
+            d.values_size,
         )
     }
 }
@@ -153,7 +160,8 @@ pub struct InitStep {
 /// Instantiate core instance `index` (its start function runs).
 pub const STEP_CORE_INSTANCE: u32 = 0;
 /// Call generated function `calls[index]` as `fn(ctx)` (component-level
-/// `start` functions).
+/// `start` functions). What it lifts into the host's native layout (the
+/// start's result value) lives as long as the context.
 pub const STEP_CALL: u32 = 1;
 
 /// The static instantiation plan of a compiled component (symbol
@@ -164,6 +172,8 @@ pub struct ComponentDesc {
     /// CPU features the code requires (bits of `abi::isa`)
     pub isa: u32,
     pub num_instances: u32,
+    /// bytes of the context's `values` region
+    pub values_size: u32,
     pub instances: *const CoreInstanceDesc,
     pub num_trampolines: u32,
     pub num_memories: u32,
@@ -191,7 +201,7 @@ pub struct ComponentDesc {
 //   wacc_rt_host_alloc(ctx, size: u32, align: u32) -> *mut u8
 //       (memory for values lifted into the host's native layout; valid until
 //        the next `wacc_rt_host_reset(ctx)`, which every export entry calls
-//        on entry)
+//        on entry; during instantiation, valid as long as the context)
 //   wacc_rt_host_reset(ctx)
 //
 // Resource libcalls called by trampolines (all trap through `wacc_rt_trap`

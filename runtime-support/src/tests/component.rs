@@ -18,6 +18,7 @@ struct Plan {
     resources: Vec<ResourceDesc>,
     steps: Vec<InitStep>,
     calls: Vec<unsafe extern "C" fn(*mut c_void)>,
+    values_size: u32,
 }
 
 impl Plan {
@@ -47,6 +48,7 @@ impl Plan {
             abi_version: ABI_VERSION,
             isa: 0,
             num_instances: n(instances.len()),
+            values_size: self.values_size,
             instances: leak(instances),
             num_trampolines: n(trampolines.len()),
             num_memories: n(self.memories.len()),
@@ -236,6 +238,7 @@ fn two_providers() -> Plan {
         resources: vec![],
         steps: vec![core(0), call(0), core(1), core(2), call(1)],
         calls: vec![call0, call1],
+        values_size: 0,
     }
 }
 
@@ -365,6 +368,7 @@ fn component_instantiate_wires_tags() {
         resources: vec![],
         steps: vec![core(0), core(1)],
         calls: vec![],
+        values_size: 0,
     };
     let c = Comp::new(plan(1).build());
     unsafe {
@@ -397,6 +401,7 @@ fn host_arena() {
             resources: vec![],
             steps: vec![],
             calls: vec![],
+            values_size: 0,
         }
         .build(),
     );
@@ -423,6 +428,50 @@ fn host_arena() {
         assert_eq!(again, big);
         let odd = wacc_rt_host_alloc(ctx, 4, 3);
         assert!(aligned(odd, 4));
+    }
+}
+
+/// A start step's value: "hi" allocated in the host arena, its pointer
+/// kept in the context's `values` region.
+unsafe extern "C" fn make_value(ctx: *mut c_void) {
+    let p = wacc_rt_host_alloc(ctx, 2, 1);
+    ptr::copy_nonoverlapping(b"hi".as_ptr(), p, 2);
+    let slot = ctx
+        .cast::<u8>()
+        .add(ComponentLayout::of(crate::component::desc(ctx)).values as usize);
+    *slot.cast::<*mut u8>() = p;
+}
+
+#[test]
+fn start_values_outlive_resets() {
+    let c = Comp::new(
+        Plan {
+            instances: vec![],
+            trampolines: vec![],
+            memories: vec![],
+            component_instances: 1,
+            resources: vec![],
+            steps: vec![call(0)],
+            calls: vec![make_value],
+            values_size: 8,
+        }
+        .build(),
+    );
+    let ctx = c.ctx;
+    unsafe {
+        let layout = ComponentLayout::of(crate::component::desc(ctx));
+        assert_eq!(layout.values % 16, 0);
+        assert!(layout.size >= layout.values + 8);
+        let v = *ctx
+            .cast::<u8>()
+            .add(layout.values as usize)
+            .cast::<*const u8>();
+        for _ in 0..3 {
+            wacc_rt_host_reset(ctx);
+            let p = wacc_rt_host_alloc(ctx, 4096, 1);
+            ptr::write_bytes(p, 0xEE, 4096);
+        }
+        assert_eq!(core::slice::from_raw_parts(v, 2), b"hi");
     }
 }
 
@@ -461,6 +510,7 @@ fn resources() -> Comp {
             ],
             steps: vec![core(0)],
             calls: vec![],
+            values_size: 0,
         }
         .build(),
     )
