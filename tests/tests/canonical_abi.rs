@@ -471,6 +471,7 @@ mod lift {
                 abi_version: ABI_VERSION,
                 isa: 0,
                 num_instances: 0,
+                values_size: 0,
                 instances: std::ptr::null(),
                 num_trampolines: 0,
                 num_memories: 1,
