@@ -163,11 +163,6 @@ pub fn module_clif(wasm: &[u8], opts: &CompileOptions) -> Result<String> {
 
 /// Reject what validates but code generation does not handle yet.
 pub(crate) fn check_supported(info: &ModuleInfo) -> Result<()> {
-    if info.memories.iter().any(|m| m.memory64) {
-        return Err(CompileError::new(
-            "64-bit memories (memory64) are not supported yet",
-        ));
-    }
     if info
         .tables
         .iter()

@@ -1,7 +1,9 @@
 //! Linear memory: loads and stores with bounds checks (explicit compare or
 //! guard region), memory.size/grow, and the bulk-memory operators
 //! (memory.copy/fill check bounds inline and call C memmove/memset;
-//! memory.init and data.drop call the runtime).
+//! memory.init and data.drop call the runtime). A 64-bit memory (memory64)
+//! takes i64 addresses and is always checked explicitly: no guard region
+//! covers a 64-bit address.
 
 use super::translator::FuncTranslator;
 use crate::error::Result;
@@ -27,11 +29,21 @@ pub(crate) enum Ext {
 }
 
 impl FuncTranslator<'_, '_> {
-    fn check_memory(&self, mem: u32) -> Result<()> {
+    /// Whether memory `mem` exists and is a 64-bit memory.
+    fn is_memory64(&self, mem: u32) -> Result<bool> {
         match self.m.memories.get(mem as usize) {
             None => Err(self.internal("memory index out of range")),
-            Some(m) if m.memory64 => Err(self.unsupported("memory64 is not supported yet")),
-            Some(_) => Ok(()),
+            Some(m) => Ok(m.memory64),
+        }
+    }
+
+    /// An address or length operand as i64 (zero-extended from a 32-bit
+    /// memory's i32).
+    fn index64(&mut self, v: Value) -> Value {
+        if self.b.func.dfg.value_type(v) == types::I64 {
+            v
+        } else {
+            self.b.ins().uextend(types::I64, v)
         }
     }
 
@@ -98,8 +110,29 @@ impl FuncTranslator<'_, '_> {
                 return Err(self.unsupported("GC arrays are not supported yet"))
             }
         };
-        self.check_memory(mem)?;
         let offset = memarg.offset;
+        if self.is_memory64(mem)? {
+            // addr + offset + size may wrap: an overflow is out of bounds.
+            let end = offset.checked_add(size as u64);
+            let Some(end) = end.filter(|e| *e <= i64::MAX as u64) else {
+                // Always out of bounds; the access after it is dead code.
+                let yes = self.b.ins().iconst(types::I8, 1);
+                self.trap_if(yes, TrapCode::MemoryOutOfBounds);
+                return Ok((addr, 0));
+            };
+            let len = self.memory_length(mem);
+            let endv = self.b.ins().iconst(types::I64, end as i64);
+            let (last, carry) = self.b.ins().uadd_overflow(addr, endv);
+            let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, last, len);
+            let oob = self.b.ins().bor(carry, past);
+            self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+            let base = self.memory_base(mem);
+            let ea = self.b.ins().iadd(base, addr);
+            return Ok(match i32::try_from(offset) {
+                Ok(off) => (ea, off),
+                Err(_) => (self.b.ins().iadd_imm_u(ea, offset as i64), 0),
+            });
+        }
         if offset > u32::MAX as u64 {
             return Err(self.internal("memory offset exceeds 32 bits"));
         }
@@ -157,33 +190,43 @@ impl FuncTranslator<'_, '_> {
     }
 
     pub(crate) fn memory_size_op(&mut self, mem: u32) -> Result<()> {
-        self.check_memory(mem)?;
+        let is64 = self.is_memory64(mem)?;
         let len = self.memory_length(mem);
         let pages = self.b.ins().ushr_imm_u(len, 16);
-        let r = self.b.ins().ireduce(types::I32, pages);
+        let r = if is64 {
+            pages
+        } else {
+            self.b.ins().ireduce(types::I32, pages)
+        };
         self.push(r);
         Ok(())
     }
 
     pub(crate) fn memory_grow_op(&mut self, mem: u32) -> Result<()> {
-        self.check_memory(mem)?;
+        let is64 = self.is_memory64(mem)?;
         let delta = self.pop()?;
-        let delta = self.b.ins().uextend(types::I64, delta);
+        let delta = self.index64(delta);
         let m = self.iconst(types::I32, mem as i64);
-        // u64::MAX on failure truncates to -1.
-        let old = self.call_libcall(LibCall::MemoryGrow, &[m, delta]);
-        let r = self.b.ins().ireduce(types::I32, old[0]);
+        // u64::MAX on failure is -1 (truncated for a 32-bit memory).
+        let old = self.call_libcall(LibCall::MemoryGrow, &[m, delta])[0];
+        let r = if is64 {
+            old
+        } else {
+            self.b.ins().ireduce(types::I32, old)
+        };
         self.push(r);
         Ok(())
     }
 
-    /// Traps unless `[start, start + len)` (i64 values below 2^32 each) lies
-    /// in memory `mem`; returns the host address of `start`. The whole
-    /// range is checked before any byte is written, as the spec requires.
+    /// Traps unless `[start, start + len)` (i64 values; a wrap-around is out
+    /// of bounds) lies in memory `mem`; returns the host address of `start`.
+    /// The whole range is checked before any byte is written, as the spec
+    /// requires.
     fn heap_range(&mut self, mem: u32, start: Value, len: Value) -> Value {
-        let end = self.b.ins().iadd(start, len);
+        let (end, carry) = self.b.ins().uadd_overflow(start, len);
         let size = self.memory_length(mem);
-        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, size);
+        let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, size);
+        let oob = self.b.ins().bor(carry, past);
         self.trap_if(oob, TrapCode::MemoryOutOfBounds);
         let base = self.memory_base(mem);
         self.b.ins().iadd(base, start)
@@ -192,10 +235,10 @@ impl FuncTranslator<'_, '_> {
     /// memory.fill: inline bounds check, then C `memset` (a runtime call
     /// would cost more than the fill for the small sizes compilers emit).
     pub(crate) fn memory_fill_op(&mut self, mem: u32) -> Result<()> {
-        self.check_memory(mem)?;
+        self.is_memory64(mem)?;
         let (d, val, n) = self.pop3()?;
-        let d = self.b.ins().uextend(types::I64, d);
-        let n = self.b.ins().uextend(types::I64, n);
+        let d = self.index64(d);
+        let n = self.index64(n);
         let p = self.heap_range(mem, d, n);
         self.call_libcall(LibCall::Memset, &[p, val, n]);
         Ok(())
@@ -203,12 +246,12 @@ impl FuncTranslator<'_, '_> {
 
     /// memory.copy: both ranges checked inline, then C `memmove`.
     pub(crate) fn memory_copy_op(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
-        self.check_memory(dst_mem)?;
-        self.check_memory(src_mem)?;
+        self.is_memory64(dst_mem)?;
+        self.is_memory64(src_mem)?;
         let (d, s, n) = self.pop3()?;
-        let d = self.b.ins().uextend(types::I64, d);
-        let s = self.b.ins().uextend(types::I64, s);
-        let n = self.b.ins().uextend(types::I64, n);
+        let d = self.index64(d);
+        let s = self.index64(s);
+        let n = self.index64(n);
         let dp = self.heap_range(dst_mem, d, n);
         let sp = self.heap_range(src_mem, s, n);
         self.call_libcall(LibCall::Memmove, &[dp, sp, n]);
@@ -216,11 +259,11 @@ impl FuncTranslator<'_, '_> {
     }
 
     pub(crate) fn memory_init_op(&mut self, data_index: u32, mem: u32) -> Result<()> {
-        self.check_memory(mem)?;
+        self.is_memory64(mem)?;
         let (d, s, n) = self.pop3()?;
         let m = self.iconst(types::I32, mem as i64);
         let seg = self.iconst(types::I32, data_index as i64);
-        let d = self.b.ins().uextend(types::I64, d);
+        let d = self.index64(d);
         self.call_libcall(LibCall::MemoryInit, &[m, seg, d, s, n]);
         Ok(())
     }
