@@ -55,7 +55,6 @@ pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModu
     let timer = PhaseTimer::from_env();
     let info = environ::parse(wasm)?;
     timer.phase("parse and validate sections");
-    check_supported(&info)?;
     let isa = opts
         .target
         .isa(opts.codegen.optimize)
@@ -143,7 +142,6 @@ impl PhaseTimer {
 /// before Cranelift's own optimisations.
 pub fn module_clif(wasm: &[u8], opts: &CompileOptions) -> Result<String> {
     let info = environ::parse(wasm)?;
-    check_supported(&info)?;
     let call_conv = opts
         .target
         .isa(opts.codegen.optimize)
@@ -159,18 +157,6 @@ pub fn module_clif(wasm: &[u8], opts: &CompileOptions) -> Result<String> {
         ));
     }
     Ok(out)
-}
-
-/// Reject what validates but code generation does not handle yet.
-pub(crate) fn check_supported(info: &ModuleInfo) -> Result<()> {
-    if info
-        .tables
-        .iter()
-        .any(|t| t.max.unwrap_or(0) > u32::MAX as u64 || t.min > u32::MAX as u64)
-    {
-        return Err(CompileError::new("64-bit tables are not supported yet"));
-    }
-    Ok(())
 }
 
 /// Translate and compile all defined functions using up to `opts.threads`

@@ -349,7 +349,6 @@ impl Planner<'_> {
                 e.offset = e.offset.map(|o| o + start);
                 e
             })?;
-            crate::compile::check_supported(&info)?;
             self.plan.modules[m] = Some(info);
         }
         Ok(self.plan.modules[m].as_ref().unwrap())

@@ -111,11 +111,14 @@ impl ObjectWriter {
         let tables = {
             let sz = size_of::<abi::TableDesc>();
             let mut b = DataBuf::zeroed(sz * defined_tables.len(), 8);
+            // A 64-bit table's limits past u32::MAX saturate: such a minimum
+            // fails instantiation (out of memory), such a maximum is none.
+            let sat = |v: u64| v.min(u32::MAX as u64) as u32;
             for (i, t) in defined_tables.iter().enumerate() {
-                b.put_u32(i * sz + offset_of!(abi::TableDesc, min), t.min as u32);
+                b.put_u32(i * sz + offset_of!(abi::TableDesc, min), sat(t.min));
                 b.put_u32(
                     i * sz + offset_of!(abi::TableDesc, max),
-                    t.max.map_or(u32::MAX, |m| m as u32),
+                    t.max.map_or(u32::MAX, sat),
                 );
                 b.put_u32(
                     i * sz + offset_of!(abi::TableDesc, elem_kind),

@@ -74,6 +74,15 @@ impl ObjectWriter {
             match &e.mode {
                 ElemMode::Active { table, offset } => {
                     let off = self.const_value(b, info, vmctx, offset)?;
+                    // A 64-bit table's offset: past u32::MAX it is out of
+                    // bounds of any table, as u32::MAX is.
+                    let off = if b.func.dfg.value_type(off) == types::I64 {
+                        let max = b.ins().iconst(types::I64, u32::MAX as i64);
+                        let o = b.ins().umin(off, max);
+                        b.ins().ireduce(types::I32, o)
+                    } else {
+                        off
+                    };
                     let t = b.ins().iconst(types::I32, *table as i64);
                     let zero = b.ins().iconst(types::I32, 0);
                     let n = b.ins().iconst(types::I32, e.items.len() as i64);

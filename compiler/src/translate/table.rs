@@ -1,5 +1,7 @@
 //! Tables and references: table.get/set/size inline, the other table
-//! operators through libcalls; ref.null, ref.is_null, ref.func.
+//! operators through libcalls; ref.null, ref.is_null, ref.func. A 64-bit
+//! table (table64) takes i64 indices; its length still fits 32 bits (larger
+//! limits are rejected), so an index past `u32::MAX` is out of bounds.
 
 use super::translator::FuncTranslator;
 use crate::error::Result;
@@ -12,17 +14,31 @@ const VMTABLE_BASE: i32 = core::mem::offset_of!(abi::VMTable, base) as i32;
 const VMTABLE_LENGTH: i32 = core::mem::offset_of!(abi::VMTable, length) as i32;
 
 impl FuncTranslator<'_, '_> {
-    fn check_table(&self, table: u32) -> Result<()> {
-        match self.table64.get(table as usize) {
-            None => Err(self.internal("table index out of range")),
-            Some(true) => Err(self.unsupported("64-bit tables are not supported yet")),
-            Some(false) => Ok(()),
+    /// Whether table `table` exists and is indexed by i64.
+    fn is_table64(&self, table: u32) -> Result<bool> {
+        self.table64
+            .get(table as usize)
+            .copied()
+            .ok_or_else(|| self.internal("table index out of range"))
+    }
+
+    /// An index or length operand as i32: an i64 above `u32::MAX` cannot be
+    /// in bounds of any table, so it traps with `TableOutOfBounds`.
+    fn table_operand32(&mut self, v: Value) -> Value {
+        if self.b.func.dfg.value_type(v) == types::I32 {
+            return v;
         }
+        let big = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThan, v, u32::MAX as i64);
+        self.trap_if(big, TrapCode::TableOutOfBounds);
+        self.b.ins().ireduce(types::I32, v)
     }
 
     /// Pointer to table `table`'s `VMTable`.
     fn vmtable(&mut self, table: u32) -> Result<Value> {
-        self.check_table(table)?;
+        self.is_table64(table)?;
         let vmctx = self.vmctx;
         Ok(match self.m.layout.table_def(table) {
             Some(off) => self.b.ins().iadd_imm_s(vmctx, off as i64),
@@ -35,8 +51,8 @@ impl FuncTranslator<'_, '_> {
         })
     }
 
-    /// Address of element `index` (an i32) of `table`, trapping with `code`
-    /// when `index >= length`.
+    /// Address of element `index` (an i32, or i64 for a 64-bit table) of
+    /// `table`, trapping with `code` when `index >= length`.
     pub(crate) fn table_element_addr(
         &mut self,
         table: u32,
@@ -45,14 +61,22 @@ impl FuncTranslator<'_, '_> {
     ) -> Result<Value> {
         let t = self.vmtable(table)?;
         let flags = Self::vm_flags(self.regions.vm_table);
-        let len = self.b.ins().load(types::I32, flags, t, VMTABLE_LENGTH);
+        let mut len = self.b.ins().load(types::I32, flags, t, VMTABLE_LENGTH);
+        let wide = self.b.func.dfg.value_type(index) == types::I64;
+        if wide {
+            len = self.b.ins().uextend(types::I64, len);
+        }
         let oob = self
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         self.trap_if(oob, code);
         let base = self.b.ins().load(types::I64, flags, t, VMTABLE_BASE);
-        let i64_index = self.b.ins().uextend(types::I64, index);
+        let i64_index = if wide {
+            index
+        } else {
+            self.b.ins().uextend(types::I64, index)
+        };
         let off = self.b.ins().ishl_imm_u(i64_index, 3);
         Ok(self.b.ins().iadd(base, off))
     }
@@ -77,32 +101,55 @@ impl FuncTranslator<'_, '_> {
     pub(crate) fn table_size_op(&mut self, table: u32) -> Result<()> {
         let t = self.vmtable(table)?;
         let flags = Self::vm_flags(self.regions.vm_table);
-        let len = self.b.ins().load(types::I32, flags, t, VMTABLE_LENGTH);
+        let mut len = self.b.ins().load(types::I32, flags, t, VMTABLE_LENGTH);
+        if self.is_table64(table)? {
+            len = self.b.ins().uextend(types::I64, len);
+        }
         self.push(len);
         Ok(())
     }
 
     pub(crate) fn table_grow_op(&mut self, table: u32) -> Result<()> {
-        self.check_table(table)?;
+        let wide = self.is_table64(table)?;
         let (init, delta) = self.pop2()?;
         let t = self.iconst(types::I32, table as i64);
-        let r = self.call_libcall(LibCall::TableGrow, &[t, init, delta]);
-        self.push(r[0]);
+        if !wide {
+            let r = self.call_libcall(LibCall::TableGrow, &[t, init, delta]);
+            self.push(r[0]);
+            return Ok(());
+        }
+        // A delta past u32::MAX always fails: grow by u32::MAX instead,
+        // which fails the same way (lengths fit 32 bits).
+        let max = self.iconst(types::I64, u32::MAX as i64);
+        let d = self.b.ins().umin(delta, max);
+        let d = self.b.ins().ireduce(types::I32, d);
+        let r = self.call_libcall(LibCall::TableGrow, &[t, init, d])[0];
+        // u32::MAX (failure) becomes -1, other sizes zero-extend.
+        let failed = self.b.ins().icmp_imm_u(IntCC::Equal, r, u32::MAX as i64);
+        let r64 = self.b.ins().uextend(types::I64, r);
+        let minus1 = self.iconst(types::I64, -1);
+        let v = self.b.ins().select(failed, minus1, r64);
+        self.push(v);
         Ok(())
     }
 
     pub(crate) fn table_fill_op(&mut self, table: u32) -> Result<()> {
-        self.check_table(table)?;
+        self.is_table64(table)?;
         let (d, val, n) = self.pop3()?;
+        let d = self.table_operand32(d);
+        let n = self.table_operand32(n);
         let t = self.iconst(types::I32, table as i64);
         self.call_libcall(LibCall::TableFill, &[t, d, val, n]);
         Ok(())
     }
 
     pub(crate) fn table_copy_op(&mut self, dst_table: u32, src_table: u32) -> Result<()> {
-        self.check_table(dst_table)?;
-        self.check_table(src_table)?;
+        self.is_table64(dst_table)?;
+        self.is_table64(src_table)?;
         let (d, s, n) = self.pop3()?;
+        let d = self.table_operand32(d);
+        let s = self.table_operand32(s);
+        let n = self.table_operand32(n);
         let dt = self.iconst(types::I32, dst_table as i64);
         let st = self.iconst(types::I32, src_table as i64);
         self.call_libcall(LibCall::TableCopy, &[dt, st, d, s, n]);
@@ -110,8 +157,9 @@ impl FuncTranslator<'_, '_> {
     }
 
     pub(crate) fn table_init_op(&mut self, elem_index: u32, table: u32) -> Result<()> {
-        self.check_table(table)?;
+        self.is_table64(table)?;
         let (d, s, n) = self.pop3()?;
+        let d = self.table_operand32(d);
         let t = self.iconst(types::I32, table as i64);
         let e = self.iconst(types::I32, elem_index as i64);
         self.call_libcall(LibCall::TableInit, &[t, e, d, s, n]);
