@@ -11,10 +11,10 @@
 //!   freed.
 //!
 //! A `start` is compiled like an export call from the host: its arguments
-//! are copied from their values into one parameter tuple and lowered into
+//! are copied (`wacc_rt_memcpy`) from their values into one parameter tuple and lowered into
 //! the callee, its result lifted straight into its value's slot.
 
-use super::adapter::field_offsets;
+use super::adapter::{field_offsets, Gen, RtCall};
 use super::compile::Emitter;
 use super::plan::{Plan, Start, ValueSource};
 use super::types::PtrType;
@@ -46,23 +46,6 @@ pub(super) fn value_slots(plan: &Plan) -> (Vec<Option<u32>>, u32) {
         })
         .collect();
     (offsets, size)
-}
-
-/// Copies `size` bytes, both ends aligned to `align`, with loads and
-/// stores of that width (native-layout sizes are multiples of their
-/// alignment).
-fn copy(b: &mut FunctionBuilder, dst: Value, src: Value, size: u32, align: u32) {
-    let (ty, step) = match align {
-        8.. => (types::I64, 8),
-        4 => (types::I32, 4),
-        2 => (types::I16, 2),
-        _ => (types::I8, 1),
-    };
-    let f = MemFlagsData::trusted();
-    for off in (0..size).step_by(step) {
-        let x = b.ins().load(ty, f, src, off as i32);
-        b.ins().store(f, x, dst, off as i32);
-    }
 }
 
 impl Emitter<'_> {
@@ -125,27 +108,26 @@ impl Emitter<'_> {
             ));
             let vals = b.ins().stack_addr(types::I64, slot, 0);
             let args = b.ins().stack_addr(types::I64, slot, head as i32);
-            for ((t, off), v) in params.iter().zip(&offsets).zip(&s.args) {
-                let src = e.value_addr(b, ctx, *v)?;
-                let dst = b.ins().iadd_imm_u(args, *off as i64);
-                copy(
-                    b,
-                    dst,
-                    src,
-                    t.elem_size(PtrType::I64),
-                    t.alignment(PtrType::I64),
-                );
-            }
+            let srcs = (s.args.iter())
+                .map(|v| e.value_addr(b, ctx, *v))
+                .collect::<Result<Vec<_>>>()?;
             let result = match s.result {
                 Some(v) => e.value_addr(b, ctx, v)?,
                 None => args,
             };
-            let f = MemFlagsData::trusted();
-            b.ins().store(f, args, vals, 0);
-            b.ins().store(f, result, vals, abi::VALRAW_SIZE as i32);
             let entry = e.module.declare_func_in_func(entry, b.func);
-            b.ins().call(entry, &[ctx, vals]);
-            b.ins().return_(&[]);
+            let mut g = Gen::new(b, e, ctx);
+            for ((t, off), src) in params.iter().zip(&offsets).zip(srcs) {
+                let dst = g.b.ins().iadd_imm_u(args, *off as i64);
+                let n = g.iconst64(t.elem_size(PtrType::I64) as i64);
+                g.rt(RtCall::Memcpy, &[dst, src, n]);
+            }
+            let f = MemFlagsData::trusted();
+            g.b.ins().store(f, args, vals, 0);
+            g.b.ins().store(f, result, vals, abi::VALRAW_SIZE as i32);
+            g.b.ins().call(entry, &[ctx, vals]);
+            g.b.ins().return_(&[]);
+            g.finish();
             Ok(())
         })?;
         Ok(id)
@@ -184,17 +166,22 @@ impl Emitter<'_> {
     ) -> Result<Option<Value>> {
         let mut missing = None;
         let plan = self.plan;
-        for v in &plan.values {
-            if let ValueSource::Import(name) = &v.source {
-                let id = self.value_import(name)?;
-                let gv = self.module.declare_data_in_func(id, b.func);
-                let at = b.ins().symbol_value(types::I64, gv);
-                let null = b.ins().icmp_imm_u(IntCC::Equal, at, 0);
-                missing = Some(match missing {
-                    Some(m) => b.ins().bor(m, null),
-                    None => null,
-                });
-            }
+        // An imported instance's value aliased twice is two values, one symbol.
+        let names: std::collections::BTreeSet<&str> = (plan.values.iter())
+            .filter_map(|v| match &v.source {
+                ValueSource::Import(name) => Some(name.as_str()),
+                ValueSource::StartResult(_) => None,
+            })
+            .collect();
+        for name in names {
+            let id = self.value_import(name)?;
+            let gv = self.module.declare_data_in_func(id, b.func);
+            let at = b.ins().symbol_value(types::I64, gv);
+            let null = b.ins().icmp_imm_u(IntCC::Equal, at, 0);
+            missing = Some(match missing {
+                Some(m) => b.ins().bor(m, null),
+                None => null,
+            });
         }
         Ok(missing)
     }

@@ -218,42 +218,45 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// Traps unless `[start, start + len)` (i64 values; a wrap-around is out
-    /// of bounds) lies in memory `mem`; returns the host address of `start`.
-    /// The whole range is checked before any byte is written, as the spec
-    /// requires.
-    fn heap_range(&mut self, mem: u32, start: Value, len: Value) -> Value {
-        let (end, carry) = self.b.ins().uadd_overflow(start, len);
+    /// Traps unless `[start, start + len)` (i64 values) lies in memory `mem`;
+    /// returns the host address of `start`. The whole range is checked
+    /// before any byte is written, as the spec requires. Only a 64-bit
+    /// memory's operands can wrap around (that is out of bounds too).
+    fn heap_range(&mut self, mem: u32, start: Value, len: Value) -> Result<Value> {
+        let wide = self.is_memory64(mem)?;
         let size = self.memory_length(mem);
-        let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, size);
-        let oob = self.b.ins().bor(carry, past);
+        let oob = if wide {
+            let (end, carry) = self.b.ins().uadd_overflow(start, len);
+            let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, size);
+            self.b.ins().bor(carry, past)
+        } else {
+            let end = self.b.ins().iadd(start, len);
+            self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, size)
+        };
         self.trap_if(oob, TrapCode::MemoryOutOfBounds);
         let base = self.memory_base(mem);
-        self.b.ins().iadd(base, start)
+        Ok(self.b.ins().iadd(base, start))
     }
 
     /// memory.fill: inline bounds check, then C `memset` (a runtime call
     /// would cost more than the fill for the small sizes compilers emit).
     pub(crate) fn memory_fill_op(&mut self, mem: u32) -> Result<()> {
-        self.is_memory64(mem)?;
         let (d, val, n) = self.pop3()?;
         let d = self.index64(d);
         let n = self.index64(n);
-        let p = self.heap_range(mem, d, n);
+        let p = self.heap_range(mem, d, n)?;
         self.call_libcall(LibCall::Memset, &[p, val, n]);
         Ok(())
     }
 
     /// memory.copy: both ranges checked inline, then C `memmove`.
     pub(crate) fn memory_copy_op(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
-        self.is_memory64(dst_mem)?;
-        self.is_memory64(src_mem)?;
         let (d, s, n) = self.pop3()?;
         let d = self.index64(d);
         let s = self.index64(s);
         let n = self.index64(n);
-        let dp = self.heap_range(dst_mem, d, n);
-        let sp = self.heap_range(src_mem, s, n);
+        let dp = self.heap_range(dst_mem, d, n)?;
+        let sp = self.heap_range(src_mem, s, n)?;
         self.call_libcall(LibCall::Memmove, &[dp, sp, n]);
         Ok(())
     }
