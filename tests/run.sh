@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test: unit and integration tests, then the official core spec
 # testsuite (files TIERS.tsv marks wasm1, wasm2-nosimd or decoder-only, and
-# the wasm 3.0 files listed in tests/core-wasm3.txt)
-# in both bounds-check modes, on x86_64 and under qemu-user for aarch64 and
-# riscv64, then the bundled example.
+# the wasm 3.0 files listed in tests/core-wasm3.txt; and the SIMD files:
+# tier wasm2, and wasm3 files that need simd) in both bounds-check modes,
+# on x86_64 and under qemu-user for aarch64 and riscv64 (SIMD there with
+# `--cpu rv64gcv`: RV64GC has no vector registers), then the bundled example.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,24 +17,31 @@ cargo test --release --workspace || exit 1
 mapfile -t files < <(awk -F'\t' '$2=="wasm1" || $2=="wasm2-nosimd" || $2=="-" {print dir"/"$1}' dir="$core" "$core/TIERS.tsv")
 # and the wasm 3.0 files of implemented features (see the list's header)
 mapfile -t -O "${#files[@]}" files < <(grep -v '^#' tests/core-wasm3.txt | sed "s#^#$core/#")
-echo "spec testsuite: ${#files[@]} files"
+# 128-bit SIMD (and relaxed SIMD)
+mapfile -t simd_files < <(awk -F'\t' '$2=="wasm2" || ($2=="wasm3" && $3 ~ /simd/) {print dir"/"$1}' dir="$core" "$core/TIERS.tsv")
+echo "spec testsuite: ${#files[@]} files, and ${#simd_files[@]} SIMD files"
 status=0
 passed=0 failed=0 skipped=0
-# spec_run ARGS...: the spec files with `wacc wast ARGS`, counted in the totals.
+# spec_run LIST ARGS...: the spec files of array LIST with `wacc wast ARGS`,
+# counted in the totals.
 spec_run() {
-  echo "== wacc wast $*"
+  local -n list=$1
+  local name=$1
+  shift
+  echo "== wacc wast $* ($name: ${#list[@]})"
   local start out p f s
   start=$(date +%s)
   out=$(mktemp)
-  ./target/release/wacc wast "$@" "${files[@]}" | tee "$out"
+  ./target/release/wacc wast "$@" "${list[@]}" | tee "$out"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
   echo "(wacc wast $*: $(( $(date +%s) - start )) s)"
   read -r p f s < <(tail -n 1 "$out" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
   rm -f "$out"
 }
+all_files=("${files[@]}" "${simd_files[@]}")
 for mode in guard explicit; do
-  spec_run --bounds-checks "$mode"
+  spec_run all_files --bounds-checks "$mode"
 done
 # wacc's own scripts: exception unwinding (register restoring, frames of
 # other modules, component boundaries).
@@ -76,7 +84,12 @@ if [ ${#missing[@]} = 0 ]; then
   done
   for triple in "${cross_triples[@]}"; do
     for mode in guard explicit; do
-      spec_run --target "$triple" --bounds-checks "$mode"
+      if [ "$triple" = riscv64gc-unknown-linux-gnu ]; then
+        spec_run files --target "$triple" --bounds-checks "$mode"
+        spec_run simd_files --target "$triple" --cpu rv64gcv --bounds-checks "$mode"
+      else
+        spec_run all_files --target "$triple" --bounds-checks "$mode"
+      fi
       # component scripts run for the host only
       own_wast --target "$triple" --bounds-checks "$mode" tests/exceptions/{unwind,registers}.wast
     done

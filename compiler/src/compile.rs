@@ -79,6 +79,9 @@ pub(crate) fn define_functions(
     opts: &CompileOptions,
     timer: &PhaseTimer,
 ) -> Result<ObjectWriter> {
+    if !translate::supports_simd(isa) && info.has_v128_items() {
+        return Err(CompileError::new(translate::NO_SIMD));
+    }
     let compiled = compile_functions(
         info,
         wasm,
@@ -142,14 +145,13 @@ impl PhaseTimer {
 /// before Cranelift's own optimisations.
 pub fn module_clif(wasm: &[u8], opts: &CompileOptions) -> Result<String> {
     let info = environ::parse(wasm)?;
-    let call_conv = opts
+    let isa = opts
         .target
         .isa(opts.codegen.optimize)
-        .map_err(|e| CompileError::new(format!("{e:#}")))?
-        .default_call_conv();
+        .map_err(|e| CompileError::new(format!("{e:#}")))?;
     let mut out = String::new();
     for f in info.num_imported_funcs..info.funcs.len() as u32 {
-        let func = translate::translate_function(&info, wasm, f, call_conv, &opts.codegen)?;
+        let func = translate::translate_function(&info, wasm, f, &*isa, &opts.codegen)?;
         out.push_str(&format!(
             ";; function {f} {}\n{}\n",
             info.func_name(f),
@@ -240,8 +242,7 @@ fn compile_one(
     ctx: &mut Context,
 ) -> Result<CompiledFunc> {
     let start = std::time::Instant::now();
-    let mut func =
-        translate::translate_function(info, wasm, index, isa.default_call_conv(), &opts.codegen)?;
+    let mut func = translate::translate_function(info, wasm, index, isa, &opts.codegen)?;
     // Map our external names (wasm function index / libcall) to the
     // object module's function ids (namespace 0 in cranelift-module).
     let names: Vec<_> = func

@@ -95,8 +95,9 @@ struct CodegenArgs {
     #[arg(long)]
     target: Option<String>,
     /// CPU features the code may use: baseline (the target's pinned baseline,
-    /// e.g. x86-64-v2), x86-64-v3, or native (this machine's CPU). Recorded in
-    /// the output and checked when it starts
+    /// e.g. x86-64-v2), x86-64-v3, rv64gcv (riscv64 with the vector
+    /// extension, for SIMD), or native (this machine's CPU). Recorded in the
+    /// output and checked when it starts
     #[arg(long, default_value = "baseline")]
     cpu: String,
     /// how linear-memory accesses are bounds-checked

@@ -36,7 +36,7 @@ pub mod isa {
         "fma",
     ];
     pub const AARCH64: &[&str] = &["fp", "asimd"];
-    pub const RISCV64: &[&str] = &["m", "a", "f", "d", "c"];
+    pub const RISCV64: &[&str] = &["m", "a", "f", "d", "c", "v"];
 
     /// The feature names of the architecture this runtime was built for.
     pub const HOST: &[&str] = if cfg!(target_arch = "x86_64") {

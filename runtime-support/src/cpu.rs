@@ -124,7 +124,7 @@ fn detect() -> u32 {
     // SAFETY: getauxval has no preconditions.
     let hwcap = unsafe { libc::getauxval(libc::AT_HWCAP) };
     let mut bits = 0;
-    for (i, letter) in [b'm', b'a', b'f', b'd', b'c'].iter().enumerate() {
+    for (i, letter) in [b'm', b'a', b'f', b'd', b'c', b'v'].iter().enumerate() {
         if hwcap >> (letter - b'a') & 1 != 0 {
             bits |= 1 << i;
         }

@@ -33,6 +33,10 @@ pub const X86_64_V3: &[&str] = &[
     "has_fma",
 ];
 
+/// `--cpu rv64gcv`: RV64GC plus the vector extension V (VLEN >= 128, as V
+/// requires), which 128-bit SIMD needs on riscv64.
+pub const RV64GCV: &[&str] = &["has_v", "has_zvl128b"];
+
 /// Triples wacc knows, for messages.
 pub const SUPPORTED: &[&str] = &[
     "x86_64-unknown-linux-gnu",
@@ -129,15 +133,23 @@ impl Target {
     /// refused at start-up.
     pub fn with_cpu(mut self, cpu: &str) -> Result<Target> {
         let x86 = self.triple.architecture == Architecture::X86_64;
+        let riscv = matches!(self.triple.architecture, Architecture::Riscv64(_));
         (self.extra_flags, self.cpu) = match cpu {
             "baseline" => (Vec::new(), "baseline"),
             "x86-64-v3" if x86 => (X86_64_V3.to_vec(), "x86-64-v3"),
+            "rv64gcv" if riscv => (RV64GCV.to_vec(), "rv64gcv"),
             "native" if self.is_host() => (native_flags(), "native"),
             "native" => bail!("--cpu native is only for this machine's target"),
             _ => bail!(
                 "unknown --cpu `{cpu}` for {} (baseline, native{})",
                 self.triple,
-                if x86 { ", x86-64-v3" } else { "" }
+                if x86 {
+                    ", x86-64-v3"
+                } else if riscv {
+                    ", rv64gcv"
+                } else {
+                    ""
+                }
             ),
         };
         Ok(self)
@@ -166,6 +178,7 @@ impl Target {
             "has_f" => "f",
             "has_d" => "d",
             "has_zca" | "has_zcd" => "c",
+            "has_v" => "v",
             _ => return None,
         })
     }
@@ -243,6 +256,17 @@ impl Target {
             Architecture::Aarch64(_) => Some(("qemu-aarch64", "/usr/aarch64-linux-gnu")),
             Architecture::Riscv64(_) => Some(("qemu-riscv64", "/usr/riscv64-linux-gnu")),
             Architecture::X86_64 => Some(("qemu-x86_64", "/usr/x86_64-linux-gnu")),
+            _ => None,
+        }
+    }
+
+    /// The `-cpu` option qemu-user needs to run this target's code, if its
+    /// default CPU lacks a feature the code uses.
+    pub fn qemu_cpu(&self) -> Option<&'static str> {
+        match self.triple.architecture {
+            Architecture::Riscv64(_) if self.extra_flags.contains(&"has_v") => {
+                Some("rv64,v=true,vlen=128")
+            }
             _ => None,
         }
     }

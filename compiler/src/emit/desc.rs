@@ -388,10 +388,12 @@ mod tests {
             let target = wacc_targets::Target::parse(t).unwrap();
             let bits = super::isa_bits(&*target.isa(true).unwrap());
             assert_ne!(bits, 0, "{t}");
-            if let Ok(v3) = target.with_cpu("x86-64-v3") {
-                let more = super::isa_bits(&*v3.isa(true).unwrap());
-                assert_eq!(more & bits, bits, "{t}");
-                assert_ne!(more, bits, "{t}");
+            for level in ["x86-64-v3", "rv64gcv"] {
+                if let Ok(more) = target.clone().with_cpu(level) {
+                    let more = super::isa_bits(&*more.isa(true).unwrap());
+                    assert_eq!(more & bits, bits, "{t} {level}");
+                    assert_ne!(more, bits, "{t} {level}");
+                }
             }
         }
     }

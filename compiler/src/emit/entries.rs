@@ -7,7 +7,7 @@ use super::{trusted, ObjectWriter};
 use crate::environ::ModuleInfo;
 use crate::error::Result;
 use crate::symbols;
-use crate::translate::ir_type;
+use crate::translate::{access_flags, ir_type};
 use cranelift_codegen::ir::{
     types, AbiParam, InstBuilder, Signature, StackSlotData, StackSlotKind, Value,
 };
@@ -46,10 +46,15 @@ impl ObjectWriter {
                     .params()
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| b.ins().load(ir_type(*t), flags, values, i as i32 * VAL))
+                    .map(|(i, t)| {
+                        let ty = ir_type(*t);
+                        b.ins()
+                            .load(ty, access_flags(flags, ty), values, i as i32 * VAL)
+                    })
                     .collect();
                 let results = w.call_wasm(b, info, vmctx, f, &args);
                 for (i, r) in results.into_iter().enumerate() {
+                    let flags = access_flags(flags, b.func.dfg.value_type(r));
                     b.ins().store(flags, r, values, i as i32 * VAL);
                 }
                 b.ins().return_(&[]);
@@ -89,6 +94,7 @@ impl ObjectWriter {
                 let values = b.ins().stack_addr(types::I64, slot, 0);
                 let flags = trusted();
                 for (i, v) in p[1..1 + np].iter().enumerate() {
+                    let flags = access_flags(flags, b.func.dfg.value_type(*v));
                     b.ins().store(flags, *v, values, i as i32 * VAL);
                 }
                 let code = w.invoke_export(b, info, p[0], f, values);
@@ -99,6 +105,7 @@ impl ObjectWriter {
                 b.ins().return_(&[code]);
                 b.switch_to_block(ok);
                 for (i, t) in ty.results().iter().enumerate() {
+                    let flags = access_flags(flags, ir_type(*t));
                     let r = b.ins().load(ir_type(*t), flags, values, i as i32 * VAL);
                     b.ins().store(flags, r, p[1 + np + i], 0);
                 }

@@ -9,7 +9,7 @@ use super::{trusted, ObjectWriter};
 use crate::environ::{ConstExpr, ConstOp, DataMode, ElemMode, GlobalLoc, ModuleInfo};
 use crate::error::{CompileError, Result};
 use crate::libcalls::LibCall;
-use crate::translate::{ir_type, wasm_signature};
+use crate::translate::{access_flags, ir_type, wasm_signature};
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature, Value};
 use cranelift_frontend::FunctionBuilder;
 use cranelift_module::{FuncId, Linkage, Module};
@@ -51,6 +51,7 @@ impl ObjectWriter {
             let init = gi.init.as_ref().expect("defined global has an initialiser");
             let v = self.const_value(b, info, vmctx, init)?;
             if let GlobalLoc::Inline(off) = info.layout.global(g) {
+                let flags = access_flags(flags, ir_type(gi.ty));
                 b.ins().store(flags, v, vmctx, off as i32);
             }
         }
@@ -170,13 +171,13 @@ impl ObjectWriter {
                 ConstOp::I64(v) => b.ins().iconst(types::I64, v),
                 ConstOp::F32(bits) => b.ins().f32const(f32::from_bits(bits)),
                 ConstOp::F64(bits) => b.ins().f64const(f64::from_bits(bits)),
-                ConstOp::V128(_) => {
-                    return Err(CompileError::new(
-                        "v128 globals are not supported yet (SIMD)",
-                    ))
+                ConstOp::V128(bytes) => {
+                    let c = b.func.dfg.constants.insert(bytes.to_vec().into());
+                    b.ins().vconst(types::I8X16, c)
                 }
                 ConstOp::GlobalGet(g) => {
                     let ty = ir_type(info.globals[g as usize].ty);
+                    let flags = access_flags(flags, ty);
                     match info.layout.global(g) {
                         GlobalLoc::Inline(off) => b.ins().load(ty, flags, vmctx, off as i32),
                         GlobalLoc::Pointer(off) => {

@@ -175,6 +175,21 @@ impl ModuleInfo {
         &self.types[self.funcs[func as usize] as usize]
     }
 
+    /// Whether a global, function or tag of the module has a v128 type
+    /// (bodies are checked as they are translated).
+    pub fn has_v128_items(&self) -> bool {
+        let func_types = self.funcs.iter().chain(&self.tags);
+        self.globals.iter().any(|g| g.ty == ValType::V128)
+            || func_types
+                .filter_map(|t| self.types.get(*t as usize))
+                .any(|t| {
+                    t.params()
+                        .iter()
+                        .chain(t.results())
+                        .any(|v| *v == ValType::V128)
+                })
+    }
+
     pub fn is_imported_func(&self, func: u32) -> bool {
         func < self.num_imported_funcs
     }

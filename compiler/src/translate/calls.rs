@@ -60,14 +60,6 @@ impl FuncTranslator<'_, '_> {
             .types
             .get(type_index as usize)
             .ok_or_else(|| self.internal("type index out of range"))?;
-        if ty
-            .params()
-            .iter()
-            .chain(ty.results())
-            .any(|t| *t == wasmparser::ValType::V128)
-        {
-            return Err(self.unsupported("SIMD is not supported yet"));
-        }
         let s = self.b.import_signature(wasm_signature(ty, self.call_conv));
         self.sig_refs.insert(type_index, s);
         Ok(s)

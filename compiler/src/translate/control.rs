@@ -89,13 +89,6 @@ impl FuncTranslator<'_, '_> {
                 (ft.params().to_vec(), ft.results().to_vec())
             }
         };
-        if params
-            .iter()
-            .chain(&results)
-            .any(|t| *t == wasmparser::ValType::V128)
-        {
-            return Err(self.unsupported("SIMD is not supported yet"));
-        }
         Ok((params, results))
     }
 

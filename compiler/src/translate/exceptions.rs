@@ -22,7 +22,7 @@ use cranelift_codegen::ir::{
     MemFlagsData, SigRef, Value,
 };
 use wacc_runtime_support::abi::{self, TrapCode};
-use wasmparser::{Catch, TryTable, ValType};
+use wasmparser::{Catch, TryTable};
 
 /// One catch clause, with its label resolved to a control-stack index.
 pub(crate) struct Clause {
@@ -146,8 +146,9 @@ impl FuncTranslator<'_, '_> {
         let exn = self.call_libcall(LibCall::ExnNew, &[id, size])[0];
         let values = self.peekn(fields.len())?.to_vec();
         self.stack.truncate(self.stack.len() - fields.len());
-        for (v, (_, off)) in values.into_iter().zip(&fields) {
-            self.b.ins().store(MemFlagsData::trusted(), v, exn, *off);
+        for (v, (ty, off)) in values.into_iter().zip(&fields) {
+            let flags = super::access_flags(MemFlagsData::trusted(), *ty);
+            self.b.ins().store(flags, v, exn, *off);
         }
         self.throw_exn(exn);
         Ok(())
@@ -241,7 +242,8 @@ impl FuncTranslator<'_, '_> {
         let mut args: Vec<BlockArg> = fields
             .iter()
             .map(|(ty, off)| {
-                BlockArg::Value(self.b.ins().load(*ty, MemFlagsData::trusted(), exn, *off))
+                let flags = super::access_flags(MemFlagsData::trusted(), *ty);
+                BlockArg::Value(self.b.ins().load(*ty, flags, exn, *off))
             })
             .collect();
         if with_ref {
@@ -281,9 +283,6 @@ impl FuncTranslator<'_, '_> {
         let mut off = 0u32;
         let mut fields = Vec::with_capacity(ty.params().len());
         for p in ty.params() {
-            if *p == ValType::V128 {
-                return Err(self.unsupported("SIMD is not supported yet"));
-            }
             let ty = super::ir_type(*p);
             let size = ty.bytes();
             off = (off + size - 1) & !(size - 1);

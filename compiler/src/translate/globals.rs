@@ -14,9 +14,6 @@ impl FuncTranslator<'_, '_> {
             .globals
             .get(index as usize)
             .ok_or_else(|| self.internal("global index out of range"))?;
-        if g.ty == wasmparser::ValType::V128 {
-            return Err(self.unsupported("SIMD is not supported yet"));
-        }
         let (ty, mutable) = (super::ir_type(g.ty), g.mutable);
         let vmctx = self.vmctx;
         Ok(match self.m.layout.global(index) {
@@ -39,15 +36,18 @@ impl FuncTranslator<'_, '_> {
             // Immutable globals are set before any wasm code runs.
             MemFlagsData::trusted().with_readonly().with_can_move()
         };
-        let v = self.b.ins().load(ty, flags, p, off);
+        let v = self
+            .b
+            .ins()
+            .load(ty, super::access_flags(flags, ty), p, off);
         self.push(v);
         Ok(())
     }
 
     pub(crate) fn global_set_op(&mut self, index: u32) -> Result<()> {
         let val = self.pop()?;
-        let (p, off, _, _) = self.global_cell(index)?;
-        let flags = Self::vm_flags(self.regions.globals);
+        let (p, off, ty, _) = self.global_cell(index)?;
+        let flags = super::access_flags(Self::vm_flags(self.regions.globals), ty);
         self.b.ins().store(flags, val, p, off);
         Ok(())
     }

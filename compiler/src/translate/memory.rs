@@ -87,7 +87,7 @@ impl FuncTranslator<'_, '_> {
             .load(types::I64, flags, p, off + VMMEMORY_LENGTH)
     }
 
-    fn heap_flags(&self) -> MemFlagsData {
+    pub(crate) fn heap_flags(&self) -> MemFlagsData {
         let f = MemFlagsData::new()
             .with_endianness(Endianness::Little)
             .with_alias_region(Some(self.regions.heap));
@@ -103,7 +103,12 @@ impl FuncTranslator<'_, '_> {
 
     /// Address of a `size`-byte access at `addr + memarg.offset`, after
     /// the bounds check; returns (address, static offset for the access).
-    fn heap_addr(&mut self, memarg: &MemArg, addr: Value, size: u32) -> Result<(Value, i32)> {
+    pub(crate) fn heap_addr(
+        &mut self,
+        memarg: &MemArg,
+        addr: Value,
+        size: u32,
+    ) -> Result<(Value, i32)> {
         let mem = match memarg.target {
             MemArgTarget::Memory(m) => m,
             MemArgTarget::Array(_) => {

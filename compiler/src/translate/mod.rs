@@ -10,7 +10,7 @@
 //! cold block that calls the runtime's `wacc_rt_trap` (see [`translator`]).
 //! Files: [`translator`] (state, prologue, helpers), [`ops`] (operator
 //! dispatch), [`control`], [`exceptions`], [`numeric`], [`memory`], [`table`],
-//! [`calls`], [`globals`].
+//! [`calls`], [`globals`], [`simd`].
 
 mod calls;
 mod control;
@@ -19,6 +19,7 @@ mod globals;
 mod memory;
 mod numeric;
 mod ops;
+mod simd;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -26,8 +27,8 @@ mod translator;
 
 use crate::environ::{CodegenOptions, ModuleInfo};
 use crate::error::{CompileError, Result};
-use cranelift_codegen::ir::{self, types, AbiParam, ArgumentPurpose, Signature};
-use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::ir::{self, types, AbiParam, ArgumentPurpose, MemFlagsData, Signature};
+use cranelift_codegen::isa::{CallConv, TargetIsa};
 use wasmparser::{FuncType, ValType};
 
 /// Cranelift type of a wasm value type.
@@ -40,6 +41,48 @@ pub fn ir_type(t: ValType) -> ir::Type {
         ValType::V128 => types::I8X16,
         ValType::Ref(_) => types::I64,
     }
+}
+
+/// What the translation needs to know of the target.
+#[derive(Clone, Copy)]
+pub(crate) struct Target {
+    pub call_conv: CallConv,
+    /// Whether Cranelift can lower 128-bit vectors for it.
+    pub simd: bool,
+}
+
+/// Whether `isa` has 128-bit vector registers: every supported target but
+/// RISC-V without the V extension.
+pub fn supports_simd(isa: &dyn TargetIsa) -> bool {
+    isa.isa_flags()
+        .iter()
+        .find(|f| f.name == "has_v")
+        .is_none_or(|f| f.as_bool() == Some(true))
+}
+
+/// Error for v128 code on a target without vector registers.
+pub const NO_SIMD: &str =
+    "SIMD (v128) needs vector registers, which this target lacks (RV64GC has no V extension)";
+
+/// `flags` for an access of type `ty`. A vector access never claims
+/// alignment: v128 cells (globals, value arrays, exception payloads) are
+/// only 8-byte aligned, and x64 folds an aligned vector load into SSE
+/// operands that fault unless 16-byte aligned.
+pub fn access_flags(flags: MemFlagsData, ty: ir::Type) -> MemFlagsData {
+    if !ty.is_vector() || !flags.aligned() {
+        return flags;
+    }
+    let mut f = MemFlagsData::new().with_alias_region(flags.alias_region());
+    if flags.notrap() {
+        f = f.with_notrap();
+    }
+    if flags.readonly() {
+        f = f.with_readonly();
+    }
+    if flags.can_move() {
+        f = f.with_can_move();
+    }
+    f
 }
 
 /// Native signature of a wasm function of type `ty`.
@@ -59,7 +102,7 @@ pub fn translate_function(
     module: &ModuleInfo,
     wasm: &[u8],
     func_index: u32,
-    call_conv: CallConv,
+    isa: &dyn TargetIsa,
     opts: &CodegenOptions,
 ) -> Result<ir::Function> {
     let defined = func_index
@@ -76,6 +119,10 @@ pub fn translate_function(
             CompileError::new("function body outside the module binary").in_func(func_index)
         );
     }
-    translator::translate(module, wasm, body, func_index, call_conv, opts)
+    let target = Target {
+        call_conv: isa.default_call_conv(),
+        simd: supports_simd(isa),
+    };
+    translator::translate(module, wasm, body, func_index, target, opts)
         .map_err(|e| e.in_func(func_index))
 }

@@ -67,7 +67,6 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::Else => self.op_else(),
             Operator::End => self.op_end(),
-            _ if is_simd(op) => Err(self.unsupported("SIMD is not supported yet")),
             _ => Ok(()),
         }
     }
@@ -106,10 +105,7 @@ impl FuncTranslator<'_, '_> {
                 let v = t.b.ins().select(c, x, y);
                 t.push(v);
             }
-            TypedSelect { ty } => {
-                if *ty == wasmparser::ValType::V128 {
-                    return Err(t.unsupported("SIMD is not supported yet"));
-                }
+            TypedSelect { .. } => {
                 let (x, y, c) = t.pop3()?;
                 let v = t.b.ins().select(c, x, y);
                 t.push(v);
@@ -290,7 +286,8 @@ impl FuncTranslator<'_, '_> {
             I64Extend16S => t.extend_s_op(I64, I16)?,
             I64Extend32S => t.extend_s_op(I64, I32)?,
 
-            _ if is_simd(op) => return Err(t.unsupported("SIMD is not supported yet")),
+            _ if is_simd(op) && !t.simd => return Err(t.unsupported(super::NO_SIMD)),
+            _ if is_simd(op) => t.translate_simd(op)?,
             _ => return Err(t.unsupported(format!("unsupported operator: {op:?}"))),
         }
         Ok(())

@@ -66,8 +66,10 @@ pub(crate) struct FuncTranslator<'m, 'f> {
     pub(crate) mem_ptrs: HashMap<u32, Value>,
     pub(crate) mem_bases: HashMap<u32, Value>,
     frame_estimate: Option<Inst>,
-    /// Per table: whether it is indexed by i64 (table64, not supported yet).
+    /// Per table: whether it is indexed by i64 (table64).
     pub(crate) table64: Vec<bool>,
+    /// Whether the target has vector registers (SIMD operators allowed).
+    pub(crate) simd: bool,
 }
 
 /// Translate one function body (see [`super::translate_function`]).
@@ -76,9 +78,10 @@ pub(crate) fn translate(
     wasm: &[u8],
     body: &Body,
     func_index: u32,
-    call_conv: CallConv,
+    target: super::Target,
     opts: &CodegenOptions,
 ) -> Result<Function> {
+    let call_conv = target.call_conv;
     let range = body.range.clone();
     let start = range.start as u64;
     let fbody = FunctionBody::new(BinaryReader::new(&wasm[range], start));
@@ -95,20 +98,16 @@ pub(crate) fn translate(
         .get(func_index as usize)
         .and_then(|t| module.types.get(*t as usize))
         .ok_or_else(|| CompileError::new("function type out of range"))?;
-    if ty
-        .params()
-        .iter()
-        .chain(ty.results())
-        .any(|t| *t == ValType::V128)
-    {
-        return Err(CompileError::at("SIMD is not supported yet", start));
+    let v128 = |t: &ValType| *t == ValType::V128;
+    if !target.simd && ty.params().iter().chain(ty.results()).any(v128) {
+        return Err(CompileError::at(super::NO_SIMD, start));
     }
-
     let sig = wasm_signature(ty, call_conv);
     let mut func = Function::with_name_signature(UserFuncName::user(NS_FUNC, func_index), sig);
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut t = FuncTranslator::new(module, opts, call_conv, b);
+    t.simd = target.simd;
     t.table64 = (0..module.tables.len() as u32)
         .map(|i| validator.resources().table_at(i).is_some_and(|t| t.table64))
         .collect();
@@ -120,8 +119,8 @@ pub(crate) fn translate(
         let offset = locals_reader.original_position();
         let (count, ty) = locals_reader.read()?;
         validator.define_locals(offset, count, ty)?;
-        if ty == ValType::V128 {
-            return Err(CompileError::at("SIMD is not supported yet", offset));
+        if !target.simd && ty == ValType::V128 {
+            return Err(CompileError::at(super::NO_SIMD, offset));
         }
         decls.push((count, ty));
     }
@@ -194,6 +193,7 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
             mem_bases: HashMap::new(),
             frame_estimate: None,
             table64: Vec::new(),
+            simd: true,
         }
     }
 
@@ -338,6 +338,7 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
         match ty {
             types::F32 => self.b.ins().f32const(Ieee32::with_bits(0)),
             types::F64 => self.b.ins().f64const(Ieee64::with_bits(0)),
+            types::I8X16 => self.vzero(ty),
             _ => self.b.ins().iconst(ty, 0),
         }
     }

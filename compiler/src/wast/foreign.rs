@@ -205,6 +205,9 @@ pub fn run_executor_for(file: &Path, built: &Build, dir: &Path, opts: &WastOptio
     if Path::new(sysroot).is_dir() {
         cmd.arg("-L").arg(sysroot);
     }
+    if let Some(cpu) = opts.target.qemu_cpu() {
+        cmd.args(["-cpu", cpu]);
+    }
     let mode = match opts.bounds_checks {
         BoundsChecks::Guard => "guard",
         BoundsChecks::Explicit => "explicit",
