@@ -265,7 +265,7 @@ impl Target {
     pub fn qemu_cpu(&self) -> Option<&'static str> {
         match self.triple.architecture {
             Architecture::Riscv64(_) if self.extra_flags.contains(&"has_v") => {
-                Some("rv64,v=true,vlen=128")
+                Some("rv64,v=true,vlen=128,vext_spec=v1.0")
             }
             _ => None,
         }

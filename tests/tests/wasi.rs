@@ -42,10 +42,23 @@ fn test_target() -> Option<&'static Target> {
 /// A command running the built executable `exe`: directly, or under
 /// qemu-user for a foreign target.
 fn program(exe: &Path) -> Command {
-    match test_target().and_then(Target::qemu_user) {
+    program_for_cpu(exe, "baseline")
+}
+
+/// [`program`] for an executable built with `--cpu cpu`.
+fn program_for_cpu(exe: &Path, cpu: &str) -> Command {
+    let Some(target) = test_target() else {
+        return Command::new(exe);
+    };
+    let target = target.clone().with_cpu(cpu).unwrap();
+    match target.qemu_user() {
         Some((qemu, sysroot)) => {
             let mut cmd = Command::new(qemu);
-            cmd.arg("-L").arg(sysroot).arg(exe);
+            cmd.arg("-L").arg(sysroot);
+            if let Some(cpu) = target.qemu_cpu() {
+                cmd.args(["-cpu", cpu]);
+            }
+            cmd.arg(exe);
             cmd
         }
         None => Command::new(exe),
@@ -130,9 +143,14 @@ fn rust_guest(name: &str) -> PathBuf {
 
 /// Compiles tests/programs/c/NAME.c with clang and wasi-libc.
 fn c_guest(name: &str, dir: &Path) -> PathBuf {
+    c_guest_with(name, dir, &[])
+}
+
+/// [`c_guest`] with more clang flags.
+fn c_guest_with(name: &str, dir: &Path, flags: &[&str]) -> PathBuf {
     let out = dir.join(format!("{name}.wasm"));
     let mut cmd = Command::new("clang");
-    cmd.args(["--target=wasm32-wasi", "-O2"]);
+    cmd.args(["--target=wasm32-wasi", "-O2"]).args(flags);
     if let Some(s) = std::env::var_os("WASI_SYSROOT") {
         cmd.arg("--sysroot").arg(s);
     }
@@ -472,6 +490,22 @@ fn c_hello_stdin_exit() {
         &[("GREETING", "hi"), ("PATH", "/bin")],
     );
     expect("c_hello", &out);
+}
+
+/// 128-bit SIMD in a real program: wasm_simd128.h intrinsics and loops
+/// clang vectorizes, each checked by the program against scalar code.
+/// riscv64 needs the vector extension (`--cpu rv64gcv`).
+#[test]
+fn c_simd() {
+    let d = scratch("c_simd");
+    let wasm = c_guest_with("simd", &d, &["-msimd128"]);
+    let riscv = test_target().is_some_and(|t| t.triple.to_string().starts_with("riscv64"));
+    let cpu = if riscv { "rv64gcv" } else { "baseline" };
+    for mode in ["guard", "explicit"] {
+        let exe = build(&wasm, &d, mode, &["--bounds-checks", mode, "--cpu", cpu]);
+        let out = run(program_for_cpu(&exe, cpu), b"", &[]);
+        expect("c_simd", &out);
+    }
 }
 
 #[test]

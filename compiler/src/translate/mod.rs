@@ -62,7 +62,7 @@ pub fn supports_simd(isa: &dyn TargetIsa) -> bool {
 
 /// Error for v128 code on a target without vector registers.
 pub const NO_SIMD: &str =
-    "SIMD (v128) needs vector registers, which this target lacks (RV64GC has no V extension)";
+    "SIMD (v128) needs vector registers, which RV64GC lacks (`--cpu rv64gcv` adds the V extension)";
 
 /// `flags` for an access of type `ty`. A vector access never claims
 /// alignment: v128 cells (globals, value arrays, exception payloads) are
