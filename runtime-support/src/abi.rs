@@ -130,6 +130,10 @@ pub enum TrapCode {
     UncaughtException = 34,
     /// `throw_ref` of a null exception reference.
     NullExceptionRef = 35,
+    /// `ref.as_non_null` of a null reference.
+    NullReference = 36,
+    /// `call_ref` of a null function reference.
+    NullFunctionReference = 37,
 }
 
 impl TrapCode {
@@ -172,6 +176,8 @@ impl TrapCode {
             33 => UnsupportedCpu,
             34 => UncaughtException,
             35 => NullExceptionRef,
+            36 => NullReference,
+            37 => NullFunctionReference,
             _ => return Option::None,
         })
     }
@@ -216,6 +222,8 @@ impl TrapCode {
             UnsupportedCpu => c"this CPU lacks features the code was compiled for",
             UncaughtException => c"uncaught exception",
             NullExceptionRef => c"null exception reference",
+            NullReference => c"null reference",
+            NullFunctionReference => c"null function reference",
         }
     }
 

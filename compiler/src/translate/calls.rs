@@ -133,6 +133,33 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// `call_ref`: the callee's type is known statically, so only null is
+    /// checked.
+    pub(crate) fn call_ref_op(&mut self, type_index: u32) -> Result<()> {
+        let sig = self.wasm_sig_ref(type_index)?;
+        let funcref = self.pop()?;
+        self.trap_if_null(funcref, TrapCode::NullFunctionReference);
+        self.call_funcref(type_index, sig, funcref)
+    }
+
+    /// Call through a non-null `VMFuncRef` with type `type_index`.
+    fn call_funcref(&mut self, type_index: u32, sig: SigRef, funcref: Value) -> Result<()> {
+        // A VMFuncRef never changes once its instance is set up.
+        let ro = cranelift_codegen::ir::MemFlagsData::trusted().with_readonly();
+        let code = self
+            .b
+            .ins()
+            .load(types::I64, ro, funcref, abi::FUNCREF_FUNC as i32);
+        let callee_vmctx = self
+            .b
+            .ins()
+            .load(types::I64, ro, funcref, abi::FUNCREF_VMCTX as i32);
+        let args = self.pop_args(type_index, callee_vmctx)?;
+        let results = self.wasm_call(Callee::Indirect(sig, code), sig, &args);
+        self.stack.extend(results);
+        Ok(())
+    }
+
     pub(crate) fn call_indirect_op(&mut self, type_index: u32, table_index: u32) -> Result<()> {
         let sig = self.wasm_sig_ref(type_index)?;
         let index = self.pop()?;
@@ -140,8 +167,7 @@ impl FuncTranslator<'_, '_> {
         let elem = self.table_element_addr(table_index, index, TrapCode::UndefinedElement)?;
         let flags = Self::vm_flags(self.regions.table_elems);
         let funcref = self.b.ins().load(types::I64, flags, elem, 0);
-        let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, funcref, 0);
-        self.trap_if(is_null, TrapCode::IndirectCallToNull);
+        self.trap_if_null(funcref, TrapCode::IndirectCallToNull);
 
         let ty = self
             .m
@@ -166,18 +192,6 @@ impl FuncTranslator<'_, '_> {
             .load(types::I64, ro, funcref, abi::FUNCREF_TYPE_ID as i32);
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, TrapCode::BadSignature);
-
-        let code = self
-            .b
-            .ins()
-            .load(types::I64, ro, funcref, abi::FUNCREF_FUNC as i32);
-        let callee_vmctx = self
-            .b
-            .ins()
-            .load(types::I64, ro, funcref, abi::FUNCREF_VMCTX as i32);
-        let args = self.pop_args(type_index, callee_vmctx)?;
-        let results = self.wasm_call(Callee::Indirect(sig, code), sig, &args);
-        self.stack.extend(results);
-        Ok(())
+        self.call_funcref(type_index, sig, funcref)
     }
 }

@@ -7,6 +7,7 @@
 
 use super::translator::FuncTranslator;
 use crate::error::Result;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, Value};
 use std::collections::HashMap;
 use wasmparser::{BlockType, BrTable};
@@ -303,6 +304,31 @@ impl FuncTranslator<'_, '_> {
 
     pub(crate) fn op_br_if(&mut self, relative_depth: u32) -> Result<()> {
         let cond = self.pop()?;
+        self.branch_if(cond, relative_depth)
+    }
+
+    /// `br_on_null` (`on_null`) / `br_on_non_null`: branch on whether the
+    /// reference on top is null. `br_on_null` leaves the reference behind
+    /// when it does not branch; `br_on_non_null` carries it to the target
+    /// and drops it otherwise.
+    pub(crate) fn op_br_on_null(&mut self, relative_depth: u32, on_null: bool) -> Result<()> {
+        let r = self.pop()?;
+        if on_null {
+            let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+            self.branch_if(is_null, relative_depth)?;
+            self.push(r);
+        } else {
+            self.push(r);
+            let non_null = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+            self.branch_if(non_null, relative_depth)?;
+            self.pop()?;
+        }
+        Ok(())
+    }
+
+    /// Branch to frame `relative_depth` with its arity's top operands when
+    /// `cond` is nonzero; continue in a new block otherwise.
+    fn branch_if(&mut self, cond: Value, relative_depth: u32) -> Result<()> {
         let i = self.frame_index(relative_depth)?;
         let (target, n) = (
             self.control[i].branch_target(),

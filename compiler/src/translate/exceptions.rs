@@ -157,8 +157,7 @@ impl FuncTranslator<'_, '_> {
     /// `throw_ref`: rethrow an `exnref` (null traps).
     pub(crate) fn op_throw_ref(&mut self) -> Result<()> {
         let exn = self.pop()?;
-        let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, exn, 0);
-        self.trap_if(is_null, TrapCode::NullExceptionRef);
+        self.trap_if_null(exn, TrapCode::NullExceptionRef);
         self.throw_exn(exn);
         Ok(())
     }

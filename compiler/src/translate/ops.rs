@@ -92,6 +92,9 @@ impl FuncTranslator<'_, '_> {
                 type_index,
                 table_index,
             } => t.call_indirect_op(*type_index, *table_index)?,
+            BrOnNull { relative_depth } => t.op_br_on_null(*relative_depth, true)?,
+            BrOnNonNull { relative_depth } => t.op_br_on_null(*relative_depth, false)?,
+            CallRef { type_index } => t.call_ref_op(*type_index)?,
             TryTable { try_table } => t.op_try_table(try_table)?,
             Throw { tag_index } => t.op_throw(*tag_index)?,
             ThrowRef => t.op_throw_ref()?,
@@ -174,6 +177,7 @@ impl FuncTranslator<'_, '_> {
             ElemDrop { elem_index } => t.elem_drop_op(*elem_index)?,
             RefNull { .. } => t.ref_null_op(),
             RefIsNull => t.ref_is_null_op()?,
+            RefAsNonNull => t.ref_as_non_null_op()?,
             RefFunc { function_index } => t.ref_func_op(*function_index)?,
 
             // ---- constants ----

@@ -185,6 +185,14 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// `ref.as_non_null`: traps on null, the reference stays.
+    pub(crate) fn ref_as_non_null_op(&mut self) -> Result<()> {
+        let r = self.pop()?;
+        self.trap_if_null(r, TrapCode::NullReference);
+        self.push(r);
+        Ok(())
+    }
+
     /// `ref.func f`: the address of `f`'s `VMFuncRef` in this vmctx.
     pub(crate) fn ref_func_op(&mut self, function_index: u32) -> Result<()> {
         if function_index as usize >= self.m.funcs.len() {

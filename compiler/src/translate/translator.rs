@@ -394,6 +394,12 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
     }
 
     /// Unconditional trap; the rest of the current block is unreachable.
+    /// Trap with `code` when reference `r` is null.
+    pub(crate) fn trap_if_null(&mut self, r: Value, code: TrapCode) {
+        let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+        self.trap_if(is_null, code);
+    }
+
     pub(crate) fn trap_now(&mut self, code: TrapCode) {
         let trap = self.trap_block(code);
         self.b.ins().jump(trap, &[]);
