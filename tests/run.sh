@@ -44,13 +44,13 @@ for mode in guard explicit; do
   spec_run all_files --bounds-checks "$mode"
 done
 # wacc's own scripts: exception unwinding (register restoring, frames of
-# other modules, component boundaries).
+# other modules, component boundaries), atomic wait/notify.
 own_wast() {
-  echo "== wacc wast $* (tests/exceptions)"
+  echo "== wacc wast $* (wacc's own scripts)"
   ./target/release/wacc wast "$@" || status=1
 }
 for mode in guard explicit; do
-  own_wast --bounds-checks "$mode" tests/exceptions/*.wast
+  own_wast --bounds-checks "$mode" tests/exceptions/*.wast tests/threads/*.wast
 done
 
 # Cross targets under qemu-user (see README, Cross-compilation): runtime-support
@@ -91,7 +91,8 @@ if [ ${#missing[@]} = 0 ]; then
         spec_run all_files --target "$triple" --bounds-checks "$mode"
       fi
       # component scripts run for the host only
-      own_wast --target "$triple" --bounds-checks "$mode" tests/exceptions/{unwind,registers}.wast
+      own_wast --target "$triple" --bounds-checks "$mode" tests/exceptions/{unwind,registers}.wast \
+        tests/threads/*.wast
     done
   done
 else

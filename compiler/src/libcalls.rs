@@ -36,10 +36,12 @@ pub enum LibCall {
     ExnFree,
     /// Unwind to the nearest handler in a calling frame.
     Throw,
+    /// `memory.atomic.wait32/64` after the inline checks.
+    AtomicWait,
 }
 
 impl LibCall {
-    pub const ALL: [LibCall; 16] = [
+    pub const ALL: [LibCall; 17] = [
         LibCall::Trap,
         LibCall::MemoryGrow,
         LibCall::MemoryFill,
@@ -56,6 +58,7 @@ impl LibCall {
         LibCall::ExnNew,
         LibCall::ExnFree,
         LibCall::Throw,
+        LibCall::AtomicWait,
     ];
 
     pub fn from_index(i: u32) -> Option<LibCall> {
@@ -80,6 +83,7 @@ impl LibCall {
             LibCall::ExnNew => "wacc_rt_exn_new",
             LibCall::ExnFree => "wacc_rt_exn_free",
             LibCall::Throw => "wacc_rt_throw",
+            LibCall::AtomicWait => "wacc_rt_atomic_wait",
         }
     }
 
@@ -109,6 +113,7 @@ impl LibCall {
             LibCall::ExnNew => (&[I64, I32], &[I64]),
             LibCall::ExnFree => (&[I64], &[]),
             LibCall::Throw => (&[I64], &[]),
+            LibCall::AtomicWait => (&[I64, I64, I64, I32], &[I32]),
         };
         let mut sig = Signature::new(call_conv);
         if self.takes_vmctx() {

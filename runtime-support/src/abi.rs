@@ -134,6 +134,13 @@ pub enum TrapCode {
     NullReference = 36,
     /// `call_ref` of a null function reference.
     NullFunctionReference = 37,
+    /// An atomic access at an address not a multiple of its size.
+    UnalignedAtomic = 38,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory = 39,
+    /// `memory.atomic.wait` without a timeout whose value matched: no other
+    /// thread exists to notify it, so it would wait forever.
+    WaitForever = 40,
 }
 
 impl TrapCode {
@@ -178,6 +185,9 @@ impl TrapCode {
             35 => NullExceptionRef,
             36 => NullReference,
             37 => NullFunctionReference,
+            38 => UnalignedAtomic,
+            39 => ExpectedSharedMemory,
+            40 => WaitForever,
             _ => return Option::None,
         })
     }
@@ -224,6 +234,9 @@ impl TrapCode {
             NullExceptionRef => c"null exception reference",
             NullReference => c"null reference",
             NullFunctionReference => c"null function reference",
+            UnalignedAtomic => c"unaligned atomic",
+            ExpectedSharedMemory => c"expected shared memory",
+            WaitForever => c"atomic wait without timeout would never be notified (single-threaded)",
         }
     }
 
@@ -703,6 +716,11 @@ pub const DESC_FLAG_EXPLICIT_BOUNDS: u32 = 1;
 //                       (zeroed payload; traps OutOfMemory)
 //   wacc_rt_exn_free(vmctx, exn)     (a caught exception nothing refers to any
 //                       more; kept if `exposed`)
+//   wacc_rt_atomic_wait(vmctx, addr: *const u8, expected: u64, timeout_ns: i64,
+//                       wide: u32) -> u32   (`memory.atomic.wait32/64` after the
+//                       inline bounds, alignment and shared checks: 1 not
+//                       equal, 2 timed out; traps WaitForever for a negative
+//                       timeout, since no other thread can notify)
 //   wacc_rt_throw(vmctx, exn) -> !   (unwinds from the caller's frame to the
 //                       nearest handler, see [`CodeDesc`]; an exception that
 //                       reaches a frame outside registered code raises

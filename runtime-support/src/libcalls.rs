@@ -76,6 +76,33 @@ pub unsafe extern "C" fn wacc_rt_memory_init(
     );
 }
 
+/// `memory.atomic.wait32` (`wide` = 0) / `wait64` on a bounds-checked,
+/// aligned address of a shared memory. Programs here are single-threaded:
+/// nothing can change the value or notify, so a match just waits out the
+/// timeout.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_atomic_wait(
+    vmctx: *mut c_void,
+    addr: *const u8,
+    expected: u64,
+    timeout_ns: i64,
+    wide: u32,
+) -> u32 {
+    let value = if wide != 0 {
+        core::ptr::read_volatile(addr as *const u64)
+    } else {
+        core::ptr::read_volatile(addr as *const u32) as u64
+    };
+    if value != expected {
+        return 1;
+    }
+    if timeout_ns < 0 {
+        trap::raise(vmctx::store(vmctx), TrapCode::WaitForever);
+    }
+    crate::sys::sleep_ns(timeout_ns as u64);
+    2
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_data_drop(vmctx: *mut c_void, data: u32) {
     *vmctx::data_dropped(vmctx, data) = 1;

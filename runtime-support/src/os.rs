@@ -106,3 +106,8 @@ fn query_stack_floor() -> Option<usize> {
 fn query_stack_floor() -> Option<usize> {
     None
 }
+
+/// Sleeps for `ns` nanoseconds (`memory.atomic.wait` timing out).
+pub fn sleep_ns(ns: u64) {
+    std::thread::sleep(std::time::Duration::from_nanos(ns));
+}

@@ -10,8 +10,9 @@
 //! cold block that calls the runtime's `wacc_rt_trap` (see [`translator`]).
 //! Files: [`translator`] (state, prologue, helpers), [`ops`] (operator
 //! dispatch), [`control`], [`exceptions`], [`numeric`], [`memory`], [`table`],
-//! [`calls`], [`globals`], [`simd`].
+//! [`calls`], [`globals`], [`simd`], [`atomics`].
 
+mod atomics;
 mod calls;
 mod control;
 mod exceptions;

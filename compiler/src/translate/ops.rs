@@ -292,7 +292,8 @@ impl FuncTranslator<'_, '_> {
 
             _ if is_simd(op) && !t.simd => return Err(t.unsupported(super::NO_SIMD)),
             _ if is_simd(op) => t.translate_simd(op)?,
-            _ => return Err(t.unsupported(format!("unsupported operator: {op:?}"))),
+            // the threads proposal, or unsupported
+            _ => t.translate_atomic(op)?,
         }
         Ok(())
     }

@@ -1,0 +1,41 @@
+;; memory.atomic.wait / notify in a single-threaded program: a value that
+;; differs returns 1, a match waits out the timeout and returns 2, a match
+;; with no timeout can never be notified and traps; wait on an unshared
+;; memory traps; the usual alignment and bounds traps come first.
+(module
+  (memory 1 1 shared)
+  (func (export "wait32") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait64") (param i32 i64 i64) (result i32)
+    (memory.atomic.wait64 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify offset=4 (local.get 0) (local.get 1)))
+  (func (export "store") (param i32 i64)
+    (i64.atomic.store (local.get 0) (local.get 1)))
+)
+(assert_return (invoke "wait32" (i32.const 0) (i32.const 1) (i64.const -1)) (i32.const 1))
+(assert_return (invoke "wait32" (i32.const 0) (i32.const 0) (i64.const 0)) (i32.const 2))
+(assert_return (invoke "wait32" (i32.const 8) (i32.const 0) (i64.const 1000000)) (i32.const 2))
+(invoke "store" (i32.const 16) (i64.const 0x1_0000_0002))
+(assert_return (invoke "wait64" (i32.const 16) (i64.const 2) (i64.const 0)) (i32.const 1))
+(assert_return (invoke "wait64" (i32.const 16) (i64.const 0x1_0000_0002) (i64.const 0)) (i32.const 2))
+(assert_return (invoke "wait32" (i32.const 16) (i32.const 2) (i64.const 0)) (i32.const 2))
+(assert_trap (invoke "wait64" (i32.const 16) (i64.const 0x1_0000_0002) (i64.const -1))
+  "atomic wait without timeout would never be notified (single-threaded)")
+(assert_trap (invoke "wait32" (i32.const 2) (i32.const 0) (i64.const 0)) "unaligned atomic")
+(assert_trap (invoke "wait64" (i32.const 4) (i64.const 0) (i64.const 0)) "unaligned atomic")
+(assert_trap (invoke "wait32" (i32.const 65536) (i32.const 0) (i64.const 0)) "out of bounds memory access")
+(assert_return (invoke "notify" (i32.const 0) (i32.const 1)) (i32.const 0))
+(assert_trap (invoke "notify" (i32.const 1) (i32.const 1)) "unaligned atomic")
+(assert_trap (invoke "notify" (i32.const 65532) (i32.const 1)) "out of bounds memory access")
+
+(module
+  (memory 1)
+  (func (export "wait32") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify (local.get 0) (local.get 1)))
+)
+(assert_trap (invoke "wait32" (i32.const 0) (i32.const 0) (i64.const 0)) "expected shared memory")
+(assert_trap (invoke "wait32" (i32.const 1) (i32.const 0) (i64.const 0)) "unaligned atomic")
+(assert_return (invoke "notify" (i32.const 0) (i32.const 5)) (i32.const 0))
