@@ -106,8 +106,7 @@ pub(crate) fn translate(
     let mut func = Function::with_name_signature(UserFuncName::user(NS_FUNC, func_index), sig);
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
-    let mut t = FuncTranslator::new(module, opts, call_conv, b);
-    t.simd = target.simd;
+    let mut t = FuncTranslator::new(module, opts, target, b);
     t.table64 = (0..module.tables.len() as u32)
         .map(|i| validator.resources().table_at(i).is_some_and(|t| t.table64))
         .collect();
@@ -154,7 +153,7 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
     fn new(
         m: &'m ModuleInfo,
         opts: &CodegenOptions,
-        call_conv: CallConv,
+        target: super::Target,
         b: FunctionBuilder<'f>,
     ) -> Self {
         let mut region = |id: u32, d: &'static str| {
@@ -173,7 +172,7 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
         FuncTranslator {
             m,
             opts: *opts,
-            call_conv,
+            call_conv: target.call_conv,
             b,
             vmctx: Value::from_u32(0),
             locals: Vec::new(),
@@ -193,7 +192,7 @@ impl<'m, 'f> FuncTranslator<'m, 'f> {
             mem_bases: HashMap::new(),
             frame_estimate: None,
             table64: Vec::new(),
-            simd: true,
+            simd: target.simd,
         }
     }
 

@@ -21,6 +21,22 @@ struct Plan {
     values_size: u32,
 }
 
+/// One component instance and nothing else.
+impl Default for Plan {
+    fn default() -> Plan {
+        Plan {
+            instances: vec![],
+            trampolines: vec![],
+            memories: vec![],
+            component_instances: 1,
+            resources: vec![],
+            steps: vec![],
+            calls: vec![],
+            values_size: 0,
+        }
+    }
+}
+
 impl Plan {
     fn build(self) -> &'static mut ComponentDesc {
         let n = |v: usize| v as u32;
@@ -362,13 +378,8 @@ fn component_instantiate_wires_tags() {
             (&*provider, vec![]),
             (&*user, vec![from_instance(kind::TAG, 0, index)]),
         ],
-        trampolines: vec![],
-        memories: vec![],
-        component_instances: 1,
-        resources: vec![],
         steps: vec![core(0), core(1)],
-        calls: vec![],
-        values_size: 0,
+        ..Plan::default()
     };
     let c = Comp::new(plan(1).build());
     unsafe {
@@ -392,19 +403,7 @@ fn aligned(p: *mut u8, align: usize) -> bool {
 
 #[test]
 fn host_arena() {
-    let c = Comp::new(
-        Plan {
-            instances: vec![],
-            trampolines: vec![],
-            memories: vec![],
-            component_instances: 1,
-            resources: vec![],
-            steps: vec![],
-            calls: vec![],
-            values_size: 0,
-        }
-        .build(),
-    );
+    let c = Comp::new(Plan::default().build());
     let ctx = c.ctx;
     unsafe {
         // Reset before anything was allocated is fine.
@@ -446,14 +445,10 @@ unsafe extern "C" fn make_value(ctx: *mut c_void) {
 fn start_values_outlive_resets() {
     let c = Comp::new(
         Plan {
-            instances: vec![],
-            trampolines: vec![],
-            memories: vec![],
-            component_instances: 1,
-            resources: vec![],
             steps: vec![call(0)],
             calls: vec![make_value],
             values_size: 8,
+            ..Plan::default()
         }
         .build(),
     );
