@@ -306,7 +306,7 @@ fn saved_registers(
 ) -> Result<Vec<(u32, i32)>> {
     use cranelift_codegen::isa::unwind::UnwindInst;
     use cranelift_codegen::RegClass;
-    use wacc_runtime_support::abi::saved_regs;
+    use wacc_abi::saved_regs;
     let order = match isa.triple().architecture {
         target_lexicon::Architecture::X86_64 => saved_regs::X86_64,
         target_lexicon::Architecture::Aarch64(_) => saved_regs::AARCH64,

@@ -33,7 +33,8 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     }
 }
 
-pub mod abi;
+/// The contract with generated code (the `wacc-abi` crate).
+pub use wacc_abi as abi;
 pub mod component;
 pub mod cpu;
 pub mod exception;

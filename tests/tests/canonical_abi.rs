@@ -176,8 +176,8 @@ mod lift {
     use wacc::component::front::StringEncoding;
     use wacc::component::probe::{lift_probes, LiftCase};
     use wacc::component::types::{CoreType, PtrType, ValType};
-    use wacc_runtime_support::abi::component::{ComponentDesc, ComponentLayout};
-    use wacc_runtime_support::abi::{VMMemory, VMStore, ValRaw, ABI_VERSION};
+    use wacc_abi::component::{ComponentDesc, ComponentLayout};
+    use wacc_abi::{VMMemory, VMStore, ValRaw, ABI_VERSION};
 
     type Invoke = unsafe extern "C" fn(*mut c_void, *const c_void, *mut ValRaw) -> u32;
 

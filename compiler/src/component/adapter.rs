@@ -19,7 +19,7 @@ use cranelift_codegen::ir::{
     StackSlotData, StackSlotKind, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Switch};
-use wacc_runtime_support::abi::{component::FLAG_MAY_LEAVE, TrapCode, VMMemory};
+use wacc_abi::{component::FLAG_MAY_LEAVE, TrapCode, VMMemory};
 
 /// Runtime functions the generated trampolines call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -11,8 +11,8 @@ use super::plan::{Lifted, Trampoline};
 use super::types::{CoreType, PtrType};
 use crate::error::Result;
 use cranelift_codegen::ir::{condcodes::IntCC, types, InstBuilder, MemFlagsData, Value};
-use wacc_runtime_support::abi::component::{FLAG_MAY_ENTER, FLAG_MAY_LEAVE};
-use wacc_runtime_support::abi::TrapCode;
+use wacc_abi::component::{FLAG_MAY_ENTER, FLAG_MAY_LEAVE};
+use wacc_abi::TrapCode;
 
 /// How arguments reach a lifted function and where its result goes.
 pub(super) enum Args {

@@ -25,8 +25,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use std::collections::HashMap;
-use wacc_runtime_support::abi::component::{ComponentLayout, FLAG_MAY_LEAVE};
-use wacc_runtime_support::abi::{self, TrapCode};
+use wacc_abi::component::{ComponentLayout, FLAG_MAY_LEAVE};
+use wacc_abi::{self as abi, TrapCode};
 
 /// A compiled component: the object and its root exports.
 pub struct CompiledComponent {

@@ -9,11 +9,11 @@ use crate::emit::data::{define_data, DataBuf};
 use crate::error::{CompileError, Result};
 use cranelift_module::{DataId, FuncId, Module};
 use std::mem::{offset_of, size_of};
-use wacc_runtime_support::abi::component::{
+use wacc_abi::component::{
     ComponentDesc, CoreInstanceDesc, InitStep, ItemRef, ResourceDesc, TrampolineDesc,
     SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL, STEP_CORE_INSTANCE,
 };
-use wacc_runtime_support::abi::{kind, Str, ABI_VERSION};
+use wacc_abi::{kind, Str, ABI_VERSION};
 
 impl Emitter<'_> {
     pub(super) fn emit_desc(

@@ -499,7 +499,7 @@ fn read_section(
                     }
                     CanonicalFunction::ContextGet { slot, .. }
                     | CanonicalFunction::ContextSet { slot, .. }
-                        if slot >= wacc_runtime_support::abi::component::TASK_CONTEXT_SLOTS =>
+                        if slot >= wacc_abi::component::TASK_CONTEXT_SLOTS =>
                     {
                         return Err(unsupported("this task-local storage slot", offset))
                     }

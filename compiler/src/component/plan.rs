@@ -15,7 +15,7 @@ use crate::error::{CompileError, Result};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use wacc_runtime_support::abi::kind;
+use wacc_abi::kind;
 
 /// Owner of resources the host defines (root imports).
 pub const HOST: u32 = u32::MAX;

@@ -26,8 +26,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use std::collections::HashMap;
-use wacc_runtime_support::abi::component::ComponentLayout;
-use wacc_runtime_support::abi::VALRAW_SIZE;
+use wacc_abi::component::ComponentLayout;
+use wacc_abi::VALRAW_SIZE;
 
 /// One value to lift.
 pub struct LiftCase {

@@ -26,7 +26,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::FunctionBuilder;
 use cranelift_module::{DataId, FuncId, Linkage, Module};
-use wacc_runtime_support::abi;
+use wacc_abi as abi;
 
 /// Where each value made at instantiation sits in the context's `values`
 /// region (None for imported values), and the region's size.

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::symbols;
 use core::mem::{offset_of, size_of};
 use cranelift_module::{DataId, FuncId, Module};
-use wacc_runtime_support::abi::{self, ExportDesc, ImportDesc, ModuleDesc, SigDesc, Str};
+use wacc_abi::{self as abi, ExportDesc, ImportDesc, ModuleDesc, SigDesc, Str};
 
 /// Writes `Str { ptr, len }` fields pointing into the blob.
 struct StrWriter {

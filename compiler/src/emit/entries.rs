@@ -13,7 +13,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, Switch};
 use cranelift_module::{DataId, Linkage, Module};
-use wacc_runtime_support::abi;
+use wacc_abi as abi;
 
 const VAL: i32 = abi::VALRAW_SIZE as i32;
 

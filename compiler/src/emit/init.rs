@@ -13,7 +13,7 @@ use crate::translate::{access_flags, ir_type, wasm_signature};
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature, Value};
 use cranelift_frontend::FunctionBuilder;
 use cranelift_module::{FuncId, Linkage, Module};
-use wacc_runtime_support::abi;
+use wacc_abi as abi;
 
 impl ObjectWriter {
     pub(super) fn emit_init(&mut self, info: &ModuleInfo) -> Result<FuncId> {

@@ -20,7 +20,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataId, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use wacc_runtime_support::abi;
+use wacc_abi as abi;
 
 /// How an import can be satisfied at link time.
 #[derive(Clone, Copy)]

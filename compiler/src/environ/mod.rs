@@ -5,7 +5,7 @@
 mod parse;
 pub use parse::{features, parse};
 
-use wacc_runtime_support::abi;
+use wacc_abi as abi;
 use wasmparser::{FuncType, RefType, ValType};
 
 /// Bounds-checking strategy for linear memory accesses.

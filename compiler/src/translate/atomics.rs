@@ -13,7 +13,7 @@ use crate::libcalls::LibCall;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{AtomicRmwOp, InstBuilder, Type, Value};
-use wacc_runtime_support::abi::TrapCode;
+use wacc_abi::TrapCode;
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
 impl FuncTranslator<'_, '_> {

@@ -12,7 +12,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types, ExtFuncData, ExternalName, FuncRef, InstBuilder, SigRef, UserExternalName, Value,
 };
-use wacc_runtime_support::abi::{self, TrapCode};
+use wacc_abi::{self as abi, TrapCode};
 
 impl FuncTranslator<'_, '_> {
     /// Reference to libcall `lc` (imported once per function).

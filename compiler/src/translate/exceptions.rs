@@ -21,7 +21,7 @@ use cranelift_codegen::ir::{
     self, types, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, FuncRef, InstBuilder,
     MemFlagsData, SigRef, Value,
 };
-use wacc_runtime_support::abi::{self, TrapCode};
+use wacc_abi::{self as abi, TrapCode};
 use wasmparser::{Catch, TryTable};
 
 /// One catch clause, with its label resolved to a control-stack index.

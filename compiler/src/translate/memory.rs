@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::libcalls::LibCall;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
-use wacc_runtime_support::abi::{self, TrapCode};
+use wacc_abi::{self as abi, TrapCode};
 use wasmparser::{MemArg, MemArgTarget};
 
 const VMMEMORY_BASE: i32 = core::mem::offset_of!(abi::VMMemory, base) as i32;

@@ -7,7 +7,7 @@ use crate::error::Result;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Type, Value};
-use wacc_runtime_support::abi::TrapCode;
+use wacc_abi::TrapCode;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DivOp {

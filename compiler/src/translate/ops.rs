@@ -9,7 +9,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::types::{F32, F64, I16, I32, I64, I8};
 use cranelift_codegen::ir::InstBuilder;
-use wacc_runtime_support::abi::TrapCode;
+use wacc_abi::TrapCode;
 use wasmparser::Operator;
 
 macro_rules! define_is_simd {

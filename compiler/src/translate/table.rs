@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::libcalls::LibCall;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
-use wacc_runtime_support::abi::{self, TrapCode};
+use wacc_abi::{self as abi, TrapCode};
 
 const VMTABLE_BASE: i32 = core::mem::offset_of!(abi::VMTable, base) as i32;
 const VMTABLE_LENGTH: i32 = core::mem::offset_of!(abi::VMTable, length) as i32;

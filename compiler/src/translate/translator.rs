@@ -16,7 +16,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
-use wacc_runtime_support::abi::{self, TrapCode};
+use wacc_abi::{self as abi, TrapCode};
 use wasmparser::{
     BinaryReader, FuncToValidate, FunctionBody, OperatorsReader, ValType, WasmModuleResources,
 };

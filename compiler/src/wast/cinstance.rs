@@ -9,7 +9,7 @@ use super::instance::InstantiateError;
 use crate::component::ExportFunc;
 use std::ffi::c_void;
 use std::rc::Rc;
-use wacc_runtime_support::abi::VMStore;
+use wacc_abi::VMStore;
 
 type InstantiateFn = unsafe extern "C" fn(store: *mut VMStore, out_ctx: *mut *mut c_void) -> u32;
 type CallFn =

@@ -4,7 +4,7 @@
 
 use std::ffi::{c_void, CStr, CString};
 use std::path::Path;
-use wacc_runtime_support::abi::{ModuleDesc, VMStore, ValRaw, WaccImport};
+use wacc_abi::{ModuleDesc, VMStore, ValRaw, WaccImport};
 
 pub type StoreNewFn = unsafe extern "C" fn() -> *mut VMStore;
 pub type InstantiateFn = unsafe extern "C" fn(

@@ -8,7 +8,7 @@ use super::instance::{trap_message, InstId, InstantiateError, Store};
 use super::script::{Directive, Exec, Invoke, ModuleId, Script};
 use super::value::{check_results, Arg, Expected, FloatPattern, Val};
 use std::collections::HashMap;
-use wacc_runtime_support::abi::TrapCode;
+use wacc_abi::TrapCode;
 
 /// The result of one directive.
 #[derive(Debug, Clone, PartialEq)]
@@ -653,7 +653,7 @@ pub fn directive_name(d: &Directive) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::{trap_matches, Trap};
-    use wacc_runtime_support::abi::TrapCode;
+    use wacc_abi::TrapCode;
 
     fn t(code: TrapCode) -> Trap {
         Trap {

@@ -8,7 +8,7 @@
 
 use crate::environ::valtype_code;
 use std::ffi::c_void;
-use wacc_runtime_support::abi::{sig_id, VMFuncRef, ValRaw};
+use wacc_abi::{sig_id, VMFuncRef, ValRaw};
 use wasmparser::{FuncType, ValType};
 
 pub const SPECTEST_WAT: &str = r#"(module

@@ -12,7 +12,7 @@ use super::value::{Arg, Ty, Val};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::rc::Rc;
-use wacc_runtime_support::abi::{
+use wacc_abi::{
     kind, ModuleDesc, TrapCode, VMFuncRef, VMMemory, VMStore, VMTable, ValRaw, WaccImport,
     FUNCREF_SIZE, WASM_PAGE_SIZE,
 };

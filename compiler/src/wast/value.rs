@@ -6,7 +6,7 @@
 
 use super::cvalue::CVal;
 use std::fmt;
-use wacc_runtime_support::abi::ValRaw;
+use wacc_abi::ValRaw;
 use wasmparser::ValType;
 
 /// An argument written in the script.

@@ -8,7 +8,7 @@
 //! vmctx argument. Its first word is the store, like a core vmctx, so
 //! `wacc_rt_trap(ctx, code)` works from trampolines too.
 
-use super::Str;
+use crate::Str;
 use core::ffi::c_void;
 
 /// Fixed header of a component context; the regions follow at the offsets
