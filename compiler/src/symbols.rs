@@ -12,48 +12,27 @@
 //!
 //! Imports: `wacc_import_<len>_<module>_<name>` (see `import_symbol`).
 
+use wacc_abi::symbols;
+
 /// Escape a wasm name for use in a symbol: bytes outside `[A-Za-z0-9_]`
-/// become `$` and two hex digits (so distinct names stay distinct).
+/// become `$` and two hex digits (so distinct names stay distinct; the rule
+/// is the contract's, `wacc_abi::symbols`).
 pub fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' {
-            o.push(b as char);
-        } else {
-            o.push_str(&format!("${b:02x}"));
-        }
-    }
+    symbols::write_escaped(&mut o, s).expect("writing to a String");
     o
 }
 
 /// Link-time symbol that provides import `module`.`name`.
 pub fn import_symbol(module: &str, name: &str) -> String {
-    let m = escape(module);
-    format!("wacc_import_{}_{}_{}", m.len(), m, escape(name))
+    let mut o = String::new();
+    symbols::write_import_symbol(&mut o, module, name).expect("writing to a String");
+    o
 }
 
 /// Reverses [`escape`].
 pub fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match (
-            b[i],
-            s.get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok()),
-        ) {
-            (b'$', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&symbols::unescape_bytes(s).collect::<Vec<u8>>()).into_owned()
 }
 
 /// The (module, name) an import symbol stands for, if `sym` is one.

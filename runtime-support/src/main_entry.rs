@@ -230,23 +230,9 @@ fn wasm_function_at(pc: usize) -> Option<String> {
     })
 }
 
-/// Reverses the symbol escaping (`$xx` for bytes outside `[A-Za-z0-9_]`).
+/// Reverses the symbol escaping (`abi::symbols`).
 fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&crate::abi::symbols::unescape_bytes(s).collect::<Vec<u8>>()).into_owned()
 }
 
 /// Name of the function symbol (64-bit little-endian ELF `.symtab`)

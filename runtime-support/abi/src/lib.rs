@@ -55,6 +55,7 @@ pub mod isa {
 }
 
 pub mod component;
+pub mod symbols;
 
 /// Callee-saved registers the exception unwinder restores, in the order the
 /// throw entry saves them in its register context: integer registers by

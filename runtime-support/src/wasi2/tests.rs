@@ -2,22 +2,10 @@ use super::val::{bytes, get, put};
 use super::*;
 use std::sync::Once;
 
-/// The compiler's symbol escaping (`symbols::escape`), restated.
-fn escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("${b:02x}")
-            }
-        })
-        .collect()
-}
-
 fn import_symbol(interface: &str, name: &str) -> String {
-    let m = escape(interface);
-    format!("wacc_import_{}_{}_{}", m.len(), m, escape(name))
+    let mut o = String::new();
+    crate::abi::symbols::write_import_symbol(&mut o, interface, name).unwrap();
+    o
 }
 
 #[test]
