@@ -1,127 +1,144 @@
-//! Runtime functions that generated code calls (defined in
-//! runtime-support's `libcalls`; see `abi.rs` for their contract).
+//! Runtime functions that generated code calls, declared from the
+//! contract's one list (`wacc_abi::foreach_libcall!`), which runtime-support
+//! checks its definitions against.
 //!
-//! In CLIF, a call to a libcall uses `UserExternalName { namespace:
+//! In CLIF, a call to a core libcall uses `UserExternalName { namespace:
 //! NS_LIBCALL, index: LibCall as u32 }`; a direct call to wasm function `f`
 //! uses `UserExternalName { namespace: NS_FUNC, index: f }`. The object
-//! writer maps both to symbols.
+//! writer maps both to symbols. Component trampolines ([`RtCall`]) and
+//! entries ([`EntryCall`]) declare their runtime functions by symbol.
 
-use cranelift_codegen::ir::{types, AbiParam, Signature};
+use core::ffi::c_void;
+use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
+use wacc_abi as abi;
 
 pub const NS_FUNC: u32 = 0;
 pub const NS_LIBCALL: u32 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-pub enum LibCall {
-    Trap = 0,
-    MemoryGrow,
-    MemoryFill,
-    MemoryCopy,
-    MemoryInit,
-    DataDrop,
-    TableGrow,
-    TableFill,
-    TableCopy,
-    TableInit,
-    ElemDrop,
-    /// C `memmove`: memory.copy after its inline bounds check.
-    Memmove,
-    /// C `memset`: memory.fill after its inline bounds check.
-    Memset,
-    /// A new exception object (`throw`).
-    ExnNew,
-    /// Release a caught exception nothing refers to.
-    ExnFree,
-    /// Unwind to the nearest handler in a calling frame.
-    Throw,
-    /// `memory.atomic.wait32/64` after the inline checks.
-    AtomicWait,
+/// The Cranelift type of a C parameter or result type of the list (all
+/// targets are 64-bit: pointers and `usize` are I64).
+trait AbiType {
+    const TYPE: Type;
 }
 
-impl LibCall {
-    pub const ALL: [LibCall; 17] = [
-        LibCall::Trap,
-        LibCall::MemoryGrow,
-        LibCall::MemoryFill,
-        LibCall::MemoryCopy,
-        LibCall::MemoryInit,
-        LibCall::DataDrop,
-        LibCall::TableGrow,
-        LibCall::TableFill,
-        LibCall::TableCopy,
-        LibCall::TableInit,
-        LibCall::ElemDrop,
-        LibCall::Memmove,
-        LibCall::Memset,
-        LibCall::ExnNew,
-        LibCall::ExnFree,
-        LibCall::Throw,
-        LibCall::AtomicWait,
-    ];
+macro_rules! abi_types {
+    ($($t:ty => $clif:expr),* $(,)?) => {
+        $(impl AbiType for $t { const TYPE: Type = $clif; })*
+    };
+}
+abi_types! {
+    u32 => types::I32,
+    i32 => types::I32,
+    u64 => types::I64,
+    i64 => types::I64,
+    usize => types::I64,
+    Option<abi::libcalls::ArrayCall> => types::I64,
+    Option<abi::libcalls::Realloc> => types::I64,
+}
+impl<T> AbiType for *mut T {
+    const TYPE: Type = types::I64;
+}
+impl<T> AbiType for *const T {
+    const TYPE: Type = types::I64;
+}
 
+/// The result types of an entry's `-> (...)`.
+macro_rules! returns {
+    () => {
+        &[]
+    };
+    (!) => {
+        &[]
+    };
+    ($t:ty) => {
+        &[<$t as AbiType>::TYPE]
+    };
+}
+
+/// Defines enum `$enum` over a group of the list.
+macro_rules! declare_group {
+            ($enum:ident $( $(#[doc = $doc:literal])* $origin:ident $name:ident = $sym:ident $([$ctx:ident])? ( $($p:ident : $t:ty),* ) -> ( $($ret:tt)* ); )*) => {
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                #[repr(u32)]
+                pub enum $enum {
+                    $( $(#[doc = $doc])* $name, )*
+                }
+
+                impl $enum {
+                    /// Every function of the group, in the list's order.
+                    pub const ALL: &'static [$enum] = &[$($enum::$name),*];
+
+                    pub fn symbol(self) -> &'static str {
+                        match self {
+                            $($enum::$name => stringify!($sym),)*
+                        }
+                    }
+
+                    /// Whether the first parameter is the caller's context
+                    /// (vmctx or component context), passed implicitly.
+                    pub fn takes_vmctx(self) -> bool {
+                        match self {
+                            $($enum::$name => <[&str]>::len(&[$(stringify!($ctx))?]) == 1,)*
+                        }
+                    }
+
+                    /// Parameter types after the implicit context.
+                    pub fn params(self) -> &'static [Type] {
+                        match self {
+                            $($enum::$name => {
+                                const P: &[Type] = &[$(<$t as AbiType>::TYPE),*];
+                                P
+                            })*
+                        }
+                    }
+
+                    pub fn returns(self) -> &'static [Type] {
+                        match self {
+                            $($enum::$name => {
+                                const R: &[Type] = returns!($($ret)*);
+                                R
+                            })*
+                        }
+                    }
+
+                    /// The C signature, with the context parameter where it
+                    /// takes one.
+                    pub fn signature(self, call_conv: CallConv) -> Signature {
+                        let mut sig = Signature::new(call_conv);
+                        if self.takes_vmctx() {
+                            sig.params.push(AbiParam::new(<*mut c_void as AbiType>::TYPE));
+                        }
+                        sig.params.extend(self.params().iter().map(|t| AbiParam::new(*t)));
+                        sig.returns.extend(self.returns().iter().map(|t| AbiParam::new(*t)));
+                        sig
+                    }
+                }
+            };
+}
+
+mod core_group {
+    use super::*;
+    abi::foreach_libcall!(core, declare_group, LibCall);
+}
+mod component_group {
+    use super::*;
+    abi::foreach_libcall!(component, declare_group, RtCall);
+}
+mod entry_group {
+    use super::*;
+    abi::foreach_libcall!(entry, declare_group, EntryCall);
+}
+
+/// Runtime functions of component trampolines.
+pub use component_group::RtCall;
+/// Runtime functions of core code, declared by every module object.
+pub use core_group::LibCall;
+/// Runtime functions of generated entry points.
+pub use entry_group::EntryCall;
+
+impl LibCall {
     pub fn from_index(i: u32) -> Option<LibCall> {
         Self::ALL.get(i as usize).copied()
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            LibCall::Trap => "wacc_rt_trap",
-            LibCall::MemoryGrow => "wacc_rt_memory_grow",
-            LibCall::MemoryFill => "wacc_rt_memory_fill",
-            LibCall::MemoryCopy => "wacc_rt_memory_copy",
-            LibCall::MemoryInit => "wacc_rt_memory_init",
-            LibCall::DataDrop => "wacc_rt_data_drop",
-            LibCall::TableGrow => "wacc_rt_table_grow",
-            LibCall::TableFill => "wacc_rt_table_fill",
-            LibCall::TableCopy => "wacc_rt_table_copy",
-            LibCall::TableInit => "wacc_rt_table_init",
-            LibCall::ElemDrop => "wacc_rt_elem_drop",
-            LibCall::Memmove => "memmove",
-            LibCall::Memset => "memset",
-            LibCall::ExnNew => "wacc_rt_exn_new",
-            LibCall::ExnFree => "wacc_rt_exn_free",
-            LibCall::Throw => "wacc_rt_throw",
-            LibCall::AtomicWait => "wacc_rt_atomic_wait",
-        }
-    }
-
-    /// Whether the first parameter is the caller's vmctx (every runtime
-    /// function; not the C library's).
-    pub fn takes_vmctx(self) -> bool {
-        !matches!(self, LibCall::Memmove | LibCall::Memset)
-    }
-
-    /// The C signature (with the vmctx parameter where it takes one).
-    pub fn signature(self, call_conv: CallConv) -> Signature {
-        use types::{I32, I64};
-        let (params, returns): (&[_], &[_]) = match self {
-            LibCall::Trap => (&[I32], &[]),
-            LibCall::MemoryGrow => (&[I32, I64], &[I64]),
-            LibCall::MemoryFill => (&[I32, I64, I32, I64], &[]),
-            LibCall::MemoryCopy => (&[I32, I32, I64, I64, I64], &[]),
-            LibCall::MemoryInit => (&[I32, I32, I64, I32, I32], &[]),
-            LibCall::DataDrop => (&[I32], &[]),
-            LibCall::TableGrow => (&[I32, I64, I32], &[I32]),
-            LibCall::TableFill => (&[I32, I32, I64, I32], &[]),
-            LibCall::TableCopy => (&[I32, I32, I32, I32, I32], &[]),
-            LibCall::TableInit => (&[I32, I32, I32, I32, I32], &[]),
-            LibCall::ElemDrop => (&[I32], &[]),
-            LibCall::Memmove => (&[I64, I64, I64], &[I64]),
-            LibCall::Memset => (&[I64, I32, I64], &[I64]),
-            LibCall::ExnNew => (&[I64, I32], &[I64]),
-            LibCall::ExnFree => (&[I64], &[]),
-            LibCall::Throw => (&[I64], &[]),
-            LibCall::AtomicWait => (&[I64, I64, I64, I32], &[I32]),
-        };
-        let mut sig = Signature::new(call_conv);
-        if self.takes_vmctx() {
-            sig.params.push(AbiParam::new(I64));
-        }
-        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns
-            .extend(returns.iter().map(|t| AbiParam::new(*t)));
-        sig
     }
 }

@@ -36,6 +36,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 /// The contract with generated code (the `wacc-abi` crate).
 pub use wacc_abi as abi;
 pub mod component;
+mod contract;
 pub mod cpu;
 pub mod exception;
 pub mod global;

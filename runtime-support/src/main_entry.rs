@@ -232,7 +232,8 @@ fn wasm_function_at(pc: usize) -> Option<String> {
 
 /// Reverses the symbol escaping (`abi::symbols`).
 fn unescape(s: &str) -> String {
-    String::from_utf8_lossy(&crate::abi::symbols::unescape_bytes(s).collect::<Vec<u8>>()).into_owned()
+    String::from_utf8_lossy(&crate::abi::symbols::unescape_bytes(s).collect::<Vec<u8>>())
+        .into_owned()
 }
 
 /// Name of the function symbol (64-bit little-endian ELF `.symtab`)

@@ -28,7 +28,7 @@ const UTF8: u32 = 0;
 const UTF16: u32 = 1;
 const LATIN1_UTF16: u32 = 2;
 
-type Realloc = unsafe extern "C" fn(*mut c_void, i32, i32, i32, i32) -> i32;
+use crate::abi::libcalls::Realloc;
 
 struct Dest {
     ctx: *mut c_void,

@@ -25,8 +25,7 @@ extern "C" {
 /// smaller than the budget: libcalls and host functions run there.
 pub const STACK_RESERVE: usize = 128 << 10;
 
-/// An array-call trampoline: `fn(vmctx, values)`.
-pub type ArrayCall = unsafe extern "C" fn(vmctx: *mut c_void, values: *mut ValRaw);
+pub use crate::abi::libcalls::ArrayCall;
 
 /// Runs `body(data)` as wasm code of `store`: with a landing pad, the stack
 /// limit (set if this is the store's outermost entry, cleared on exit: the

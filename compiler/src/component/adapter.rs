@@ -21,58 +21,7 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::{FunctionBuilder, Switch};
 use wacc_abi::{component::FLAG_MAY_LEAVE, TrapCode, VMMemory};
 
-/// Runtime functions the generated trampolines call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RtCall {
-    Trap,
-    HostAlloc,
-    StringTransfer,
-    ResourceNew,
-    ResourceRep,
-    ResourceDrop,
-    TransferOwn,
-    Lend,
-    CallBegin,
-    CallEnd,
-    Memcpy,
-}
-
-impl RtCall {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            RtCall::Trap => "wacc_rt_trap",
-            RtCall::HostAlloc => "wacc_rt_host_alloc",
-            RtCall::StringTransfer => "wacc_rt_string_transfer",
-            RtCall::ResourceNew => "wacc_rt_resource_new",
-            RtCall::ResourceRep => "wacc_rt_resource_rep",
-            RtCall::ResourceDrop => "wacc_rt_resource_drop",
-            RtCall::TransferOwn => "wacc_rt_resource_transfer_own",
-            RtCall::Lend => "wacc_rt_resource_lend",
-            RtCall::CallBegin => "wacc_rt_call_begin",
-            RtCall::CallEnd => "wacc_rt_call_end",
-            RtCall::Memcpy => "wacc_rt_memcpy",
-        }
-    }
-
-    /// (params, results) after the context argument.
-    pub fn signature(self) -> (&'static [ir::Type], &'static [ir::Type]) {
-        use types::{I32, I64};
-        match self {
-            RtCall::Trap => (&[I32], &[]),
-            RtCall::HostAlloc => (&[I32, I32], &[I64]),
-            // src_mem, src_enc, src_ptr, src_len, dst_mem, dst_enc,
-            // realloc, realloc_vmctx, dst_flags, out
-            RtCall::StringTransfer => (&[I64, I32, I64, I64, I64, I32, I64, I64, I64, I64], &[]),
-            RtCall::ResourceNew | RtCall::ResourceRep => (&[I32, I32, I32], &[I32]),
-            RtCall::ResourceDrop => (&[I32, I32, I32], &[]),
-            RtCall::TransferOwn | RtCall::Lend => (&[I32, I32, I32, I32], &[I32]),
-            RtCall::CallBegin => (&[I32], &[I32]),
-            RtCall::CallEnd => (&[I32], &[]),
-            // dst, src, len (no context use)
-            RtCall::Memcpy => (&[I64, I64, I64], &[]),
-        }
-    }
-}
+pub use crate::libcalls::RtCall;
 
 /// How strings and lists cross one boundary. `Isolated` is the spec's
 /// behaviour: the destination allocates with its realloc and the bytes are
@@ -92,15 +41,7 @@ pub fn declare_rt(
     call: RtCall,
 ) -> Result<cranelift_module::FuncId> {
     use cranelift_module::Module;
-    let (params, results) = call.signature();
-    let mut sig = ir::Signature::new(call_conv);
-    if call != RtCall::Memcpy {
-        sig.params.push(ir::AbiParam::new(types::I64));
-    }
-    sig.params
-        .extend(params.iter().map(|t| ir::AbiParam::new(*t)));
-    sig.returns
-        .extend(results.iter().map(|t| ir::AbiParam::new(*t)));
+    let sig = call.signature(call_conv);
     module
         .declare_function(call.symbol(), cranelift_module::Linkage::Import, &sig)
         .map_err(crate::emit::module_err)
@@ -302,7 +243,7 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
     pub fn rt(&mut self, call: RtCall, args: &[Value]) -> Vec<Value> {
         let f = self.env.rt(self.b, call);
         let mut all = Vec::with_capacity(args.len() + 1);
-        if call != RtCall::Memcpy {
+        if call.takes_vmctx() {
             all.push(self.ctx);
         }
         all.extend_from_slice(args);

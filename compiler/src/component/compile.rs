@@ -13,6 +13,7 @@ use crate::compile::{define_functions, CompileOptions, PhaseTimer};
 use crate::emit::data::{define_data, DataBuf};
 use crate::emit::{build_generated, define_generated, module_err, new_object, ObjectWriter};
 use crate::error::{CompileError, Result};
+use crate::libcalls::EntryCall;
 use crate::symbols;
 use crate::translate::wasm_signature;
 use cranelift_codegen::ir::{
@@ -280,6 +281,17 @@ impl Emitter<'_> {
         module_err(e)
     }
 
+    /// Declare a runtime entry point generated entries call.
+    fn declare_entry_call(&mut self, call: EntryCall) -> Result<FuncId> {
+        self.module
+            .declare_function(
+                call.symbol(),
+                Linkage::Import,
+                &call.signature(self.call_conv),
+            )
+            .map_err(Self::err)
+    }
+
     /// Build and define a function; `body` gets the builder in the entry
     /// block and the parameters and must terminate the block.
     pub(super) fn define(
@@ -486,17 +498,8 @@ impl Emitter<'_> {
             .module
             .declare_function(sym, Linkage::Export, &sig)
             .map_err(Self::err)?;
-        let invoke_sig = crate::emit::entry_signature(crate::emit::Entry::Invoke, self.call_conv);
-        let invoke = self
-            .module
-            .declare_function("wacc_rt_invoke", Linkage::Import, &invoke_sig)
-            .map_err(Self::err)?;
-        let mut reset_sig = Signature::new(self.call_conv);
-        reset_sig.params.push(AbiParam::new(types::I64));
-        let reset = self
-            .module
-            .declare_function("wacc_rt_host_reset", Linkage::Import, &reset_sig)
-            .map_err(Self::err)?;
+        let invoke = self.declare_entry_call(EntryCall::Invoke)?;
+        let reset = self.declare_entry_call(EntryCall::HostReset)?;
         self.define(id, sig, |e, b, ps| {
             let ctx = ps[0];
             let (args, results) = (ps[ps.len() - 2], ps[ps.len() - 1]);
@@ -563,13 +566,7 @@ impl Emitter<'_> {
             .module
             .declare_function(&symbols::instantiate(&self.prefix), Linkage::Export, &sig)
             .map_err(Self::err)?;
-        let mut rt_sig = Signature::new(self.call_conv);
-        rt_sig.params.extend([AbiParam::new(types::I64); 3]);
-        rt_sig.returns.push(AbiParam::new(types::I32));
-        let rt = self
-            .module
-            .declare_function("wacc_rt_component_instantiate", Linkage::Import, &rt_sig)
-            .map_err(Self::err)?;
+        let rt = self.declare_entry_call(EntryCall::ComponentInstantiate)?;
         self.define(id, sig, |e, b, ps| {
             let unresolved = |b: &mut FunctionBuilder| {
                 let c = b

@@ -6,6 +6,7 @@
 use super::{trusted, ObjectWriter};
 use crate::environ::ModuleInfo;
 use crate::error::Result;
+use crate::libcalls::EntryCall;
 use crate::symbols;
 use crate::translate::{access_flags, ir_type};
 use cranelift_codegen::ir::{
@@ -190,11 +191,13 @@ impl ObjectWriter {
             .module
             .declare_function("main", Linkage::Export, &sig)
             .map_err(super::module_err)?;
-        let mut rt_sig = sig.clone();
-        rt_sig.params.insert(0, AbiParam::new(types::I64));
         let rt_main = self
             .module
-            .declare_function("wacc_rt_main", Linkage::Import, &rt_sig)
+            .declare_function(
+                EntryCall::Main.symbol(),
+                Linkage::Import,
+                &EntryCall::Main.signature(self.call_conv),
+            )
             .map_err(super::module_err)?;
         self.build_function(id, sig, |w, b, p| {
             let gv = w.module.declare_data_in_func(desc, b.func);

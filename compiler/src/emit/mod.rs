@@ -9,12 +9,10 @@ mod init;
 
 use crate::environ::{CodegenOptions, ModuleInfo};
 use crate::error::{CompileError, Result};
-use crate::libcalls::LibCall;
+use crate::libcalls::{EntryCall, LibCall};
 use crate::symbols;
 use crate::translate::wasm_signature;
-use cranelift_codegen::ir::{
-    types, AbiParam, Function, MemFlagsData, Signature, UserFuncName, Value,
-};
+use cranelift_codegen::ir::{Function, MemFlagsData, Signature, UserFuncName, Value};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -27,13 +25,6 @@ use wacc_abi as abi;
 enum LinkSymbol {
     Func(FuncId),
     Data(DataId),
-}
-
-/// Runtime entry points the generated entries call.
-#[derive(Clone, Copy)]
-pub(crate) enum Entry {
-    Invoke,
-    Instantiate,
 }
 
 pub struct ObjectWriter {
@@ -137,16 +128,16 @@ impl ObjectWriter {
         }
         let invoke = module
             .declare_function(
-                "wacc_rt_invoke",
+                EntryCall::Invoke.symbol(),
                 Linkage::Import,
-                &entry_signature(Entry::Invoke, call_conv),
+                &EntryCall::Invoke.signature(call_conv),
             )
             .map_err(module_err)?;
         let instantiate = module
             .declare_function(
-                "wacc_rt_instantiate",
+                EntryCall::Instantiate.symbol(),
                 Linkage::Import,
-                &entry_signature(Entry::Instantiate, call_conv),
+                &EntryCall::Instantiate.signature(call_conv),
             )
             .map_err(module_err)?;
 
@@ -320,24 +311,4 @@ pub fn new_object(isa: OwnedTargetIsa, prefix: &str) -> Result<ObjectModule> {
 /// aligned and never trapping.
 pub(crate) fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
-}
-
-/// C signatures of the runtime entry points generated code calls.
-pub(crate) fn entry_signature(e: Entry, call_conv: CallConv) -> Signature {
-    let mut sig = Signature::new(call_conv);
-    let p = |t| AbiParam::new(t);
-    match e {
-        // (vmctx, array_call, values) -> trap code
-        Entry::Invoke => {
-            sig.params
-                .extend([p(types::I64), p(types::I64), p(types::I64)]);
-            sig.returns.push(p(types::I32));
-        }
-        // (store, desc, imports, nimports, out_vmctx) -> trap code
-        Entry::Instantiate => {
-            sig.params.extend([p(types::I64); 5]);
-            sig.returns.push(p(types::I32));
-        }
-    }
-    sig
 }

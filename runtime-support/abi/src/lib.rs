@@ -55,6 +55,7 @@ pub mod isa {
 }
 
 pub mod component;
+pub mod libcalls;
 pub mod symbols;
 
 /// Callee-saved registers the exception unwinder restores, in the order the
@@ -702,34 +703,9 @@ pub const EXN_PAYLOAD: u32 = 32;
 pub const DESC_FLAG_EXPLICIT_BOUNDS: u32 = 1;
 
 // ---------------------------------------------------------------------------
-// Runtime functions called by generated code (all `extern "C"`, defined in
-// `crate::libcalls`). Names are fixed link-time symbols. The compiler's
-// `libcalls` table must list the same names and signatures.
-//
-//   wacc_rt_trap(vmctx, code: u32) -> !
-//   wacc_rt_memory_grow(vmctx, mem: u32, delta_pages: u64) -> u64   (old pages, or u64::MAX)
-//   wacc_rt_memory_fill(vmctx, mem: u32, dst: u64, val: u32, len: u64)          traps on OOB
-//   wacc_rt_memory_copy(vmctx, dst_mem: u32, src_mem: u32, dst: u64, src: u64, len: u64)
-//   wacc_rt_memory_init(vmctx, mem: u32, data: u32, dst: u64, src: u32, len: u32)
-//   wacc_rt_data_drop(vmctx, data: u32)
-//   wacc_rt_table_grow(vmctx, table: u32, init: usize, delta: u32) -> u32      (old size, or u32::MAX)
-//   wacc_rt_table_fill(vmctx, table: u32, dst: u32, val: usize, len: u32)
-//   wacc_rt_table_copy(vmctx, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32)
-//   wacc_rt_table_init(vmctx, table: u32, elem: u32, dst: u32, src: u32, len: u32)
-//   wacc_rt_elem_drop(vmctx, elem: u32)
-//   wacc_rt_exn_new(vmctx, tag: *const c_void, size: u32) -> *mut VMException
-//                       (zeroed payload; traps OutOfMemory)
-//   wacc_rt_exn_free(vmctx, exn)     (a caught exception nothing refers to any
-//                       more; kept if `exposed`)
-//   wacc_rt_atomic_wait(vmctx, addr: *const u8, expected: u64, timeout_ns: i64,
-//                       wide: u32) -> u32   (`memory.atomic.wait32/64` after the
-//                       inline bounds, alignment and shared checks: 1 not
-//                       equal, 2 timed out; traps WaitForever for a negative
-//                       timeout, since no other thread can notify)
-//   wacc_rt_throw(vmctx, exn) -> !   (unwinds from the caller's frame to the
-//                       nearest handler, see [`CodeDesc`]; an exception that
-//                       reaches a frame outside registered code raises
-//                       UncaughtException)
+// Runtime functions called by generated code: the list in [`libcalls`],
+// from which the compiler declares them and against which runtime-support
+// checks its definitions.
 //
 // Entry points (called by hosts and generated entries):
 //   wacc_rt_store_new() -> *mut VMStore                       (null on failure)

@@ -24,7 +24,13 @@ pub fn write_escaped(out: &mut impl Write, s: &str) -> fmt::Result {
 /// The length of `s` escaped.
 pub fn escaped_len(s: &str) -> usize {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'_' { 1 } else { 3 })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                1
+            } else {
+                3
+            }
+        })
         .sum()
 }
 
@@ -43,7 +49,9 @@ pub fn unescape_bytes(s: &str) -> impl Iterator<Item = u8> + '_ {
     let mut i = 0;
     core::iter::from_fn(move || {
         let c = *b.get(i)?;
-        let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = s
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (c, hex) {
             (b'$', Some(v)) => {
                 i += 3;
