@@ -11,8 +11,8 @@
 //! (`fn(ctx, rep)`) when the guest drops a handle.
 //!
 //! Arguments, environment and preopened directories are those of the
-//! preview1 host ([`crate::wasi::init`]): both read the same `Config`, and
-//! paths go through the same sandboxed walk ([`crate::wasi::path`]).
+//! preview1 host ([`crate::wasi::preview1::init`]): both read the same `Config`, and
+//! paths go through the same sandboxed walk ([`crate::wasi::preview1::path`]).
 //!
 //! Not provided: `wasi:clocks/timezone` (unstable) and the methods of
 //! socket resources (no socket can be created: `create-*-socket` and

@@ -12,9 +12,11 @@ use crate::abi::component::{
     FLAG_MAY_LEAVE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL, STEP_CORE_INSTANCE,
 };
 use crate::abi::{kind, TrapCode, VMFuncRef, VMMemory, VMStore, WaccImport, FUNCREF_SIZE};
+use crate::component::resource;
+use crate::core::{sigs, trap};
 use crate::instance::{free_instance, wacc_rt_instantiate};
+use crate::sys;
 use crate::vmctx::{self, at};
-use crate::{resource, sigs, sys, trap};
 use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 use core::ptr;
@@ -132,7 +134,7 @@ pub unsafe extern "C" fn wacc_rt_component_instantiate(
     out_ctx: *mut *mut c_void,
 ) -> u32 {
     let object = desc.as_ref().map(|d| (d.abi_version, d.isa));
-    if let Err(code) = crate::cpu::check_object(store, out_ctx, object) {
+    if let Err(code) = crate::core::cpu::check_object(store, out_ctx, object) {
         return code as u32;
     }
     let d = &*desc;

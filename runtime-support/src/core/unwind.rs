@@ -11,7 +11,7 @@
 //! the store's trap state stays as it was.
 
 use crate::abi::{CodeDesc, FuncFrame, HandlerSite, SavedReg, TrapCode, VMException};
-use crate::{trap, vmctx};
+use crate::core::{trap, vmctx};
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
 use core::ptr;

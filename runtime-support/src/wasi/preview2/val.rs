@@ -42,7 +42,7 @@ pub unsafe fn u32s(p: *const u8, off: usize) -> Vec<u32> {
 /// be had; never call it while holding the host state's lock.
 pub unsafe fn alloc(ctx: *mut c_void, size: usize, align: usize) -> *mut u8 {
     let Ok(size) = u32::try_from(size) else {
-        crate::trap::raise(
+        crate::core::trap::raise(
             crate::component::store(ctx),
             crate::abi::TrapCode::LengthOverflow,
         )

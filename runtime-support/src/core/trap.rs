@@ -8,8 +8,10 @@
 //! libcalls compute a `Result` first and trap only after it is returned.
 
 use crate::abi::{TrapCode, VMStore, ValRaw};
-use crate::store::DEFAULT_MAX_WASM_STACK;
-use crate::vmctx;
+#[cfg(feature = "std")]
+use crate::core::state;
+use crate::core::state::DEFAULT_MAX_WASM_STACK;
+use crate::core::vmctx;
 use core::ffi::{c_char, c_int, c_void, CStr};
 
 extern "C" {
@@ -56,14 +58,17 @@ pub unsafe fn catch(
         (*store).stack_limit = limit.max(1);
     }
     #[cfg(feature = "std")]
-    let prev = crate::signals::enter(store);
+    let prev = {
+        crate::platform::signals::prepare_thread();
+        state::enter(store)
+    };
     (*store).trap_code = 0;
     (*store).trap_pc = 0;
     // SAFETY: `jmp_buf` is only used by this nesting discipline; the C side
     // restores the previous pad on both exits.
     let trapped = wacc_setjmp_call(&mut (*store).jmp_buf, body, data) != 0;
     #[cfg(feature = "std")]
-    crate::signals::leave(prev);
+    state::leave(prev);
     if outermost {
         (*store).stack_limit = 0;
     }
@@ -83,6 +88,27 @@ pub unsafe fn raise(store: *mut VMStore, code: TrapCode) -> ! {
     (*store).trap_code = code as u32;
     // SAFETY: `jmp_buf` is live: it belongs to an active `catch` frame.
     wacc_longjmp((*store).jmp_buf)
+}
+
+/// Installs the fault handler behind guard-mode bounds checks (once per
+/// process). Returns whether it is installed.
+#[cfg(feature = "std")]
+pub fn install_fault_handler() -> bool {
+    crate::platform::signals::install(on_fault)
+}
+
+/// A fault at `addr` (program counter `pc`) is a `MemoryOutOfBounds` trap
+/// if this thread is running wasm of a store that reserved `addr`; returns
+/// otherwise. Runs in the signal handler.
+#[cfg(feature = "std")]
+unsafe fn on_fault(addr: usize, pc: usize) {
+    let store = state::current();
+    // SAFETY: `store` is live while it is current; its registry is not
+    // being modified (it only changes outside wasm on this thread).
+    if !store.is_null() && !(*store).jmp_buf.is_null() && state::is_guard_address(store, addr) {
+        (*store).trap_pc = pc;
+        raise(store, TrapCode::MemoryOutOfBounds);
+    }
 }
 
 #[cold]

@@ -356,7 +356,7 @@ pub unsafe fn drop_error(_: *mut c_void, rep: u32) {
 // Pollables.
 
 fn monotonic_now() -> u64 {
-    crate::wasi::proc::now(1).unwrap_or(0)
+    crate::wasi::preview1::proc::now(1).unwrap_or(0)
 }
 
 fn is_ready(p: Pollable) -> bool {

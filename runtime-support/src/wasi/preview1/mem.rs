@@ -3,7 +3,7 @@
 //! it is `fault`, never a host crash.
 
 use super::errno::{FAULT, R};
-use crate::vmctx;
+use crate::core::vmctx;
 use core::ffi::c_void;
 
 pub struct Mem {

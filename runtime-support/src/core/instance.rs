@@ -4,8 +4,9 @@ use crate::abi::{
     kind, ModuleDesc, TrapCode, VMFuncRef, VMStore, WaccImport, DESC_FLAG_EXPLICIT_BOUNDS,
     GUARD_RESERVATION, VMCTX_DESC, VMCTX_HEADER_SIZE, VMCTX_STORE,
 };
+use crate::core::{memory, sigs, state, table, trap, unwind};
+use crate::sys;
 use crate::vmctx::{self, at};
-use crate::{memory, sigs, store, sys, table, trap, unwind};
 use core::ffi::c_void;
 use core::ptr;
 
@@ -35,7 +36,7 @@ pub unsafe extern "C" fn wacc_rt_instantiate(
     out_vmctx: *mut *mut c_void,
 ) -> u32 {
     let object = desc.as_ref().map(|d| (d.abi_version, d.isa));
-    if let Err(code) = crate::cpu::check_object(store, out_vmctx, object) {
+    if let Err(code) = crate::core::cpu::check_object(store, out_vmctx, object) {
         return code as u32;
     }
     let d = &*desc;
@@ -59,7 +60,7 @@ pub unsafe extern "C" fn wacc_rt_instantiate(
     }
     let code = trap::catch(store, run_init, vmctx);
     if code != 0 {
-        store::adopt(store, vmctx);
+        state::adopt(store, vmctx);
         return code;
     }
     *out_vmctx = vmctx;
@@ -82,7 +83,7 @@ pub unsafe extern "C" fn wacc_rt_instance_free(vmctx: *mut c_void) {
 /// Also handles a partially set-up vmctx: regions not yet created are zero.
 pub(crate) unsafe fn free_instance(vmctx: *mut c_void) {
     let d = vmctx::desc(vmctx);
-    store::unregister_owner(vmctx::store(vmctx), vmctx as usize);
+    state::unregister_owner(vmctx::store(vmctx), vmctx as usize);
     unwind::unregister(d.code);
     for i in 0..d.num_memories - d.num_imported_memories {
         memory::destroy(vmctx::defined_memory(vmctx, i));
@@ -191,12 +192,12 @@ unsafe fn setup(
     }
     if guard && d.num_memories > 0 {
         #[cfg(feature = "std")]
-        if !crate::signals::install() {
+        if !trap::install_fault_handler() {
             return Err(TrapCode::InstantiationFailed);
         }
         for i in 0..d.num_memories {
             let m = vmctx::memory(vmctx, i);
-            if !store::register(store, (*m).base, (*m).reserved, vmctx as usize) {
+            if !state::register(store, (*m).base, (*m).reserved, vmctx as usize) {
                 return Err(TrapCode::OutOfMemory);
             }
         }

@@ -1,42 +1,27 @@
-//! Stores: creation, and the registry of linear-memory reservations that
-//! the fault handler consults (`std` only; without `std` there is no fault
-//! handler and registration is a no-op).
+//! What the runtime keeps for a store beside `VMStore`, and which store a
+//! thread is running. Everything that creates, frees or traps in a store
+//! (memories, instances, landing pads, the fault handler) reads or edits
+//! this state; this module itself depends on nothing but the platform, so
+//! the layers above it form no cycle.
+//!
+//! With `std`, `VMStore.private` points at a `StoreData` (created on first
+//! use, so hosts that embed a zeroed `VMStore` also work; they leak it unless
+//! they call `wacc_rt_store_free`): the registry of linear-memory
+//! reservations the fault handler consults, and the instances whose
+//! initialisation trapped. It is only mutated by runtime code on the
+//! store's thread, never while wasm runs, so the fault handler (same
+//! thread, during wasm) may read it. Without `std` there is no fault
+//! handler: registration is a no-op and such instances are leaked.
 
 use crate::abi::VMStore;
-use crate::sys;
-use core::mem::{align_of, size_of};
 
 /// Wasm stack budget of a store that does not set one.
 pub const DEFAULT_MAX_WASM_STACK: usize = 1 << 20;
 
-/// Creates a store with the default stack budget (null on allocation failure).
-#[no_mangle]
-pub unsafe extern "C" fn wacc_rt_store_new() -> *mut VMStore {
-    let s = sys::alloc_zeroed(size_of::<VMStore>(), align_of::<VMStore>()).cast::<VMStore>();
-    if !s.is_null() {
-        // SAFETY: `s` is a fresh zeroed block of the right layout; zero is
-        // a valid VMStore (null pointers, no limit, no pad).
-        (*s).max_wasm_stack = DEFAULT_MAX_WASM_STACK;
-    }
-    s
-}
-
-/// Frees a store from `wacc_rt_store_new`, with the instances whose
-/// initialisation trapped and every exception still alive. Free its other
-/// instances and memories first.
-#[no_mangle]
-pub unsafe extern "C" fn wacc_rt_store_free(store: *mut VMStore) {
-    if store.is_null() {
-        return;
-    }
-    #[cfg(feature = "std")]
-    registry::free(store);
-    crate::exception::free_all(store);
-    sys::free(store.cast(), size_of::<VMStore>(), align_of::<VMStore>());
-}
-
 #[cfg(feature = "std")]
-pub use registry::{adopt, is_guard_address, register, unregister_owner};
+pub use current::{current, enter, leave};
+#[cfg(feature = "std")]
+pub use registry::{adopt, is_guard_address, register, release, take_orphans, unregister_owner};
 
 #[cfg(not(feature = "std"))]
 pub unsafe fn register(_: *mut VMStore, _: *mut u8, _: u64, _: usize) -> bool {
@@ -50,11 +35,6 @@ pub unsafe fn adopt(_: *mut VMStore, _: *mut core::ffi::c_void) {}
 
 #[cfg(feature = "std")]
 mod registry {
-    //! `VMStore.private` points at a [`StoreData`] (created on first use, so
-    //! hosts that embed a zeroed `VMStore` also work; they leak it unless they
-    //! call `wacc_rt_store_free`). It is only mutated by runtime code on the
-    //! store's thread, never while wasm runs, so the fault handler (same
-    //! thread, during wasm) may read it.
     use super::*;
     use core::ffi::c_void;
     use core::ptr;
@@ -129,15 +109,53 @@ mod registry {
         !d.is_null() && (*d).regions.iter().any(|r| r.start <= addr && addr < r.end)
     }
 
-    pub unsafe fn free(store: *mut VMStore) {
+    /// The adopted instances, taken out of the store for freeing (freeing
+    /// an instance edits the regions, so the list must not be borrowed).
+    pub unsafe fn take_orphans(store: *mut VMStore) -> Vec<*mut c_void> {
+        let d = data(store);
+        if d.is_null() {
+            Vec::new()
+        } else {
+            core::mem::take(&mut (*d).orphans)
+        }
+    }
+
+    /// Frees the store's data (with the store).
+    pub unsafe fn release(store: *mut VMStore) {
         let d = data(store);
         if !d.is_null() {
-            // Freeing an instance edits `regions`: take the list out first.
-            for vmctx in core::mem::take(&mut (*d).orphans) {
-                crate::instance::free_instance(vmctx);
-            }
             drop(Box::from_raw(d));
             (*store).private = ptr::null_mut();
         }
+    }
+}
+
+#[cfg(feature = "std")]
+mod current {
+    use super::*;
+    use core::cell::Cell;
+    use core::ptr;
+
+    std::thread_local! {
+        /// Store whose wasm code this thread is running (null outside wasm).
+        static CURRENT: Cell<*mut VMStore> = const { Cell::new(ptr::null_mut()) };
+    }
+
+    /// Marks `store` as executing on this thread; returns the previous one
+    /// for [`leave`].
+    pub fn enter(store: *mut VMStore) -> *mut VMStore {
+        CURRENT
+            .try_with(|c| c.replace(store))
+            .unwrap_or(ptr::null_mut())
+    }
+
+    pub fn leave(prev: *mut VMStore) {
+        let _ = CURRENT.try_with(|c| c.set(prev));
+    }
+
+    /// The store this thread is running (null outside wasm). Async-signal-
+    /// safe: a const-initialised thread local needs no allocation.
+    pub fn current() -> *mut VMStore {
+        CURRENT.try_with(|c| c.get()).unwrap_or(ptr::null_mut())
     }
 }

@@ -168,7 +168,7 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_proc_exit(
     code: i32,
 ) {
     EXIT_STATUS.store(code, Ordering::SeqCst);
-    crate::trap::raise(crate::vmctx::store(vmctx), TrapCode::Exit)
+    crate::core::trap::raise(crate::core::vmctx::store(vmctx), TrapCode::Exit)
 }
 
 #[no_mangle]

@@ -14,9 +14,9 @@
 //! replaced.
 
 use crate::abi::{kind, ModuleDesc, TrapCode, VMFuncRef, VMStore, ValRaw};
-use crate::instance::wacc_rt_instantiate;
-use crate::store::wacc_rt_store_new;
-use crate::trap::wacc_rt_invoke;
+use crate::core::instance::wacc_rt_instantiate;
+use crate::core::store::wacc_rt_store_new;
+use crate::core::trap::wacc_rt_invoke;
 use core::ffi::{c_char, c_int, c_void};
 use std::io::Write;
 
@@ -47,7 +47,7 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     config: *const u8,
     config_len: usize,
 ) -> c_int {
-    core::hint::black_box(&crate::wasi::FUNCTIONS);
+    core::hint::black_box(&crate::wasi::preview1::FUNCTIONS);
     if let Err(status) = setup_host(argc, argv, config, config_len) {
         return status;
     }
@@ -72,7 +72,7 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     let code = wacc_rt_instantiate(store, desc, core::ptr::null(), 0, &mut vmctx);
     if code == TrapCode::Exit as u32 {
         // `proc_exit` from the start function.
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
         return report(store, code, "instantiation");
@@ -94,12 +94,14 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     let mut values = [ValRaw::default()];
     let code = wacc_rt_invoke(
         (*fr).vmctx,
-        core::mem::transmute::<*const c_void, Option<crate::trap::ArrayCall>>((*fr).array_call),
+        core::mem::transmute::<*const c_void, Option<crate::core::trap::ArrayCall>>(
+            (*fr).array_call,
+        ),
         values.as_mut_ptr(),
     );
     let _ = std::io::stdout().flush();
     if code == TrapCode::Exit as u32 {
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
         if code != TrapCode::InstantiationFailed as u32 && code != TrapCode::OutOfMemory as u32 {
@@ -121,7 +123,7 @@ unsafe fn setup_host(
     config: *const u8,
     config_len: usize,
 ) -> Result<(), c_int> {
-    let mut cfg = crate::wasi::Config::default();
+    let mut cfg = crate::wasi::preview1::Config::default();
     if !config.is_null() {
         cfg.add_blob(core::slice::from_raw_parts(config, config_len));
     }
@@ -131,7 +133,7 @@ unsafe fn setup_host(
         .map(|p| core::ffi::CStr::from_ptr(p).to_bytes().to_vec())
         .collect();
     take_host_options(&mut args, &mut cfg);
-    crate::wasi::init(args, &cfg).map_err(|e| {
+    crate::wasi::preview1::init(args, &cfg).map_err(|e| {
         eprintln!("error: {e}");
         EXIT_SETUP
     })
@@ -152,7 +154,7 @@ pub unsafe extern "C" fn wacc_rt_main_component(
     config: *const u8,
     config_len: usize,
 ) -> c_int {
-    core::hint::black_box(&crate::wasi2::FUNCTIONS);
+    core::hint::black_box(&crate::wasi::preview2::FUNCTIONS);
     if let Err(status) = setup_host(argc, argv, config, config_len) {
         return status;
     }
@@ -161,7 +163,7 @@ pub unsafe extern "C" fn wacc_rt_main_component(
     let code = instantiate(store, &mut ctx);
     if code == TrapCode::Exit as u32 {
         flush();
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
         return report(store, code, "instantiation");
@@ -179,7 +181,7 @@ pub unsafe extern "C" fn wacc_rt_main_component(
         return if result == 0 { 0 } else { 1 };
     }
     if code == TrapCode::Exit as u32 {
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
         return report(store, code, "run");
@@ -232,7 +234,8 @@ fn wasm_function_at(pc: usize) -> Option<String> {
 
 /// Reverses the symbol escaping (`abi::symbols`).
 fn unescape(s: &str) -> String {
-    String::from_utf8_lossy(&crate::abi::symbols::unescape_bytes(s).collect::<Vec<u8>>()).into_owned()
+    String::from_utf8_lossy(&crate::abi::symbols::unescape_bytes(s).collect::<Vec<u8>>())
+        .into_owned()
 }
 
 /// Name of the function symbol (64-bit little-endian ELF `.symtab`)
@@ -271,7 +274,7 @@ fn elf_function_at(elf: &[u8], off: u64) -> Option<&str> {
 
 /// Removes the leading host options (see the module docs) from `args`
 /// (after `args[0]`) into `cfg`.
-fn take_host_options(args: &mut Vec<Vec<u8>>, cfg: &mut crate::wasi::Config) {
+fn take_host_options(args: &mut Vec<Vec<u8>>, cfg: &mut crate::wasi::preview1::Config) {
     let mut i = 1;
     while i < args.len() {
         let a = &args[i];
@@ -313,7 +316,7 @@ fn report(store: *mut VMStore, code: u32, during: &str) -> c_int {
     if code == TrapCode::UnsupportedCpu as u32 {
         // SAFETY: the store the failed instantiation used.
         let lacking = unsafe { (*store).trap_detail };
-        let names: Vec<&str> = crate::cpu::names(lacking).collect();
+        let names: Vec<&str> = crate::core::cpu::names(lacking).collect();
         eprintln!(
             "error: this program was compiled for CPU features this machine lacks: {}",
             names.join(", ")

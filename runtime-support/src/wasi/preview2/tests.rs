@@ -46,13 +46,13 @@ fn setup() -> std::path::PathBuf {
         std::fs::create_dir_all(root.join("out")).unwrap();
         std::fs::write(root.join("pre/hello.txt"), b"hello world").unwrap();
         std::os::unix::fs::symlink("../out", root.join("pre/up")).unwrap();
-        let mut cfg = crate::wasi::Config::default();
+        let mut cfg = crate::wasi::preview1::Config::default();
         let mut spec = root.join("pre").into_os_string().into_encoded_bytes();
         spec.extend_from_slice(b"::/sandbox");
         cfg.add_dir(&spec);
         cfg.add_env(b"K=V=W");
         let args = vec![b"prog".to_vec(), b"a".to_vec(), "é".as_bytes().to_vec()];
-        crate::wasi::init(args, &cfg).unwrap();
+        crate::wasi::preview1::init(args, &cfg).unwrap();
     });
     root
 }

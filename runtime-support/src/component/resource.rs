@@ -17,7 +17,8 @@
 
 use crate::abi::TrapCode;
 use crate::component::{self, private};
-use crate::{sys, trap};
+use crate::core::trap;
+use crate::sys;
 use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 use core::ptr;

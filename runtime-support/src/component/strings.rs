@@ -7,7 +7,7 @@
 
 use crate::abi::component::{VMComponentContext, FLAG_MAY_LEAVE};
 use crate::abi::{TrapCode, VMMemory};
-use crate::trap;
+use crate::core::trap;
 use core::ffi::c_void;
 
 /// Flag in an encoding code: the memory has 64-bit addresses, so the

@@ -7,7 +7,10 @@
 //! (`arena`) a memory gets exactly its initial size and cannot grow.
 
 use crate::abi::{TrapCode, VMMemory, VMStore, GUARD_RESERVATION, WASM_PAGE_SIZE};
-use crate::{store, sys};
+use crate::core::state;
+#[cfg(feature = "std")]
+use crate::core::trap;
+use crate::sys;
 use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 
@@ -161,7 +164,7 @@ pub unsafe extern "C" fn wacc_rt_memory_new(
         return mem;
     }
     let ok = create(mem, min_pages, max_pages, guard).is_ok()
-        && (!guard || store::register(store, (*mem).base, (*mem).reserved, mem as usize));
+        && (!guard || state::register(store, (*mem).base, (*mem).reserved, mem as usize));
     if !ok {
         destroy(mem);
         sys::free(mem.cast(), size_of::<VMMemory>(), align_of::<VMMemory>());
@@ -169,7 +172,7 @@ pub unsafe extern "C" fn wacc_rt_memory_new(
     }
     #[cfg(feature = "std")]
     if guard {
-        crate::signals::install();
+        trap::install_fault_handler();
     }
     // Remember the store for unregistration.
     (*mem).private = store.cast();
@@ -183,7 +186,7 @@ pub unsafe extern "C" fn wacc_rt_memory_free(mem: *mut VMMemory) {
     if mem.is_null() {
         return;
     }
-    store::unregister_owner((*mem).private.cast(), mem as usize);
+    state::unregister_owner((*mem).private.cast(), mem as usize);
     destroy(mem);
     sys::free(mem.cast(), size_of::<VMMemory>(), align_of::<VMMemory>());
 }

@@ -4,7 +4,8 @@
 //! (`exposed`) or that escaped uncaught are freed with the store.
 
 use crate::abi::{TrapCode, VMException, VMStore, EXN_PAYLOAD};
-use crate::{sys, trap, vmctx};
+use crate::core::{trap, vmctx};
+use crate::sys;
 use core::ffi::c_void;
 use core::ptr;
 

@@ -1,6 +1,6 @@
 //! `wasi:filesystem/types` and `wasi:filesystem/preopens`.
 
-use crate::wasi::errno::{self, Errno};
+use crate::wasi::preview1::errno::{self, Errno};
 
 /// `error-code` cases.
 pub mod code {
@@ -81,7 +81,7 @@ pub fn code_from_host(e: i32) -> u8 {
 
 use super::state::{self, raw, Descriptor, DirStream, Fd, Input, Output};
 use super::val::{bytes, get, put, put_bytes, put_list};
-use crate::wasi::path::{resolve, Resolved};
+use crate::wasi::preview1::path::{resolve, Resolved};
 use core::ffi::c_void;
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -707,7 +707,7 @@ pub unsafe fn filesystem_error_code(_: *mut c_void, a: *const u8, r: *mut u8) ->
 /// bytes: handle at 0, name at 8): the preview1 host's preopens, each a new
 /// descriptor on a duplicate of its fd.
 pub unsafe fn get_directories(ctx: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    let pre: Vec<(RawFd, Vec<u8>)> = crate::wasi::state::with(|c| {
+    let pre: Vec<(RawFd, Vec<u8>)> = crate::wasi::preview1::state::with(|c| {
         Ok(c.fds
             .iter()
             .flatten()

@@ -5,7 +5,7 @@
 //! with a destructor is live when `trap::raise` jumps out.
 
 use crate::abi::{ElemDesc, TrapCode, ELEM_ITEM_GLOBAL, ELEM_ITEM_NULL};
-use crate::{memory, table, trap, vmctx};
+use crate::core::{memory, table, trap, vmctx};
 use core::ffi::c_void;
 
 #[inline]

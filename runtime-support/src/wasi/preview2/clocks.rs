@@ -4,7 +4,7 @@
 use super::io::new_pollable;
 use super::state::Pollable;
 use super::val::{get, put, put_bytes};
-use crate::wasi::proc::{fill_random, now};
+use crate::wasi::preview1::proc::{fill_random, now};
 use core::ffi::c_void;
 
 const REALTIME: i32 = 0;
@@ -15,7 +15,7 @@ fn resolution(clock: i32) -> u64 {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    let id = crate::wasi::proc::host_clock(clock).unwrap_or(libc::CLOCK_MONOTONIC);
+    let id = crate::wasi::preview1::proc::host_clock(clock).unwrap_or(libc::CLOCK_MONOTONIC);
     unsafe { libc::clock_getres(id, &mut ts) };
     (ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64).max(1)
 }

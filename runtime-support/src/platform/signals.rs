@@ -6,27 +6,34 @@
 //! when a guard-mode module or memory is first created, turns such a fault
 //! into a `MemoryOutOfBounds` trap if the address lies in a reservation of
 //! the store this thread is executing; any other fault is passed on to the
-//! handler that was installed before, so real crashes still crash.
+//! handler that was installed before, so real crashes still crash. Which
+//! faults are wasm's is the core's decision: the hook given to [`install`]
+//! (the core's `trap::on_fault`) diverges for those and returns for the
+//! rest, so this platform module names nothing of the core.
 //!
 //! It runs on a per-thread alternate stack (set up on entry to wasm if the
 //! thread has none) and with SA_NODEFER, so the longjmp out of it leaves the
 //! signal unblocked.
 
-use crate::abi::{TrapCode, VMStore};
-use core::cell::{Cell, UnsafeCell};
+use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
 use core::mem::MaybeUninit;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Once;
 
 std::thread_local! {
-    /// Store whose wasm code this thread is running (null outside wasm).
-    static CURRENT: Cell<*mut VMStore> = const { Cell::new(ptr::null_mut()) };
     static ALT_STACK: AltStack = AltStack::ensure();
 }
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Called with the faulting address and program counter (0 if unknown);
+/// diverges if the fault is a wasm trap, returns if it is not.
+pub type FaultHook = unsafe fn(addr: usize, pc: usize);
+
+/// The [`FaultHook`], written once before the handler is installed.
+static HOOK: AtomicUsize = AtomicUsize::new(0);
 
 /// Previous actions, written once before our handler is installed.
 struct Prev(UnsafeCell<MaybeUninit<libc::sigaction>>);
@@ -35,25 +42,20 @@ unsafe impl Sync for Prev {}
 static PREV_SEGV: Prev = Prev(UnsafeCell::new(MaybeUninit::uninit()));
 static PREV_BUS: Prev = Prev(UnsafeCell::new(MaybeUninit::uninit()));
 
-/// Marks `store` as executing on this thread; returns the previous one for
-/// [`leave`]. Also makes sure the thread has an alternate signal stack.
-pub fn enter(store: *mut VMStore) -> *mut VMStore {
+/// Makes sure this thread, about to run wasm, has an alternate signal stack
+/// (once the handler is installed).
+pub fn prepare_thread() {
     if INSTALLED.load(Ordering::Acquire) {
         let _ = ALT_STACK.try_with(|_| ());
     }
-    CURRENT
-        .try_with(|c| c.replace(store))
-        .unwrap_or(ptr::null_mut())
 }
 
-pub fn leave(prev: *mut VMStore) {
-    let _ = CURRENT.try_with(|c| c.set(prev));
-}
-
-/// Installs the handler (once per process). Returns whether it is installed.
-pub fn install() -> bool {
+/// Installs the handler with `hook` (once per process: later calls keep
+/// the first hook). Returns whether it is installed.
+pub fn install(hook: FaultHook) -> bool {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| unsafe {
+        HOOK.store(hook as usize, Ordering::Release);
         // SAFETY: plain sigaction calls; PREV_* are written before the
         // handler that reads them can run.
         let mut act: libc::sigaction = core::mem::zeroed();
@@ -73,16 +75,10 @@ pub fn install() -> bool {
 }
 
 unsafe extern "C" fn on_fault(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void) {
-    let store = CURRENT.try_with(|c| c.get()).unwrap_or(ptr::null_mut());
-    // SAFETY: `store` is live while it is CURRENT; the registry is not
-    // being modified (it only changes outside wasm on this thread).
-    if !store.is_null()
-        && !(*store).jmp_buf.is_null()
-        && crate::store::is_guard_address(store, (*info).si_addr() as usize)
-    {
-        (*store).trap_pc = fault_pc(ctx);
-        crate::trap::raise(store, TrapCode::MemoryOutOfBounds);
-    }
+    // SAFETY: HOOK was written from a `FaultHook` before this handler was
+    // installed.
+    let hook = core::mem::transmute::<usize, FaultHook>(HOOK.load(Ordering::Acquire));
+    hook((*info).si_addr() as usize, fault_pc(ctx));
     chain(sig, info, ctx);
 }
 
