@@ -72,7 +72,7 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     let code = wacc_rt_instantiate(store, desc, core::ptr::null(), 0, &mut vmctx);
     if code == TrapCode::Exit as u32 {
         // `proc_exit` from the start function.
-        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
         return report(store, code, "instantiation");
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     );
     let _ = std::io::stdout().flush();
     if code == TrapCode::Exit as u32 {
-        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
         if code != TrapCode::InstantiationFailed as u32 && code != TrapCode::OutOfMemory as u32 {
@@ -123,7 +123,7 @@ unsafe fn setup_host(
     config: *const u8,
     config_len: usize,
 ) -> Result<(), c_int> {
-    let mut cfg = crate::wasi::preview1::Config::default();
+    let mut cfg = crate::wasi::Config::default();
     if !config.is_null() {
         cfg.add_blob(core::slice::from_raw_parts(config, config_len));
     }
@@ -133,7 +133,7 @@ unsafe fn setup_host(
         .map(|p| core::ffi::CStr::from_ptr(p).to_bytes().to_vec())
         .collect();
     take_host_options(&mut args, &mut cfg);
-    crate::wasi::preview1::init(args, &cfg).map_err(|e| {
+    crate::wasi::init(args, &cfg).map_err(|e| {
         eprintln!("error: {e}");
         EXIT_SETUP
     })
@@ -163,7 +163,7 @@ pub unsafe extern "C" fn wacc_rt_main_component(
     let code = instantiate(store, &mut ctx);
     if code == TrapCode::Exit as u32 {
         flush();
-        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code != 0 {
         return report(store, code, "instantiation");
@@ -181,7 +181,7 @@ pub unsafe extern "C" fn wacc_rt_main_component(
         return if result == 0 { 0 } else { 1 };
     }
     if code == TrapCode::Exit as u32 {
-        return crate::wasi::preview1::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
     }
     if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
         return report(store, code, "run");
@@ -274,7 +274,7 @@ fn elf_function_at(elf: &[u8], off: u64) -> Option<&str> {
 
 /// Removes the leading host options (see the module docs) from `args`
 /// (after `args[0]`) into `cfg`.
-fn take_host_options(args: &mut Vec<Vec<u8>>, cfg: &mut crate::wasi::preview1::Config) {
+fn take_host_options(args: &mut Vec<Vec<u8>>, cfg: &mut crate::wasi::Config) {
     let mut i = 1;
     while i < args.len() {
         let a = &args[i];

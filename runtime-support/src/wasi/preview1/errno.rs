@@ -1,4 +1,7 @@
-//! Preview1 `errno` values (witx `$errno`) and the mapping from host errors.
+//! Preview1 `errno` values (witx `$errno`) and the mapping from host
+//! errors (host `errno` values and the shared layer's [`Error`]).
+
+use crate::wasi::error::Error;
 
 pub type Errno = u16;
 /// Result of a host function: `Ok` or a preview1 errno.
@@ -87,6 +90,20 @@ pub fn from_host(e: i32) -> Errno {
         libc::ETXTBSY => TXTBSY,
         libc::EXDEV => XDEV,
         _ => IO,
+    }
+}
+
+/// Preview1 errno for an error of the shared layer.
+pub fn from_error(e: Error) -> Errno {
+    match e {
+        Error::Os(e) => from_host(e),
+        Error::NotCapable => NOTCAPABLE,
+    }
+}
+
+impl From<Error> for Errno {
+    fn from(e: Error) -> Errno {
+        from_error(e)
     }
 }
 

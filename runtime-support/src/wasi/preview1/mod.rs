@@ -4,7 +4,10 @@
 //! (`wacc_import_22_wasi_snapshot_preview1_<name>`, see `abi.rs`), taking
 //! the caller's vmctx first. Guest memory is memory 0 of the caller,
 //! bounds-checked on every access ([`mem`]). Struct layouts and errno values
-//! follow the preview1 witx definitions.
+//! follow the preview1 witx definitions. Arguments, environment, preopens,
+//! the path walk, clocks and randomness are the shared layer's
+//! ([`crate::wasi`]); this front maps its errors straight to preview1
+//! errnos ([`errno`]).
 
 pub mod errno;
 pub mod fd;
@@ -14,8 +17,7 @@ pub mod poll;
 pub mod proc;
 pub mod state;
 
-pub use proc::EXIT_STATUS;
-pub use state::{init, Config};
+pub use crate::wasi::host::{init, Config, EXIT_STATUS};
 
 /// Every host function. Referencing this table from the entry pulls the
 /// archive members defining them into executables: imports are weak

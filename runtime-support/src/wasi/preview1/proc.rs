@@ -1,15 +1,15 @@
 //! Arguments, environment, clocks, randomness, process control and the
 //! socket functions (not supported: no socket is ever open).
 
-use super::errno::{check, ret, INVAL, NOSYS, NOTSOCK, R};
+use super::errno::{ret, INVAL, NOSYS, NOTSOCK, R};
 use super::mem::Mem;
 use super::state;
 use crate::abi::TrapCode;
+use crate::wasi::clocks::{self, Clock};
+use crate::wasi::host::{self, EXIT_STATUS};
+use crate::wasi::random::fill_random;
 use core::ffi::c_void;
-use core::sync::atomic::{AtomicI32, Ordering};
-
-/// Status requested by `proc_exit`, read after the exit unwinds.
-pub static EXIT_STATUS: AtomicI32 = AtomicI32::new(0);
+use core::sync::atomic::Ordering;
 
 /// Writes a list of NUL-terminated strings: pointers at `ptrs`, bytes at `buf`.
 unsafe fn put_list(vmctx: *mut c_void, list: &[Vec<u8>], ptrs: i32, buf: i32) -> R<()> {
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_args_get(
     argv: i32,
     argv_buf: i32,
 ) -> i32 {
-    let list = state::with(|c| Ok(c.args.clone())).unwrap_or_default();
+    let list = host::args();
     ret(put_list(vmctx, &list, argv, argv_buf))
 }
 
@@ -54,7 +54,7 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_args_sizes_get(
     argc: i32,
     argv_buf_size: i32,
 ) -> i32 {
-    let list = state::with(|c| Ok(c.args.clone())).unwrap_or_default();
+    let list = host::args();
     ret(put_sizes(vmctx, &list, argc, argv_buf_size))
 }
 
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_environ_get(
     environ: i32,
     environ_buf: i32,
 ) -> i32 {
-    let list = state::with(|c| Ok(c.env.clone())).unwrap_or_default();
+    let list = host::env();
     ret(put_list(vmctx, &list, environ, environ_buf))
 }
 
@@ -74,29 +74,24 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_environ_sizes_get
     count: i32,
     size: i32,
 ) -> i32 {
-    let list = state::with(|c| Ok(c.env.clone())).unwrap_or_default();
+    let list = host::env();
     ret(put_sizes(vmctx, &list, count, size))
 }
 
-/// Host clock for a preview1 `$clockid`.
-pub fn host_clock(id: i32) -> R<libc::clockid_t> {
+/// The host clock for a preview1 `$clockid`.
+pub fn clock(id: i32) -> R<Clock> {
     Ok(match id {
-        0 => libc::CLOCK_REALTIME,
-        1 => libc::CLOCK_MONOTONIC,
-        2 => libc::CLOCK_PROCESS_CPUTIME_ID,
-        3 => libc::CLOCK_THREAD_CPUTIME_ID,
+        0 => Clock::Realtime,
+        1 => Clock::Monotonic,
+        2 => Clock::ProcessCputime,
+        3 => Clock::ThreadCputime,
         _ => return Err(INVAL),
     })
 }
 
 /// Current time of a preview1 clock, in nanoseconds.
 pub fn now(id: i32) -> R<u64> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    check(unsafe { libc::clock_gettime(host_clock(id)?, &mut ts) })?;
-    Ok(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+    Ok(clocks::now(clock(id)?)?)
 }
 
 #[no_mangle]
@@ -107,15 +102,8 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_clock_res_get(
 ) -> i32 {
     ret((|| {
         let m = Mem::of(vmctx)?;
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        check(libc::clock_getres(host_clock(id)?, &mut ts))?;
-        m.put_u64(
-            out as u32,
-            ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64,
-        )
+        let c = clock(id)?;
+        m.put_u64(out as u32, clocks::resolution(c)?)
     })())
 }
 
@@ -132,23 +120,6 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_clock_time_get(
     })())
 }
 
-/// Fills `buf` from the host's random source.
-pub fn fill_random(buf: &mut [u8]) -> R<()> {
-    let mut done = 0;
-    while done < buf.len() {
-        let n = unsafe { libc::getrandom(buf[done..].as_mut_ptr().cast(), buf.len() - done, 0) };
-        if n < 0 {
-            let e = super::errno::last();
-            if e != super::errno::INTR {
-                return Err(e);
-            }
-            continue;
-        }
-        done += n as usize;
-    }
-    Ok(())
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_random_get(
     vmctx: *mut c_void,
@@ -156,7 +127,7 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_random_get(
     len: i32,
 ) -> i32 {
     ret((|| {
-        fill_random(Mem::of(vmctx)?.slice(buf as u32, len as u32)?)
+        Ok(fill_random(Mem::of(vmctx)?.slice(buf as u32, len as u32)?)?)
     })())
 }
 

@@ -8,11 +8,11 @@ use core::ffi::c_void;
 use core::sync::atomic::Ordering;
 
 fn args() -> Vec<Vec<u8>> {
-    crate::wasi::preview1::state::with(|c| Ok(c.args.clone())).unwrap_or_default()
+    crate::wasi::host::args()
 }
 
 fn env() -> Vec<Vec<u8>> {
-    crate::wasi::preview1::state::with(|c| Ok(c.env.clone())).unwrap_or_default()
+    crate::wasi::host::env()
 }
 
 /// Strings cross as UTF-8: host bytes that are not are replaced.
@@ -54,7 +54,7 @@ pub unsafe fn initial_cwd(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
 }
 
 unsafe fn exit_with(ctx: *mut c_void, status: i32) -> u32 {
-    crate::wasi::preview1::EXIT_STATUS.store(status, Ordering::SeqCst);
+    crate::wasi::EXIT_STATUS.store(status, Ordering::SeqCst);
     crate::core::trap::raise(crate::component::store(ctx), TrapCode::Exit)
 }
 

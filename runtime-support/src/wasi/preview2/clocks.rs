@@ -4,20 +4,19 @@
 use super::io::new_pollable;
 use super::state::Pollable;
 use super::val::{get, put, put_bytes};
-use crate::wasi::preview1::proc::{fill_random, now};
+use crate::wasi::clocks::{self, Clock};
+use crate::wasi::random::fill_random;
 use core::ffi::c_void;
 
-const REALTIME: i32 = 0;
-const MONOTONIC: i32 = 1;
+use Clock::{Monotonic as MONOTONIC, Realtime as REALTIME};
 
-fn resolution(clock: i32) -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let id = crate::wasi::preview1::proc::host_clock(clock).unwrap_or(libc::CLOCK_MONOTONIC);
-    unsafe { libc::clock_getres(id, &mut ts) };
-    (ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64).max(1)
+/// Resolution of `clock` in nanoseconds, at least 1.
+fn resolution(clock: Clock) -> u64 {
+    clocks::resolution(clock).unwrap_or(0).max(1)
+}
+
+fn now(clock: Clock) -> Option<u64> {
+    clocks::now(clock).ok()
 }
 
 /// `now() -> instant` (u64 nanoseconds).

@@ -1,6 +1,6 @@
 //! `wasi:filesystem/types` and `wasi:filesystem/preopens`.
 
-use crate::wasi::preview1::errno::{self, Errno};
+use crate::wasi::error::{self, last_errno, Error};
 
 /// `error-code` cases.
 pub mod code {
@@ -36,52 +36,56 @@ pub mod code {
     pub const CROSS_DEVICE: u8 = 36;
 }
 
-/// The `error-code` for a preview1 errno (what the shared sandbox walk
-/// and `errno::check` report). Leaving the sandbox is `not-permitted`.
-pub fn code_from_errno(e: Errno) -> u8 {
+/// The `error-code` for a host `errno` value.
+pub fn code_from_host(e: i32) -> u8 {
     use code::*;
     match e {
-        errno::ACCES => ACCESS,
-        errno::AGAIN => WOULD_BLOCK,
-        errno::BADF => BAD_DESCRIPTOR,
-        errno::BUSY => BUSY,
-        errno::EXIST => EXIST,
-        errno::FBIG => FILE_TOO_LARGE,
-        errno::ILSEQ => ILLEGAL_BYTE_SEQUENCE,
-        errno::INTR => INTERRUPTED,
-        errno::INVAL | errno::TOOBIG | errno::FAULT => INVALID,
-        errno::ISDIR => IS_DIRECTORY,
-        errno::LOOP => LOOP,
-        errno::MLINK => TOO_MANY_LINKS,
-        errno::NAMETOOLONG => NAME_TOO_LONG,
-        errno::NODEV => NO_DEVICE,
-        errno::NOENT => NO_ENTRY,
-        errno::NOMEM | errno::MFILE | errno::NFILE => INSUFFICIENT_MEMORY,
-        errno::NOSPC => INSUFFICIENT_SPACE,
-        errno::NOTDIR => NOT_DIRECTORY,
-        errno::NOTEMPTY => NOT_EMPTY,
-        errno::NOSYS | errno::NOTSUP => UNSUPPORTED,
-        errno::NOTTY => NO_TTY,
-        errno::NXIO => NO_SUCH_DEVICE,
-        errno::OVERFLOW => OVERFLOW,
-        errno::PERM | errno::NOTCAPABLE => NOT_PERMITTED,
-        errno::PIPE => PIPE,
-        errno::ROFS => READ_ONLY,
-        errno::SPIPE => INVALID_SEEK,
-        errno::TXTBSY => TEXT_FILE_BUSY,
-        errno::XDEV => CROSS_DEVICE,
+        libc::EACCES => ACCESS,
+        libc::EAGAIN => WOULD_BLOCK,
+        libc::EBADF => BAD_DESCRIPTOR,
+        libc::EBUSY => BUSY,
+        libc::EEXIST => EXIST,
+        libc::EFBIG => FILE_TOO_LARGE,
+        libc::EILSEQ => ILLEGAL_BYTE_SEQUENCE,
+        libc::EINTR => INTERRUPTED,
+        libc::EINVAL | libc::E2BIG | libc::EFAULT => INVALID,
+        libc::EISDIR => IS_DIRECTORY,
+        libc::ELOOP => LOOP,
+        libc::EMLINK => TOO_MANY_LINKS,
+        libc::ENAMETOOLONG => NAME_TOO_LONG,
+        libc::ENODEV => NO_DEVICE,
+        libc::ENOENT => NO_ENTRY,
+        libc::ENOMEM | libc::EMFILE | libc::ENFILE => INSUFFICIENT_MEMORY,
+        libc::ENOSPC => INSUFFICIENT_SPACE,
+        libc::ENOTDIR => NOT_DIRECTORY,
+        libc::ENOTEMPTY => NOT_EMPTY,
+        libc::ENOSYS | libc::EOPNOTSUPP => UNSUPPORTED,
+        libc::ENOTTY => NO_TTY,
+        libc::ENXIO => NO_SUCH_DEVICE,
+        libc::EOVERFLOW => OVERFLOW,
+        libc::EPERM => NOT_PERMITTED,
+        libc::EPIPE => PIPE,
+        libc::EROFS => READ_ONLY,
+        libc::ESPIPE => INVALID_SEEK,
+        libc::ETXTBSY => TEXT_FILE_BUSY,
+        libc::EXDEV => CROSS_DEVICE,
         _ => IO,
     }
 }
 
-/// The `error-code` for a host `errno` value.
-pub fn code_from_host(e: i32) -> u8 {
-    code_from_errno(errno::from_host(e))
+/// The `error-code` for an error of the shared layer. Leaving the sandbox
+/// is `not-permitted`.
+pub fn code_from_error(e: Error) -> u8 {
+    match e {
+        Error::Os(e) => code_from_host(e),
+        Error::NotCapable => code::NOT_PERMITTED,
+    }
 }
 
 use super::state::{self, raw, Descriptor, DirStream, Fd, Input, Output};
 use super::val::{bytes, get, put, put_bytes, put_list};
-use crate::wasi::preview1::path::{resolve, Resolved};
+use crate::wasi::host;
+use crate::wasi::sandbox::{resolve, Resolved};
 use core::ffi::c_void;
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -135,7 +139,7 @@ pub fn kind_of(mode: libc::mode_t) -> u8 {
 
 /// `Ok(r)` if a libc call succeeded, else the `error-code` of `errno`.
 fn host<T: PartialOrd + Default>(r: T) -> FR<T> {
-    errno::check(r).map_err(code_from_errno)
+    error::check(r).map_err(code_from_error)
 }
 
 /// The descriptor behind a `borrow<descriptor>`.
@@ -152,7 +156,7 @@ fn fd_of(rep: u32) -> FR<Fd> {
     desc(rep).map(|d| d.0)
 }
 
-/// A path below a directory descriptor, through the preview1 sandbox walk
+/// A path below a directory descriptor, through the shared sandbox walk
 /// (the descriptor is kept alive with it).
 struct At {
     _dir: Fd,
@@ -173,7 +177,7 @@ fn at(rep: u32, path: &[u8], follow: bool) -> FR<At> {
     if k != kind::DIRECTORY {
         return Err(code::NOT_DIRECTORY);
     }
-    let r = resolve(raw(&fd), path, follow).map_err(code_from_errno)?;
+    let r = resolve(raw(&fd), path, follow).map_err(code_from_error)?;
     Ok(At { _dir: fd, r })
 }
 
@@ -460,9 +464,9 @@ fn list_dir(fd: RawFd) -> FR<Vec<(u8, String)>> {
     })?;
     let d = unsafe { libc::fdopendir(h) };
     if d.is_null() {
-        let e = errno::last();
+        let e = last_errno();
         unsafe { libc::close(h) };
-        return Err(code_from_errno(e));
+        return Err(code_from_host(e));
     }
     let mut out = Vec::new();
     loop {
@@ -704,20 +708,12 @@ pub unsafe fn filesystem_error_code(_: *mut c_void, a: *const u8, r: *mut u8) ->
 }
 
 /// `get-directories() -> list<tuple<descriptor, string>>` (elements of 24
-/// bytes: handle at 0, name at 8): the preview1 host's preopens, each a new
+/// bytes: handle at 0, name at 8): the host's preopens, each a new
 /// descriptor on a duplicate of its fd.
 pub unsafe fn get_directories(ctx: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    let pre: Vec<(RawFd, Vec<u8>)> = crate::wasi::preview1::state::with(|c| {
-        Ok(c.fds
-            .iter()
-            .flatten()
-            .filter_map(|e| Some((e.raw(), e.preopen.clone()?)))
-            .collect())
-    })
-    .unwrap_or_default();
     let mut dirs = Vec::new();
-    for (fd, name) in pre {
-        let h = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3);
+    for host::Preopen { fd, guest: name } in host::preopens() {
+        let h = libc::fcntl(raw(&fd), libc::F_DUPFD_CLOEXEC, 3);
         if h < 0 {
             continue;
         }

@@ -9,6 +9,7 @@
 use super::state::{self, raw, Error, Input, Output, Pollable};
 use super::val::{bytes, get, put, put_bytes, put_list, u32s};
 use crate::abi::TrapCode;
+use crate::wasi::clocks::{self, Clock};
 use core::ffi::c_void;
 
 /// Most bytes one `read` returns.
@@ -356,7 +357,7 @@ pub unsafe fn drop_error(_: *mut c_void, rep: u32) {
 // Pollables.
 
 fn monotonic_now() -> u64 {
-    crate::wasi::preview1::proc::now(1).unwrap_or(0)
+    clocks::now(Clock::Monotonic).unwrap_or(0)
 }
 
 fn is_ready(p: Pollable) -> bool {

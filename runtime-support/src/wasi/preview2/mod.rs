@@ -10,9 +10,10 @@
 //! tables of [`state`]; the runtime calls `[resource-drop]<name>` symbols
 //! (`fn(ctx, rep)`) when the guest drops a handle.
 //!
-//! Arguments, environment and preopened directories are those of the
-//! preview1 host ([`crate::wasi::preview1::init`]): both read the same `Config`, and
-//! paths go through the same sandboxed walk ([`crate::wasi::preview1::path`]).
+//! Arguments, environment, preopened directories, clocks and randomness
+//! come from the shared layer ([`crate::wasi`]), and paths go through its
+//! sandboxed walk ([`crate::wasi::sandbox`]); its errors map directly to
+//! `error-code`s ([`fs::code_from_error`]).
 //!
 //! Not provided: `wasi:clocks/timezone` (unstable) and the methods of
 //! socket resources (no socket can be created: `create-*-socket` and

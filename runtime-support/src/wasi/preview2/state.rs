@@ -1,9 +1,9 @@
 //! The host's resources: one table per resource type, indexed by the reps
-//! handed to the runtime. One per process, like the preview1 host's state
+//! handed to the runtime. One per process, like the shared host state
 //! (arguments, environment and preopens come from there).
 
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Mutex, MutexGuard};
 
 /// A table of resources: a rep is an index; freed slots are reused lowest
 /// first.
@@ -42,7 +42,7 @@ impl<T> Default for Slab<T> {
 }
 
 /// A host file descriptor shared by a `descriptor` and its streams.
-pub type Fd = Arc<OwnedFd>;
+pub use crate::wasi::host::Fd;
 
 pub fn raw(fd: &Fd) -> RawFd {
     fd.as_raw_fd()

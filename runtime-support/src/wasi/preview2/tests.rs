@@ -36,7 +36,7 @@ fn ctx() -> *mut c_void {
 
 static SETUP: Once = Once::new();
 
-/// Initializes the shared (preview1) host once: arguments, environment
+/// Initializes the shared host state once: arguments, environment
 /// and a preopen `/sandbox` of a fresh directory, whose path it returns.
 fn setup() -> std::path::PathBuf {
     let root = std::env::temp_dir().join(format!("wacc-wasi2-{}", std::process::id()));
@@ -46,13 +46,13 @@ fn setup() -> std::path::PathBuf {
         std::fs::create_dir_all(root.join("out")).unwrap();
         std::fs::write(root.join("pre/hello.txt"), b"hello world").unwrap();
         std::os::unix::fs::symlink("../out", root.join("pre/up")).unwrap();
-        let mut cfg = crate::wasi::preview1::Config::default();
+        let mut cfg = crate::wasi::Config::default();
         let mut spec = root.join("pre").into_os_string().into_encoded_bytes();
         spec.extend_from_slice(b"::/sandbox");
         cfg.add_dir(&spec);
         cfg.add_env(b"K=V=W");
         let args = vec![b"prog".to_vec(), b"a".to_vec(), "é".as_bytes().to_vec()];
-        crate::wasi::preview1::init(args, &cfg).unwrap();
+        crate::wasi::init(args, &cfg).unwrap();
     });
     root
 }
@@ -689,6 +689,63 @@ fn sockets_are_not_supported() {
                 r.0.as_mut_ptr()
             ),
             0
+        );
+    }
+}
+
+/// Each front maps host errors directly; the 0.2 codes must stay those the
+/// former composition host errno -> preview1 errno -> `error-code` gave.
+mod error_codes {
+    use super::super::fs::{code, code_from_error, code_from_host};
+    use crate::wasi::error::Error;
+    use crate::wasi::preview1::errno::{self, from_host, Errno};
+
+    /// The mapping before the fronts were split: a preview1 errno to an
+    /// `error-code`, applied after `errno::from_host`.
+    fn via_preview1(e: Errno) -> u8 {
+        use code::*;
+        match e {
+            errno::ACCES => ACCESS,
+            errno::AGAIN => WOULD_BLOCK,
+            errno::BADF => BAD_DESCRIPTOR,
+            errno::BUSY => BUSY,
+            errno::EXIST => EXIST,
+            errno::FBIG => FILE_TOO_LARGE,
+            errno::ILSEQ => ILLEGAL_BYTE_SEQUENCE,
+            errno::INTR => INTERRUPTED,
+            errno::INVAL | errno::TOOBIG | errno::FAULT => INVALID,
+            errno::ISDIR => IS_DIRECTORY,
+            errno::LOOP => LOOP,
+            errno::MLINK => TOO_MANY_LINKS,
+            errno::NAMETOOLONG => NAME_TOO_LONG,
+            errno::NODEV => NO_DEVICE,
+            errno::NOENT => NO_ENTRY,
+            errno::NOMEM | errno::MFILE | errno::NFILE => INSUFFICIENT_MEMORY,
+            errno::NOSPC => INSUFFICIENT_SPACE,
+            errno::NOTDIR => NOT_DIRECTORY,
+            errno::NOTEMPTY => NOT_EMPTY,
+            errno::NOSYS | errno::NOTSUP => UNSUPPORTED,
+            errno::NOTTY => NO_TTY,
+            errno::NXIO => NO_SUCH_DEVICE,
+            errno::OVERFLOW => OVERFLOW,
+            errno::PERM | errno::NOTCAPABLE => NOT_PERMITTED,
+            errno::PIPE => PIPE,
+            errno::ROFS => READ_ONLY,
+            errno::SPIPE => INVALID_SEEK,
+            errno::TXTBSY => TEXT_FILE_BUSY,
+            errno::XDEV => CROSS_DEVICE,
+            _ => IO,
+        }
+    }
+
+    #[test]
+    fn same_as_through_preview1() {
+        for e in 0..4096 {
+            assert_eq!(code_from_host(e), via_preview1(from_host(e)), "errno {e}");
+        }
+        assert_eq!(
+            code_from_error(Error::NotCapable),
+            via_preview1(errno::from_error(Error::NotCapable))
         );
     }
 }
