@@ -34,7 +34,10 @@ pub unsafe extern "C" fn wacc_rt_main(
     argc: c_int,
     argv: *const *const c_char,
 ) -> c_int {
-    wacc_rt_main_wasi(desc, argc, argv, core::ptr::null(), 0)
+    // SAFETY: the executable's `main` passes its own `argc`/`argv` and what the compiler emitted
+    // for the program (descriptor or component entries, configuration blob), per the entry contract
+    // in `abi`.
+    unsafe { wacc_rt_main_wasi(desc, argc, argv, core::ptr::null(), 0) }
 }
 
 /// [`wacc_rt_main`] with build-time options: `config[..config_len]` holds
@@ -47,72 +50,78 @@ pub unsafe extern "C" fn wacc_rt_main_wasi(
     config: *const u8,
     config_len: usize,
 ) -> c_int {
-    core::hint::black_box(&crate::wasi::preview1::FUNCTIONS);
-    if let Err(status) = setup_host(argc, argv, config, config_len) {
-        return status;
-    }
-    let d = &*desc;
-    let missing: Vec<String> = (0..d.num_imports as usize)
-        .map(|i| &*d.imports.add(i))
-        .filter(|imp| imp.link_symbol.is_null())
-        .map(|imp| {
-            format!(
-                "{}::{}",
-                String::from_utf8_lossy(imp.module.as_bytes()),
-                String::from_utf8_lossy(imp.name.as_bytes())
-            )
-        })
-        .collect();
-    if !missing.is_empty() {
-        eprintln!("error: unresolved imports: {}", missing.join(", "));
-        return EXIT_INSTANTIATION;
-    }
-    let store = wacc_rt_store_new();
-    let mut vmctx: *mut c_void = core::ptr::null_mut();
-    let code = wacc_rt_instantiate(store, desc, core::ptr::null(), 0, &mut vmctx);
-    if code == TrapCode::Exit as u32 {
-        // `proc_exit` from the start function.
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
-    }
-    if code != 0 {
-        return report(store, code, "instantiation");
-    }
-    let start = (0..d.num_exports as usize)
-        .map(|i| &*d.exports.add(i))
-        .find(|e| e.kind == kind::FUNC && e.name.as_bytes() == b"_start");
-    let Some(start) = start else { return 0 };
-    let fr = vmctx
-        .cast::<u8>()
-        .add(d.off_funcrefs as usize + size_of::<VMFuncRef>() * start.index as usize)
-        .cast::<VMFuncRef>();
-    let ty = *d.func_types.add(start.index as usize);
-    let sig = &*d.types.add(ty as usize);
-    if sig.params.len != 0 || sig.results.len != 0 {
-        eprintln!("error: export `_start` must take no parameters and return nothing");
-        return EXIT_INSTANTIATION;
-    }
-    let mut values = [ValRaw::default()];
-    let code = wacc_rt_invoke(
-        (*fr).vmctx,
-        core::mem::transmute::<*const c_void, Option<crate::core::trap::ArrayCall>>(
-            (*fr).array_call,
-        ),
-        values.as_mut_ptr(),
-    );
-    let _ = std::io::stdout().flush();
-    if code == TrapCode::Exit as u32 {
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
-    }
-    if code != 0 {
-        if code != TrapCode::InstantiationFailed as u32 && code != TrapCode::OutOfMemory as u32 {
-            if let Some(f) = wasm_function_at((*store).trap_pc) {
-                eprintln!("wasm trap in {f}: {}", trap_message(code));
-                return EXIT_TRAP;
-            }
+    // SAFETY: the executable's `main` passes its own `argc`/`argv` and what the compiler emitted
+    // for the program (descriptor or component entries, configuration blob), per the entry contract
+    // in `abi`.
+    unsafe {
+        core::hint::black_box(&crate::wasi::preview1::FUNCTIONS);
+        if let Err(status) = setup_host(argc, argv, config, config_len) {
+            return status;
         }
-        return report(store, code, "_start");
+        let d = &*desc;
+        let missing: Vec<String> = (0..d.num_imports as usize)
+            .map(|i| &*d.imports.add(i))
+            .filter(|imp| imp.link_symbol.is_null())
+            .map(|imp| {
+                format!(
+                    "{}::{}",
+                    String::from_utf8_lossy(imp.module.as_bytes()),
+                    String::from_utf8_lossy(imp.name.as_bytes())
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            eprintln!("error: unresolved imports: {}", missing.join(", "));
+            return EXIT_INSTANTIATION;
+        }
+        let store = wacc_rt_store_new();
+        let mut vmctx: *mut c_void = core::ptr::null_mut();
+        let code = wacc_rt_instantiate(store, desc, core::ptr::null(), 0, &mut vmctx);
+        if code == TrapCode::Exit as u32 {
+            // `proc_exit` from the start function.
+            return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        }
+        if code != 0 {
+            return report(store, code, "instantiation");
+        }
+        let start = (0..d.num_exports as usize)
+            .map(|i| &*d.exports.add(i))
+            .find(|e| e.kind == kind::FUNC && e.name.as_bytes() == b"_start");
+        let Some(start) = start else { return 0 };
+        let fr = vmctx
+            .cast::<u8>()
+            .add(d.off_funcrefs as usize + size_of::<VMFuncRef>() * start.index as usize)
+            .cast::<VMFuncRef>();
+        let ty = *d.func_types.add(start.index as usize);
+        let sig = &*d.types.add(ty as usize);
+        if sig.params.len != 0 || sig.results.len != 0 {
+            eprintln!("error: export `_start` must take no parameters and return nothing");
+            return EXIT_INSTANTIATION;
+        }
+        let mut values = [ValRaw::default()];
+        let code = wacc_rt_invoke(
+            (*fr).vmctx,
+            core::mem::transmute::<*const c_void, Option<crate::core::trap::ArrayCall>>(
+                (*fr).array_call,
+            ),
+            values.as_mut_ptr(),
+        );
+        let _ = std::io::stdout().flush();
+        if code == TrapCode::Exit as u32 {
+            return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        }
+        if code != 0 {
+            if code != TrapCode::InstantiationFailed as u32 && code != TrapCode::OutOfMemory as u32
+            {
+                if let Some(f) = wasm_function_at((*store).trap_pc) {
+                    eprintln!("wasm trap in {f}: {}", trap_message(code));
+                    return EXIT_TRAP;
+                }
+            }
+            return report(store, code, "_start");
+        }
+        0
     }
-    0
 }
 
 /// Sets up the WASI host from the build-time `config` blob and the
@@ -123,20 +132,25 @@ unsafe fn setup_host(
     config: *const u8,
     config_len: usize,
 ) -> Result<(), c_int> {
-    let mut cfg = crate::wasi::Config::default();
-    if !config.is_null() {
-        cfg.add_blob(core::slice::from_raw_parts(config, config_len));
+    // SAFETY: the executable's `main` passes its own `argc`/`argv` and what the compiler emitted
+    // for the program (descriptor or component entries, configuration blob), per the entry contract
+    // in `abi`.
+    unsafe {
+        let mut cfg = crate::wasi::Config::default();
+        if !config.is_null() {
+            cfg.add_blob(core::slice::from_raw_parts(config, config_len));
+        }
+        let mut args: Vec<Vec<u8>> = (0..argc.max(0) as usize)
+            .map(|i| *argv.add(i))
+            .take_while(|p| !p.is_null())
+            .map(|p| core::ffi::CStr::from_ptr(p).to_bytes().to_vec())
+            .collect();
+        take_host_options(&mut args, &mut cfg);
+        crate::wasi::init(args, &cfg).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_SETUP
+        })
     }
-    let mut args: Vec<Vec<u8>> = (0..argc.max(0) as usize)
-        .map(|i| *argv.add(i))
-        .take_while(|p| !p.is_null())
-        .map(|p| core::ffi::CStr::from_ptr(p).to_bytes().to_vec())
-        .collect();
-    take_host_options(&mut args, &mut cfg);
-    crate::wasi::init(args, &cfg).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_SETUP
-    })
 }
 
 /// The entry of a WASI 0.2 command component: sets up the host like
@@ -154,43 +168,48 @@ pub unsafe extern "C" fn wacc_rt_main_component(
     config: *const u8,
     config_len: usize,
 ) -> c_int {
-    core::hint::black_box(&crate::wasi::preview2::FUNCTIONS);
-    if let Err(status) = setup_host(argc, argv, config, config_len) {
-        return status;
-    }
-    let store = wacc_rt_store_new();
-    let mut ctx: *mut c_void = core::ptr::null_mut();
-    let code = instantiate(store, &mut ctx);
-    if code == TrapCode::Exit as u32 {
+    // SAFETY: the executable's `main` passes its own `argc`/`argv` and what the compiler emitted
+    // for the program (descriptor or component entries, configuration blob), per the entry contract
+    // in `abi`.
+    unsafe {
+        core::hint::black_box(&crate::wasi::preview2::FUNCTIONS);
+        if let Err(status) = setup_host(argc, argv, config, config_len) {
+            return status;
+        }
+        let store = wacc_rt_store_new();
+        let mut ctx: *mut c_void = core::ptr::null_mut();
+        let code = instantiate(store, &mut ctx);
+        if code == TrapCode::Exit as u32 {
+            flush();
+            return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        }
+        if code != 0 {
+            return report(store, code, "instantiation");
+        }
+        let Some(run) = run else {
+            flush();
+            eprintln!("error: the component has no `wasi:cli/run` export");
+            return EXIT_INSTANTIATION;
+        };
+        // `result` with no payloads: one discriminant byte.
+        let mut result: u8 = 0;
+        let code = run(ctx, core::ptr::null(), &mut result);
         flush();
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        if code == 0 {
+            return if result == 0 { 0 } else { 1 };
+        }
+        if code == TrapCode::Exit as u32 {
+            return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
+        }
+        if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
+            return report(store, code, "run");
+        }
+        match wasm_function_at((*store).trap_pc) {
+            Some(f) => eprintln!("wasm trap in {f}: {}", trap_message(code)),
+            None => eprintln!("wasm trap: {}", trap_message(code)),
+        }
+        EXIT_TRAP
     }
-    if code != 0 {
-        return report(store, code, "instantiation");
-    }
-    let Some(run) = run else {
-        flush();
-        eprintln!("error: the component has no `wasi:cli/run` export");
-        return EXIT_INSTANTIATION;
-    };
-    // `result` with no payloads: one discriminant byte.
-    let mut result: u8 = 0;
-    let code = run(ctx, core::ptr::null(), &mut result);
-    flush();
-    if code == 0 {
-        return if result == 0 { 0 } else { 1 };
-    }
-    if code == TrapCode::Exit as u32 {
-        return crate::wasi::EXIT_STATUS.load(core::sync::atomic::Ordering::SeqCst);
-    }
-    if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
-        return report(store, code, "run");
-    }
-    match wasm_function_at((*store).trap_pc) {
-        Some(f) => eprintln!("wasm trap in {f}: {}", trap_message(code)),
-        None => eprintln!("wasm trap: {}", trap_message(code)),
-    }
-    EXIT_TRAP
 }
 
 fn flush() {
@@ -211,6 +230,7 @@ fn wasm_function_at(pc: usize) -> Option<String> {
     }
     // SAFETY: `dladdr` only inspects the loaded objects.
     let mut info: libc::Dl_info = unsafe { core::mem::zeroed() };
+    // SAFETY: `dladdr` only reads the address and fills `info`, a live local.
     if unsafe { libc::dladdr(pc as *const c_void, &mut info) } == 0 {
         return None;
     }

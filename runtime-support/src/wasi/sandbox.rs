@@ -38,7 +38,10 @@ pub fn cstr(b: &[u8]) -> Result<CString> {
 
 /// `fstatat` without following a symlink in `name`.
 pub fn lstat_at(dir: RawFd, name: &CString) -> Result<libc::stat> {
+    // SAFETY: all-zero is a valid `libc::stat` (plain integers), used as an out-buffer.
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals or C
+    // strings.
     check(unsafe { libc::fstatat(dir, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) })?;
     Ok(st)
 }
@@ -47,6 +50,7 @@ pub fn lstat_at(dir: RawFd, name: &CString) -> Result<libc::stat> {
 pub fn readlink_at(dir: RawFd, name: &CString) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; 4096];
     let n =
+        // SAFETY: the buffer pointer and length come from one live slice.
         check(unsafe { libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) })?;
     buf.truncate(n as usize);
     Ok(buf)
@@ -103,6 +107,8 @@ pub fn resolve(base: RawFd, path: &[u8], follow: bool) -> Result<Resolved> {
                     return Ok(r);
                 }
                 st?;
+                // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals
+                // or C strings.
                 let fd = check(unsafe {
                     libc::openat(
                         r.dir(),
@@ -110,6 +116,7 @@ pub fn resolve(base: RawFd, path: &[u8], follow: bool) -> Result<Resolved> {
                         libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
                     )
                 })?;
+                // SAFETY: `fd` was just opened here and nothing else owns it.
                 r.stack.push(unsafe { OwnedFd::from_raw_fd(fd) });
             }
         }
@@ -137,8 +144,10 @@ mod tests {
 
     fn open_dir(p: &std::path::Path) -> OwnedFd {
         let c = CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: `fd` was just opened here and nothing else owns it.
         let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
         assert!(fd >= 0);
+        // SAFETY: `fd` was just opened here and nothing else owns it.
         unsafe { OwnedFd::from_raw_fd(fd) }
     }
 

@@ -59,7 +59,10 @@ pub fn filestat_bytes(st: &libc::stat) -> [u8; 64] {
 }
 
 pub fn fstat(fd: i32) -> R<libc::stat> {
+    // SAFETY: all-zero is a valid `libc::stat` (plain integers), used as an out-buffer.
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals or C
+    // strings.
     check(unsafe { libc::fstat(fd, &mut st) })?;
     Ok(st)
 }
@@ -119,21 +122,25 @@ unsafe fn rw(
     out: i32,
     op: impl Fn(i32, &[libc::iovec]) -> isize,
 ) -> R<()> {
-    let m = Mem::of(vmctx)?;
-    let v = m.iovecs(iovs as u32, n as u32)?;
-    let host = state::with(|c| {
-        let e = c.get(fd)?;
-        if e.is_dir {
-            return Err(errno::ISDIR);
-        }
-        Ok(e.raw())
-    })?;
-    let n = if v.is_empty() {
-        0
-    } else {
-        retry(|| op(host, &v))?
-    };
-    m.put_u32(out as u32, n as u32)
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        let m = Mem::of(vmctx)?;
+        let v = m.iovecs(iovs as u32, n as u32)?;
+        let host = state::with(|c| {
+            let e = c.get(fd)?;
+            if e.is_dir {
+                return Err(errno::ISDIR);
+            }
+            Ok(e.raw())
+        })?;
+        let n = if v.is_empty() {
+            0
+        } else {
+            retry(|| op(host, &v))?
+        };
+        m.put_u32(out as u32, n as u32)
+    }
 }
 
 #[no_mangle]
@@ -144,9 +151,13 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_write(
     iovs_len: i32,
     nwritten: i32,
 ) -> i32 {
-    ret(rw(vmctx, fd, iovs, iovs_len, nwritten, |h, v| {
-        libc::writev(h, v.as_ptr(), v.len().min(1024) as i32)
-    }))
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret(rw(vmctx, fd, iovs, iovs_len, nwritten, |h, v| {
+            libc::writev(h, v.as_ptr(), v.len().min(1024) as i32)
+        }))
+    }
 }
 
 #[no_mangle]
@@ -157,9 +168,13 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_read(
     iovs_len: i32,
     nread: i32,
 ) -> i32 {
-    ret(rw(vmctx, fd, iovs, iovs_len, nread, |h, v| {
-        libc::readv(h, v.as_ptr(), v.len().min(1024) as i32)
-    }))
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret(rw(vmctx, fd, iovs, iovs_len, nread, |h, v| {
+            libc::readv(h, v.as_ptr(), v.len().min(1024) as i32)
+        }))
+    }
 }
 
 #[no_mangle]
@@ -171,12 +186,16 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_pwrite(
     offset: i64,
     nwritten: i32,
 ) -> i32 {
-    if offset < 0 {
-        return INVAL as i32;
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        if offset < 0 {
+            return INVAL as i32;
+        }
+        ret(rw(vmctx, fd, iovs, iovs_len, nwritten, |h, v| {
+            libc::pwritev(h, v.as_ptr(), v.len().min(1024) as i32, offset)
+        }))
     }
-    ret(rw(vmctx, fd, iovs, iovs_len, nwritten, |h, v| {
-        libc::pwritev(h, v.as_ptr(), v.len().min(1024) as i32, offset)
-    }))
 }
 
 #[no_mangle]
@@ -188,12 +207,16 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_pread(
     offset: i64,
     nread: i32,
 ) -> i32 {
-    if offset < 0 {
-        return INVAL as i32;
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        if offset < 0 {
+            return INVAL as i32;
+        }
+        ret(rw(vmctx, fd, iovs, iovs_len, nread, |h, v| {
+            libc::preadv(h, v.as_ptr(), v.len().min(1024) as i32, offset)
+        }))
     }
-    ret(rw(vmctx, fd, iovs, iovs_len, nread, |h, v| {
-        libc::preadv(h, v.as_ptr(), v.len().min(1024) as i32, offset)
-    }))
 }
 
 fn seek(fd: i32, offset: i64, whence: i32) -> R<u64> {
@@ -210,6 +233,8 @@ fn seek(fd: i32, offset: i64, whence: i32) -> R<u64> {
         }
         Ok(e.raw())
     })?;
+    // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals or C
+    // strings.
     Ok(check(unsafe { libc::lseek(host, offset, whence) })? as u64)
 }
 
@@ -221,11 +246,15 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_seek(
     whence: i32,
     newoffset: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let pos = seek(fd, offset, whence)?;
-        m.put_u64(newoffset as u32, pos)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let pos = seek(fd, offset, whence)?;
+            m.put_u64(newoffset as u32, pos)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -234,11 +263,15 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_tell(
     fd: i32,
     offset: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let pos = seek(fd, 0, 1)?;
-        m.put_u64(offset as u32, pos)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let pos = seek(fd, 0, 1)?;
+            m.put_u64(offset as u32, pos)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -273,6 +306,8 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_renumber(
 
 fn sync(fd: i32, data_only: bool) -> R<()> {
     let h = state::host_fd(fd)?;
+    // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals or C
+    // strings.
     check(unsafe {
         if data_only {
             libc::fdatasync(h)
@@ -305,33 +340,37 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_fdstat_get(
     fd: i32,
     out: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let (h, base, inh) = state::with(|c| {
-            let e = c.get(fd)?;
-            Ok((e.raw(), e.rights_base, e.rights_inheriting))
-        })?;
-        let st = fstat(h)?;
-        let fl = check(libc::fcntl(h, libc::F_GETFL))?;
-        let mut flags = 0u16;
-        if fl & libc::O_APPEND != 0 {
-            flags |= FDFLAGS_APPEND;
-        }
-        if fl & libc::O_NONBLOCK != 0 {
-            flags |= FDFLAGS_NONBLOCK;
-        }
-        if fl & libc::O_SYNC == libc::O_SYNC {
-            flags |= FDFLAGS_SYNC | FDFLAGS_RSYNC;
-        } else if fl & libc::O_DSYNC != 0 {
-            flags |= FDFLAGS_DSYNC;
-        }
-        let mut b = [0u8; 24];
-        b[0] = filetype(st.st_mode);
-        b[2..4].copy_from_slice(&flags.to_le_bytes());
-        b[8..16].copy_from_slice(&base.to_le_bytes());
-        b[16..24].copy_from_slice(&inh.to_le_bytes());
-        m.write(out as u32, &b)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let (h, base, inh) = state::with(|c| {
+                let e = c.get(fd)?;
+                Ok((e.raw(), e.rights_base, e.rights_inheriting))
+            })?;
+            let st = fstat(h)?;
+            let fl = check(libc::fcntl(h, libc::F_GETFL))?;
+            let mut flags = 0u16;
+            if fl & libc::O_APPEND != 0 {
+                flags |= FDFLAGS_APPEND;
+            }
+            if fl & libc::O_NONBLOCK != 0 {
+                flags |= FDFLAGS_NONBLOCK;
+            }
+            if fl & libc::O_SYNC == libc::O_SYNC {
+                flags |= FDFLAGS_SYNC | FDFLAGS_RSYNC;
+            } else if fl & libc::O_DSYNC != 0 {
+                flags |= FDFLAGS_DSYNC;
+            }
+            let mut b = [0u8; 24];
+            b[0] = filetype(st.st_mode);
+            b[2..4].copy_from_slice(&flags.to_le_bytes());
+            b[8..16].copy_from_slice(&base.to_le_bytes());
+            b[16..24].copy_from_slice(&inh.to_le_bytes());
+            m.write(out as u32, &b)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -340,21 +379,25 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_fdstat_set_fla
     fd: i32,
     flags: i32,
 ) -> i32 {
-    ret((|| {
-        let h = state::host_fd(fd)?;
-        if flags & !0x1f != 0 {
-            return Err(INVAL);
-        }
-        let mut fl = check(libc::fcntl(h, libc::F_GETFL))?;
-        fl &= !(libc::O_APPEND | libc::O_NONBLOCK);
-        if flags as u16 & FDFLAGS_APPEND != 0 {
-            fl |= libc::O_APPEND;
-        }
-        if flags as u16 & FDFLAGS_NONBLOCK != 0 {
-            fl |= libc::O_NONBLOCK;
-        }
-        check(libc::fcntl(h, libc::F_SETFL, fl)).map(drop)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let h = state::host_fd(fd)?;
+            if flags & !0x1f != 0 {
+                return Err(INVAL);
+            }
+            let mut fl = check(libc::fcntl(h, libc::F_GETFL))?;
+            fl &= !(libc::O_APPEND | libc::O_NONBLOCK);
+            if flags as u16 & FDFLAGS_APPEND != 0 {
+                fl |= libc::O_APPEND;
+            }
+            if flags as u16 & FDFLAGS_NONBLOCK != 0 {
+                fl |= libc::O_NONBLOCK;
+            }
+            check(libc::fcntl(h, libc::F_SETFL, fl)).map(drop)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -383,11 +426,15 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_filestat_get(
     fd: i32,
     out: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let st = fstat(state::host_fd(fd)?)?;
-        m.write(out as u32, &filestat_bytes(&st))
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let st = fstat(state::host_fd(fd)?)?;
+            m.write(out as u32, &filestat_bytes(&st))
+        })())
+    }
 }
 
 #[no_mangle]
@@ -396,10 +443,14 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_filestat_set_s
     fd: i32,
     size: i64,
 ) -> i32 {
-    ret((|| {
-        let h = state::host_fd(fd)?;
-        check(libc::ftruncate(h, size)).map(drop)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let h = state::host_fd(fd)?;
+            check(libc::ftruncate(h, size)).map(drop)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -410,11 +461,15 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_filestat_set_t
     mtim: i64,
     fst_flags: i32,
 ) -> i32 {
-    ret((|| {
-        let h = state::host_fd(fd)?;
-        let ts = timespecs(atim, mtim, fst_flags)?;
-        check(libc::futimens(h, ts.as_ptr())).map(drop)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let h = state::host_fd(fd)?;
+            let ts = timespecs(atim, mtim, fst_flags)?;
+            check(libc::futimens(h, ts.as_ptr())).map(drop)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -425,22 +480,26 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_advise(
     len: i64,
     advice: i32,
 ) -> i32 {
-    ret((|| {
-        let h = state::host_fd(fd)?;
-        let a = match advice {
-            0 => libc::POSIX_FADV_NORMAL,
-            1 => libc::POSIX_FADV_SEQUENTIAL,
-            2 => libc::POSIX_FADV_RANDOM,
-            3 => libc::POSIX_FADV_WILLNEED,
-            4 => libc::POSIX_FADV_DONTNEED,
-            5 => libc::POSIX_FADV_NOREUSE,
-            _ => return Err(INVAL),
-        };
-        match libc::posix_fadvise(h, offset, len, a) {
-            0 => Ok(()),
-            e => Err(errno::from_host(e)),
-        }
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let h = state::host_fd(fd)?;
+            let a = match advice {
+                0 => libc::POSIX_FADV_NORMAL,
+                1 => libc::POSIX_FADV_SEQUENTIAL,
+                2 => libc::POSIX_FADV_RANDOM,
+                3 => libc::POSIX_FADV_WILLNEED,
+                4 => libc::POSIX_FADV_DONTNEED,
+                5 => libc::POSIX_FADV_NOREUSE,
+                _ => return Err(INVAL),
+            };
+            match libc::posix_fadvise(h, offset, len, a) {
+                0 => Ok(()),
+                e => Err(errno::from_host(e)),
+            }
+        })())
+    }
 }
 
 #[no_mangle]
@@ -450,13 +509,17 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_allocate(
     offset: i64,
     len: i64,
 ) -> i32 {
-    ret((|| {
-        let h = state::host_fd(fd)?;
-        match libc::posix_fallocate(h, offset, len) {
-            0 => Ok(()),
-            e => Err(errno::from_host(e)),
-        }
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let h = state::host_fd(fd)?;
+            match libc::posix_fallocate(h, offset, len) {
+                0 => Ok(()),
+                e => Err(errno::from_host(e)),
+            }
+        })())
+    }
 }
 
 #[no_mangle]
@@ -465,13 +528,17 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_prestat_get(
     fd: i32,
     out: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let len = state::with(|c| c.get(fd)?.preopen.as_ref().map(|n| n.len()).ok_or(BADF))?;
-        let mut b = [0u8; 8];
-        b[4..8].copy_from_slice(&(len as u32).to_le_bytes());
-        m.write(out as u32, &b)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let len = state::with(|c| c.get(fd)?.preopen.as_ref().map(|n| n.len()).ok_or(BADF))?;
+            let mut b = [0u8; 8];
+            b[4..8].copy_from_slice(&(len as u32).to_le_bytes());
+            m.write(out as u32, &b)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -481,19 +548,25 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_prestat_dir_na
     path: i32,
     path_len: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let name = state::with(|c| c.get(fd)?.preopen.clone().ok_or(BADF))?;
-        if (path_len as u32 as usize) < name.len() {
-            return Err(errno::NAMETOOLONG);
-        }
-        m.write(path as u32, &name)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let name = state::with(|c| c.get(fd)?.preopen.clone().ok_or(BADF))?;
+            if (path_len as u32 as usize) < name.len() {
+                return Err(errno::NAMETOOLONG);
+            }
+            m.write(path as u32, &name)
+        })())
+    }
 }
 
 /// Reads the whole listing of directory `h` (a fresh descriptor, so the
 /// stream position of `h` does not matter).
 fn list_dir(h: i32) -> R<Vec<DirEntry>> {
+    // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals or C
+    // strings.
     let fd = check(unsafe {
         libc::openat(
             h,
@@ -501,19 +574,26 @@ fn list_dir(h: i32) -> R<Vec<DirEntry>> {
             libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
         )
     })?;
+    // SAFETY: the stream or descriptor is ours and is not used again.
     let dir = unsafe { libc::fdopendir(fd) };
     if dir.is_null() {
         let e = errno::last();
+        // SAFETY: the stream or descriptor is ours and is not used again.
         unsafe { libc::close(fd) };
         return Err(e);
     }
     let mut out = Vec::new();
     loop {
+        // SAFETY: `dir` is an open directory stream owned by this function.
         let d = unsafe { libc::readdir(dir) };
         if d.is_null() {
             break;
         }
+        // SAFETY: `readdir` returned a non-null entry, valid until the next `readdir` on this
+        // stream.
         let d = unsafe { &*d };
+        // SAFETY: `readdir` returned a non-null entry, valid until the next `readdir` on this
+        // stream.
         let name = unsafe { core::ffi::CStr::from_ptr(d.d_name.as_ptr()) };
         let filetype = match d.d_type {
             libc::DT_REG => FILETYPE_REGULAR_FILE,
@@ -523,8 +603,11 @@ fn list_dir(h: i32) -> R<Vec<DirEntry>> {
             libc::DT_BLK => FILETYPE_BLOCK_DEVICE,
             libc::DT_SOCK => FILETYPE_SOCKET_STREAM,
             _ => {
+                // SAFETY: all-zero is a valid `libc::stat` (plain integers), used as an out-buffer.
                 let mut st: libc::stat = unsafe { core::mem::zeroed() };
                 let r =
+                    // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live
+                    // locals or C strings.
                     unsafe { libc::fstatat(h, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
                 if r == 0 {
                     filetype(st.st_mode)
@@ -539,6 +622,7 @@ fn list_dir(h: i32) -> R<Vec<DirEntry>> {
             name: name.to_bytes().to_vec(),
         });
     }
+    // SAFETY: the stream or descriptor is ours and is not used again.
     unsafe { libc::closedir(dir) };
     Ok(out)
 }
@@ -552,37 +636,41 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_fd_readdir(
     cookie: i64,
     bufused: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let out = m.slice(buf as u32, buf_len as u32)?;
-        let used = state::with(|c| {
-            let e: &mut Entry = c.get(fd)?;
-            if !e.is_dir {
-                return Err(NOTDIR);
-            }
-            if cookie == 0 || e.listing.is_none() {
-                e.listing = Some(list_dir(e.raw())?);
-            }
-            let list = e.listing.as_ref().unwrap();
-            let mut used = 0usize;
-            for (i, d) in list.iter().enumerate().skip(cookie as u64 as usize) {
-                let mut rec = Vec::with_capacity(24 + d.name.len());
-                rec.extend_from_slice(&(i as u64 + 1).to_le_bytes());
-                rec.extend_from_slice(&d.ino.to_le_bytes());
-                rec.extend_from_slice(&(d.name.len() as u32).to_le_bytes());
-                rec.extend_from_slice(&[d.filetype, 0, 0, 0]);
-                rec.extend_from_slice(&d.name);
-                // A record that does not fit is cut: the guest sees a full
-                // buffer and asks again with a larger one.
-                let n = rec.len().min(out.len() - used);
-                out[used..used + n].copy_from_slice(&rec[..n]);
-                used += n;
-                if used == out.len() {
-                    break;
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let out = m.slice(buf as u32, buf_len as u32)?;
+            let used = state::with(|c| {
+                let e: &mut Entry = c.get(fd)?;
+                if !e.is_dir {
+                    return Err(NOTDIR);
                 }
-            }
-            Ok(used)
-        })?;
-        m.put_u32(bufused as u32, used as u32)
-    })())
+                if cookie == 0 || e.listing.is_none() {
+                    e.listing = Some(list_dir(e.raw())?);
+                }
+                let list = e.listing.as_ref().unwrap();
+                let mut used = 0usize;
+                for (i, d) in list.iter().enumerate().skip(cookie as u64 as usize) {
+                    let mut rec = Vec::with_capacity(24 + d.name.len());
+                    rec.extend_from_slice(&(i as u64 + 1).to_le_bytes());
+                    rec.extend_from_slice(&d.ino.to_le_bytes());
+                    rec.extend_from_slice(&(d.name.len() as u32).to_le_bytes());
+                    rec.extend_from_slice(&[d.filetype, 0, 0, 0]);
+                    rec.extend_from_slice(&d.name);
+                    // A record that does not fit is cut: the guest sees a full
+                    // buffer and asks again with a larger one.
+                    let n = rec.len().min(out.len() - used);
+                    out[used..used + n].copy_from_slice(&rec[..n]);
+                    used += n;
+                    if used == out.len() {
+                        break;
+                    }
+                }
+                Ok(used)
+            })?;
+            m.put_u32(bufused as u32, used as u32)
+        })())
+    }
 }

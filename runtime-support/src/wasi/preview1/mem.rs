@@ -14,14 +14,18 @@ pub struct Mem {
 impl Mem {
     /// Memory 0 of the instance `vmctx` (`fault` if it has none).
     pub unsafe fn of(vmctx: *mut c_void) -> R<Mem> {
-        if vmctx.is_null() || vmctx::desc(vmctx).num_memories == 0 {
-            return Err(FAULT);
+        // SAFETY: `vmctx` is a live instance (caller's contract): its descriptor and memory slots
+        // may be read.
+        unsafe {
+            if vmctx.is_null() || vmctx::desc(vmctx).num_memories == 0 {
+                return Err(FAULT);
+            }
+            let m = vmctx::memory(vmctx, 0);
+            Ok(Mem {
+                base: (*m).base,
+                len: (*m).length,
+            })
         }
-        let m = vmctx::memory(vmctx, 0);
-        Ok(Mem {
-            base: (*m).base,
-            len: (*m).length,
-        })
     }
 
     fn check(&self, ptr: u32, len: u64) -> R<*mut u8> {

@@ -13,19 +13,23 @@ use core::sync::atomic::Ordering;
 
 /// Writes a list of NUL-terminated strings: pointers at `ptrs`, bytes at `buf`.
 unsafe fn put_list(vmctx: *mut c_void, list: &[Vec<u8>], ptrs: i32, buf: i32) -> R<()> {
-    let m = Mem::of(vmctx)?;
-    // Offsets in u64: a list ending at the top of a 4 GiB memory must not wrap.
-    let (ptrs, mut at) = (ptrs as u32 as u64, buf as u32 as u64);
-    for (i, s) in list.iter().enumerate() {
-        let slot = ptrs + 4 * i as u64;
-        let end = at + s.len() as u64;
-        let (slot, at32, end) = (fits(slot)?, fits(at)?, fits(end)?);
-        m.put_u32(slot, at32)?;
-        m.write(at32, s)?;
-        m.write(end, &[0])?;
-        at = end as u64 + 1;
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        let m = Mem::of(vmctx)?;
+        // Offsets in u64: a list ending at the top of a 4 GiB memory must not wrap.
+        let (ptrs, mut at) = (ptrs as u32 as u64, buf as u32 as u64);
+        for (i, s) in list.iter().enumerate() {
+            let slot = ptrs + 4 * i as u64;
+            let end = at + s.len() as u64;
+            let (slot, at32, end) = (fits(slot)?, fits(at)?, fits(end)?);
+            m.put_u32(slot, at32)?;
+            m.write(at32, s)?;
+            m.write(end, &[0])?;
+            at = end as u64 + 1;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn fits(v: u64) -> R<u32> {
@@ -33,9 +37,13 @@ fn fits(v: u64) -> R<u32> {
 }
 
 unsafe fn put_sizes(vmctx: *mut c_void, list: &[Vec<u8>], count: i32, size: i32) -> R<()> {
-    let m = Mem::of(vmctx)?;
-    m.put_u32(count as u32, list.len() as u32)?;
-    m.put_u32(size as u32, list.iter().map(|s| s.len() as u32 + 1).sum())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        let m = Mem::of(vmctx)?;
+        m.put_u32(count as u32, list.len() as u32)?;
+        m.put_u32(size as u32, list.iter().map(|s| s.len() as u32 + 1).sum())
+    }
 }
 
 #[no_mangle]
@@ -44,8 +52,12 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_args_get(
     argv: i32,
     argv_buf: i32,
 ) -> i32 {
-    let list = host::args();
-    ret(put_list(vmctx, &list, argv, argv_buf))
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        let list = host::args();
+        ret(put_list(vmctx, &list, argv, argv_buf))
+    }
 }
 
 #[no_mangle]
@@ -54,8 +66,12 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_args_sizes_get(
     argc: i32,
     argv_buf_size: i32,
 ) -> i32 {
-    let list = host::args();
-    ret(put_sizes(vmctx, &list, argc, argv_buf_size))
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        let list = host::args();
+        ret(put_sizes(vmctx, &list, argc, argv_buf_size))
+    }
 }
 
 #[no_mangle]
@@ -64,8 +80,12 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_environ_get(
     environ: i32,
     environ_buf: i32,
 ) -> i32 {
-    let list = host::env();
-    ret(put_list(vmctx, &list, environ, environ_buf))
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        let list = host::env();
+        ret(put_list(vmctx, &list, environ, environ_buf))
+    }
 }
 
 #[no_mangle]
@@ -74,8 +94,12 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_environ_sizes_get
     count: i32,
     size: i32,
 ) -> i32 {
-    let list = host::env();
-    ret(put_sizes(vmctx, &list, count, size))
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        let list = host::env();
+        ret(put_sizes(vmctx, &list, count, size))
+    }
 }
 
 /// The host clock for a preview1 `$clockid`.
@@ -100,11 +124,15 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_clock_res_get(
     id: i32,
     out: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        let c = clock(id)?;
-        m.put_u64(out as u32, clocks::resolution(c)?)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            let c = clock(id)?;
+            m.put_u64(out as u32, clocks::resolution(c)?)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -114,10 +142,14 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_clock_time_get(
     _precision: i64,
     out: i32,
 ) -> i32 {
-    ret((|| {
-        let m = Mem::of(vmctx)?;
-        m.put_u64(out as u32, now(id)?)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            let m = Mem::of(vmctx)?;
+            m.put_u64(out as u32, now(id)?)
+        })())
+    }
 }
 
 #[no_mangle]
@@ -126,9 +158,13 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_random_get(
     buf: i32,
     len: i32,
 ) -> i32 {
-    ret((|| {
-        Ok(fill_random(Mem::of(vmctx)?.slice(buf as u32, len as u32)?)?)
-    })())
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        ret((|| {
+            Ok(fill_random(Mem::of(vmctx)?.slice(buf as u32, len as u32)?)?)
+        })())
+    }
 }
 
 /// Ends the program with status `code`: unwinds out of wasm (like a trap,
@@ -138,8 +174,12 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_proc_exit(
     vmctx: *mut c_void,
     code: i32,
 ) {
-    EXIT_STATUS.store(code, Ordering::SeqCst);
-    crate::core::trap::raise(crate::core::vmctx::store(vmctx), TrapCode::Exit)
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        EXIT_STATUS.store(code, Ordering::SeqCst);
+        crate::core::trap::raise(crate::core::vmctx::store(vmctx), TrapCode::Exit)
+    }
 }
 
 #[no_mangle]
@@ -154,8 +194,12 @@ pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_proc_raise(
 pub unsafe extern "C" fn wacc_import_22_wasi_snapshot_preview1_sched_yield(
     _vmctx: *mut c_void,
 ) -> i32 {
-    libc::sched_yield();
-    0
+    // SAFETY: `vmctx` is the calling instance (the import contract in `abi`); guest memory is
+    // reached only through `Mem`, which bounds-checks every access.
+    unsafe {
+        libc::sched_yield();
+        0
+    }
 }
 
 #[no_mangle]

@@ -21,27 +21,47 @@ fn now(clock: Clock) -> Option<u64> {
 
 /// `now() -> instant` (u64 nanoseconds).
 pub unsafe fn monotonic_now(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, now(MONOTONIC).unwrap_or(0));
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, now(MONOTONIC).unwrap_or(0));
+        0
+    }
 }
 
 pub unsafe fn monotonic_resolution(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, resolution(MONOTONIC));
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, resolution(MONOTONIC));
+        0
+    }
 }
 
 /// `subscribe-instant(when: instant) -> pollable`.
 pub unsafe fn subscribe_instant(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, new_pollable(Pollable::At(get(a, 0))));
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, new_pollable(Pollable::At(get(a, 0))));
+        0
+    }
 }
 
 /// `subscribe-duration(when: duration) -> pollable`.
 pub unsafe fn subscribe_duration(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    let d: u64 = get(a, 0);
-    let at = now(MONOTONIC).unwrap_or(0).saturating_add(d);
-    put(r, 0, new_pollable(Pollable::At(at)));
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        let d: u64 = get(a, 0);
+        let at = now(MONOTONIC).unwrap_or(0).saturating_add(d);
+        put(r, 0, new_pollable(Pollable::At(at)));
+        0
+    }
 }
 
 /// `datetime { seconds: u64, nanoseconds: u32 }` (16 bytes).
@@ -61,13 +81,23 @@ fn datetime(ns: u64) -> Datetime {
 
 /// `now() -> datetime`.
 pub unsafe fn wall_now(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, datetime(now(REALTIME).unwrap_or(0)));
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, datetime(now(REALTIME).unwrap_or(0)));
+        0
+    }
 }
 
 pub unsafe fn wall_resolution(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, datetime(resolution(REALTIME)));
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, datetime(resolution(REALTIME)));
+        0
+    }
 }
 
 /// Most bytes one `get-random-bytes` call returns (the guest asked for too
@@ -76,16 +106,21 @@ const RANDOM_MAX: u64 = 1 << 30;
 
 /// `get-random-bytes(len: u64) -> list<u8>` (and the insecure one).
 pub unsafe fn random_bytes(ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    let len: u64 = get(a, 0);
-    if len > RANDOM_MAX {
-        return crate::abi::TrapCode::LengthOverflow as u32;
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        let len: u64 = get(a, 0);
+        if len > RANDOM_MAX {
+            return crate::abi::TrapCode::LengthOverflow as u32;
+        }
+        let mut b = vec![0u8; len as usize];
+        if fill_random(&mut b).is_err() {
+            return crate::abi::TrapCode::Unreachable as u32;
+        }
+        put_bytes(ctx, r, 0, &b);
+        0
     }
-    let mut b = vec![0u8; len as usize];
-    if fill_random(&mut b).is_err() {
-        return crate::abi::TrapCode::Unreachable as u32;
-    }
-    put_bytes(ctx, r, 0, &b);
-    0
 }
 
 fn random_u64() -> u64 {
@@ -96,12 +131,22 @@ fn random_u64() -> u64 {
 
 /// `get-random-u64() -> u64` (and the insecure one).
 pub unsafe fn random_u64_fn(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, random_u64());
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, random_u64());
+        0
+    }
 }
 
 /// `insecure-seed() -> tuple<u64, u64>`.
 pub unsafe fn insecure_seed(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, [random_u64(), random_u64()]);
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, [random_u64(), random_u64()]);
+        0
+    }
 }

@@ -40,40 +40,52 @@ fn failed(e: std::io::Error) -> StreamError {
 
 /// Stores a `stream-error` at `off` (discriminant, then the handle at +4).
 unsafe fn put_stream_error(r: *mut u8, off: usize, e: StreamError) {
-    match e {
-        StreamError::Failed(rep) => {
-            put(r, off, 0u8);
-            put(r, off + 4, rep);
+    // SAFETY: the caller passes a result area laid out for the function's result type; the offsets
+    // written follow it.
+    unsafe {
+        match e {
+            StreamError::Failed(rep) => {
+                put(r, off, 0u8);
+                put(r, off + 4, rep);
+            }
+            StreamError::Closed => put(r, off, 1u8),
         }
-        StreamError::Closed => put(r, off, 1u8),
     }
 }
 
 /// `result<_, stream-error>`: payload at 4.
 unsafe fn put_unit(r: *mut u8, v: SR<()>) -> u32 {
-    match v {
-        Ok(()) => put(r, 0, 0u8),
-        Err(e) => {
-            put(r, 0, 1u8);
-            put_stream_error(r, 4, e);
+    // SAFETY: the caller passes a result area laid out for the function's result type; the offsets
+    // written follow it.
+    unsafe {
+        match v {
+            Ok(()) => put(r, 0, 0u8),
+            Err(e) => {
+                put(r, 0, 1u8);
+                put_stream_error(r, 4, e);
+            }
         }
+        0
     }
-    0
 }
 
 /// `result<u64, stream-error>`: payload at 8.
 unsafe fn put_u64(r: *mut u8, v: SR<u64>) -> u32 {
-    match v {
-        Ok(n) => {
-            put(r, 0, 0u8);
-            put(r, 8, n);
+    // SAFETY: the caller passes a result area laid out for the function's result type; the offsets
+    // written follow it.
+    unsafe {
+        match v {
+            Ok(n) => {
+                put(r, 0, 0u8);
+                put(r, 8, n);
+            }
+            Err(e) => {
+                put(r, 0, 1u8);
+                put_stream_error(r, 8, e);
+            }
         }
-        Err(e) => {
-            put(r, 0, 1u8);
-            put_stream_error(r, 8, e);
-        }
+        0
     }
-    0
 }
 
 fn retry(mut f: impl FnMut() -> isize) -> std::io::Result<usize> {
@@ -99,6 +111,7 @@ fn wait_fd(fd: i32, events: i16) {
         events,
         revents: 0,
     };
+    // SAFETY: the pollfd array and timeout are live locals for the call's duration.
     unsafe { libc::poll(&mut p, 1, if fd < 0 { 1 } else { -1 }) };
 }
 
@@ -108,6 +121,7 @@ fn readable_now(fd: i32) -> bool {
         events: libc::POLLIN,
         revents: 0,
     };
+    // SAFETY: the pollfd array and timeout are live locals for the call's duration.
     unsafe { libc::poll(&mut p, 1, 0) > 0 }
 }
 
@@ -138,10 +152,13 @@ pub fn read(rep: u32, len: u64, blocking: bool) -> SR<Vec<u8>> {
             if !blocking && !readable_now(0) {
                 return Ok(Vec::new());
             }
+            // SAFETY: the buffer pointer and length come from one live slice.
             retry(|| unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) })
                 .map_err(failed)?
         }
         Source::File(fd, pos) => {
+            // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals or C
+            // strings.
             let n = retry(|| unsafe {
                 libc::pread(raw(&fd), buf.as_mut_ptr().cast(), buf.len(), pos as i64)
             })
@@ -163,25 +180,36 @@ pub fn read(rep: u32, len: u64, blocking: bool) -> SR<Vec<u8>> {
 
 /// `result<list<u8>, stream-error>`: payload at 8.
 unsafe fn input_read_impl(ctx: *mut c_void, a: *const u8, r: *mut u8, blocking: bool) -> u32 {
-    match read(get(a, 0), get(a, 8), blocking) {
-        Ok(data) => {
-            put(r, 0, 0u8);
-            put_bytes(ctx, r, 8, &data);
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        match read(get(a, 0), get(a, 8), blocking) {
+            Ok(data) => {
+                put(r, 0, 0u8);
+                put_bytes(ctx, r, 8, &data);
+            }
+            Err(e) => {
+                put(r, 0, 1u8);
+                put_stream_error(r, 8, e);
+            }
         }
-        Err(e) => {
-            put(r, 0, 1u8);
-            put_stream_error(r, 8, e);
-        }
+        0
     }
-    0
 }
 
 pub unsafe fn input_read(ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    input_read_impl(ctx, a, r, false)
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { input_read_impl(ctx, a, r, false) }
 }
 
 pub unsafe fn input_blocking_read(ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    input_read_impl(ctx, a, r, true)
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { input_read_impl(ctx, a, r, true) }
 }
 
 fn skip(rep: u32, len: u64, blocking: bool) -> SR<u64> {
@@ -202,24 +230,35 @@ fn skip(rep: u32, len: u64, blocking: bool) -> SR<u64> {
 }
 
 pub unsafe fn input_skip(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_u64(r, skip(get(a, 0), get(a, 8), false))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_u64(r, skip(get(a, 0), get(a, 8), false)) }
 }
 
 pub unsafe fn input_blocking_skip(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_u64(r, skip(get(a, 0), get(a, 8), true))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_u64(r, skip(get(a, 0), get(a, 8), true)) }
 }
 
 pub unsafe fn input_subscribe(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    let rep: u32 = get(a, 0);
-    let p = state::with(|s| {
-        let p = match s.inputs.get(rep) {
-            Some(Input::Stdin) => Pollable::Readable(0),
-            _ => Pollable::Ready,
-        };
-        s.pollables.insert(p)
-    });
-    put(r, 0, p);
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        let rep: u32 = get(a, 0);
+        let p = state::with(|s| {
+            let p = match s.inputs.get(rep) {
+                Some(Input::Stdin) => Pollable::Readable(0),
+                _ => Pollable::Ready,
+            };
+            s.pollables.insert(p)
+        });
+        put(r, 0, p);
+        0
+    }
 }
 
 pub unsafe fn drop_input(_: *mut c_void, rep: u32) {
@@ -256,6 +295,7 @@ pub fn write(rep: u32, data: &[u8]) -> SR<()> {
     match sink {
         None => Err(StreamError::Closed),
         Some(Sink::Stdio(fd)) => write_all(
+            // SAFETY: the buffer pointer and length come from one live slice.
             |b, _| unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) },
             data,
         )
@@ -263,13 +303,17 @@ pub fn write(rep: u32, data: &[u8]) -> SR<()> {
         Some(Sink::File(fd, mut pos, append)) => {
             let h = raw(&fd);
             if append {
+                // SAFETY: all-zero is a valid `libc::stat` (plain integers), used as an out-buffer.
                 let mut st: libc::stat = unsafe { core::mem::zeroed() };
+                // SAFETY: a libc call on a descriptor held meanwhile; its pointers are live locals
+                // or C strings.
                 if unsafe { libc::fstat(h, &mut st) } < 0 {
                     return Err(failed(std::io::Error::last_os_error()));
                 }
                 pos = st.st_size as u64;
             }
             write_all(
+                // SAFETY: the buffer pointer and length come from one live slice.
                 |b, off| unsafe { libc::pwrite(h, b.as_ptr().cast(), b.len(), (pos + off) as i64) },
                 data,
             )
@@ -289,15 +333,24 @@ fn exists(rep: u32) -> SR<()> {
 }
 
 pub unsafe fn output_check_write(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_u64(r, exists(get(a, 0)).map(|()| WRITE_BUDGET))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_u64(r, exists(get(a, 0)).map(|()| WRITE_BUDGET)) }
 }
 
 pub unsafe fn output_write(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_unit(r, write(get(a, 0), bytes(a, 8)))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_unit(r, write(get(a, 0), bytes(a, 8))) }
 }
 
 pub unsafe fn output_flush(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_unit(r, exists(get(a, 0)))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_unit(r, exists(get(a, 0))) }
 }
 
 fn zeroes(rep: u32, len: u64) -> SR<()> {
@@ -312,12 +365,20 @@ fn zeroes(rep: u32, len: u64) -> SR<()> {
 }
 
 pub unsafe fn output_write_zeroes(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_unit(r, zeroes(get(a, 0), get(a, 8)))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_unit(r, zeroes(get(a, 0), get(a, 8))) }
 }
 
 pub unsafe fn output_subscribe(_: *mut c_void, _a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, state::with(|s| s.pollables.insert(Pollable::Ready)));
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, state::with(|s| s.pollables.insert(Pollable::Ready)));
+        0
+    }
 }
 
 /// `splice(self, src: borrow<input-stream>, len)`: self at 0, src at 4, len at 8.
@@ -328,11 +389,17 @@ fn splice(dst: u32, src: u32, len: u64, blocking: bool) -> SR<u64> {
 }
 
 pub unsafe fn output_splice(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_u64(r, splice(get(a, 0), get(a, 4), get(a, 8), false))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_u64(r, splice(get(a, 0), get(a, 4), get(a, 8), false)) }
 }
 
 pub unsafe fn output_blocking_splice(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put_u64(r, splice(get(a, 0), get(a, 4), get(a, 8), true))
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe { put_u64(r, splice(get(a, 0), get(a, 4), get(a, 8), true)) }
 }
 
 pub unsafe fn drop_output(_: *mut c_void, rep: u32) {
@@ -343,10 +410,15 @@ pub unsafe fn drop_output(_: *mut c_void, rep: u32) {
 // Errors.
 
 pub unsafe fn error_to_debug_string(ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    let rep: u32 = get(a, 0);
-    let msg = state::with(|s| s.errors.get(rep).map(|e| e.msg.clone()));
-    put_bytes(ctx, r, 0, msg.unwrap_or_default().as_bytes());
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        let rep: u32 = get(a, 0);
+        let msg = state::with(|s| s.errors.get(rep).map(|e| e.msg.clone()));
+        put_bytes(ctx, r, 0, msg.unwrap_or_default().as_bytes());
+        0
+    }
 }
 
 pub unsafe fn drop_error(_: *mut c_void, rep: u32) {
@@ -400,6 +472,7 @@ pub fn wait(ps: &[Pollable]) -> Vec<u32> {
             tv_sec: (ns / 1_000_000_000) as i64,
             tv_nsec: (ns % 1_000_000_000) as i64,
         });
+        // SAFETY: the pollfd array and timeout are live locals for the call's duration.
         unsafe {
             libc::ppoll(
                 fds.as_mut_ptr(),
@@ -416,26 +489,41 @@ pub fn pollable(rep: u32) -> Pollable {
 }
 
 pub unsafe fn pollable_ready(_: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    put(r, 0, is_ready(pollable(get(a, 0))) as u8);
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        put(r, 0, is_ready(pollable(get(a, 0))) as u8);
+        0
+    }
 }
 
 pub unsafe fn pollable_block(_: *mut c_void, a: *const u8, _r: *mut u8) -> u32 {
-    wait(&[pollable(get(a, 0))]);
-    0
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        wait(&[pollable(get(a, 0))]);
+        0
+    }
 }
 
 /// `poll(in: list<borrow<pollable>>) -> list<u32>`. An empty list traps
 /// (it would block forever).
 pub unsafe fn poll(ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    let reps = u32s(a, 0);
-    if reps.is_empty() {
-        return TrapCode::Unreachable as u32;
+    // SAFETY: `ctx` is the calling component context and `a`/`r` are the argument and result areas
+    // of this function's WIT type (the host-call contract in `abi::component`); the offsets used
+    // follow that layout.
+    unsafe {
+        let reps = u32s(a, 0);
+        if reps.is_empty() {
+            return TrapCode::Unreachable as u32;
+        }
+        let ps: Vec<Pollable> = reps.iter().map(|&p| pollable(p)).collect();
+        let ready = wait(&ps);
+        put_list(ctx, r, 0, ready.len(), 4, 4, |e, i| put(e, 0, ready[i]));
+        0
     }
-    let ps: Vec<Pollable> = reps.iter().map(|&p| pollable(p)).collect();
-    let ready = wait(&ps);
-    put_list(ctx, r, 0, ready.len(), 4, 4, |e, i| put(e, 0, ready[i]));
-    0
 }
 
 pub unsafe fn drop_pollable(_: *mut c_void, rep: u32) {

@@ -60,7 +60,9 @@ macro_rules! exports {
     (@def func $sym:literal $path:path) => {{
         #[export_name = $sym]
         unsafe extern "C" fn f(ctx: *mut c_void, args: *const u8, results: *mut u8) -> u32 {
-            $path(ctx, args, results)
+            // SAFETY: the runtime calls with the calling component context
+            // and the argument and result areas of the function's type.
+            unsafe { $path(ctx, args, results) }
         }
         // SAFETY: only the address is taken, never called through this type.
         unsafe { core::mem::transmute::<*const (), unsafe extern "C" fn()>(f as *const ()) }
@@ -68,7 +70,9 @@ macro_rules! exports {
     (@def drop $sym:literal $path:path) => {{
         #[export_name = $sym]
         unsafe extern "C" fn f(ctx: *mut c_void, rep: u32) {
-            $path(ctx, rep)
+            // SAFETY: the runtime calls with the calling component context
+            // and a rep this host handed out.
+            unsafe { $path(ctx, rep) }
         }
         // SAFETY: as above.
         unsafe { core::mem::transmute::<*const (), unsafe extern "C" fn()>(f as *const ()) }

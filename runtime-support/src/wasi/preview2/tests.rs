@@ -59,31 +59,43 @@ fn setup() -> std::path::PathBuf {
 
 /// Calls the host function defined for `interface#name`.
 unsafe fn call(interface: &str, name: &str, ctx: *mut c_void, a: *const u8, r: *mut u8) -> u32 {
-    let f = FUNCTIONS
-        .iter()
-        .find(|f| f.interface == interface && f.name == name)
-        .unwrap_or_else(|| panic!("{interface}#{name} not defined"));
-    let f: unsafe extern "C" fn(*mut c_void, *const u8, *mut u8) -> u32 = core::mem::transmute(f.f);
-    f(ctx, a, r)
+    // SAFETY: the tests pass a context and argument and result areas laid out for the called
+    // function's type.
+    unsafe {
+        let f = FUNCTIONS
+            .iter()
+            .find(|f| f.interface == interface && f.name == name)
+            .unwrap_or_else(|| panic!("{interface}#{name} not defined"));
+        let f: unsafe extern "C" fn(*mut c_void, *const u8, *mut u8) -> u32 =
+            core::mem::transmute(f.f);
+        f(ctx, a, r)
+    }
 }
 
 unsafe fn drop_rep(interface: &str, resource: &str, ctx: *mut c_void, rep: u32) {
-    let name = format!("[resource-drop]{resource}");
-    let f = FUNCTIONS
-        .iter()
-        .find(|f| f.interface == interface && f.name == name)
-        .unwrap();
-    let f: unsafe extern "C" fn(*mut c_void, u32) = core::mem::transmute(f.f);
-    f(ctx, rep)
+    // SAFETY: the tests pass a context and a rep the host handed out.
+    unsafe {
+        let name = format!("[resource-drop]{resource}");
+        let f = FUNCTIONS
+            .iter()
+            .find(|f| f.interface == interface && f.name == name)
+            .unwrap();
+        let f: unsafe extern "C" fn(*mut c_void, u32) = core::mem::transmute(f.f);
+        f(ctx, rep)
+    }
 }
 
 /// `list<string>` at `off` of `r`.
 unsafe fn strings(r: *const u8, off: usize) -> Vec<String> {
-    let ptr: u64 = get(r, off);
-    let n: u64 = get(r, off + 8);
-    (0..n as usize)
-        .map(|i| String::from_utf8(bytes((ptr as *const u8).add(16 * i), 0).to_vec()).unwrap())
-        .collect()
+    // SAFETY: `r` holds a `list<string>` written by the host at `off`, with its elements in the
+    // host arena.
+    unsafe {
+        let ptr: u64 = get(r, off);
+        let n: u64 = get(r, off + 8);
+        (0..n as usize)
+            .map(|i| String::from_utf8(bytes((ptr as *const u8).add(16 * i), 0).to_vec()).unwrap())
+            .collect()
+    }
 }
 
 /// `{ptr, len}` of a byte slice, as arguments carry it.
@@ -106,6 +118,7 @@ fn environment_and_arguments() {
     setup();
     let c = ctx();
     let mut r = buf();
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         assert_eq!(
             call(ENV, "get-arguments", c, [0u8; 0].as_ptr(), r.0.as_mut_ptr()),
@@ -164,6 +177,7 @@ fn output_stream_write_then_flush() {
             append: false,
         })
     });
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         // check-write(self) -> result<u64, stream-error>
         let mut r = buf();
@@ -242,6 +256,7 @@ fn input_stream_reads_to_closed() {
     let file = std::fs::File::open(root.join("pre/hello.txt")).unwrap();
     let fd = std::sync::Arc::new(std::os::fd::OwnedFd::from(file));
     let rep = state::with(|s| s.inputs.insert(state::Input::File { fd, pos: 6 }));
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         let mut a = buf();
         let mut r = buf();
@@ -317,6 +332,7 @@ fn stream_error_carries_an_error() {
     let e = io::new_error("boom".into(), Some(fs::code::IO));
     let c = ctx();
     let mut r = buf();
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         assert_eq!(
             call(
@@ -339,6 +355,7 @@ fn clocks_and_random() {
     assert_eq!(core::mem::align_of::<clocks::Datetime>(), 8);
     let c = ctx();
     let mut r = buf();
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         let len = 33u64;
         assert_eq!(
@@ -422,6 +439,7 @@ const TYPES: &str = "wasi:filesystem/types@0.2";
 /// 4, path at 8.
 fn path_args(dir: u32, pflags: u8, path: &[u8]) -> Buf {
     let mut a = buf();
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         put(a.0.as_mut_ptr(), 0, dir);
         put(a.0.as_mut_ptr(), 4, pflags);
@@ -435,6 +453,7 @@ fn filesystem_in_the_sandbox() {
     setup();
     let c = ctx();
     let mut r = buf();
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         assert_eq!(
             call(
@@ -667,6 +686,7 @@ fn filesystem_in_the_sandbox() {
 fn sockets_are_not_supported() {
     let c = ctx();
     let mut r = buf();
+    // SAFETY: the areas are sized and laid out for the called function's type.
     unsafe {
         let family = [0u8; 8];
         assert_eq!(
