@@ -6,7 +6,7 @@
 use core::ffi::c_void;
 
 #[cfg(feature = "std")]
-use crate::main_entry::*;
+use crate::wasi::main_entry::*;
 #[allow(unused_imports)]
 use crate::{
     component::*, exception::*, instance::*, libcalls::*, resource::*, strings::*, trap::*,

@@ -1,14 +1,18 @@
 //! Runtime support linked into every wacc output.
 //!
-//! Generated code calls the `wacc_rt_*` libcalls ([`libcalls`]); hosts create
-//! stores ([`store`]), instances ([`instance`]), standalone memories and
-//! tables, and enter wasm through [`trap::wacc_rt_invoke`]. The contract with
-//! the compiler is [`abi`].
+//! Four parts, one folder each:
+//! - [`core`]: stores, instances, memories, tables, traps, exceptions and
+//!   the `wacc_rt_*` libcalls generated code calls; hosts create stores
+//!   ([`store`]), instances ([`instance`]), standalone memories and tables,
+//!   and enter wasm through [`trap::wacc_rt_invoke`];
+//! - [`component`]: component contexts, resource tables, string transfer;
+//! - [`platform`]: the OS seam `sys` (`os` with the `std` feature, the
+//!   static `arena` without it) and, with `std`, the fault handler behind
+//!   guard-mode bounds checks;
+//! - [`wasi`] (`std` only): the WASI preview1 and 0.2 hosts and the
+//!   executable entries.
 //!
-//! Platform seam: everything that needs the OS (address-space reservation,
-//! heap allocation) goes through [`sys`]: `os` (mmap, `std::alloc`) with the
-//! `std` feature, `arena` (a static bump arena) without it. Signal-based
-//! bounds checks (`guard` mode) exist only with `std`.
+//! The contract with the compiler is [`abi`].
 //!
 //! Without `std` the crate is `no_std`. On hosted targets it still links the
 //! `std` crate (only for its panic runtime, which a `staticlib` needs); on
@@ -27,49 +31,32 @@ extern crate std;
 
 #[cfg(all(not(feature = "std"), target_os = "none", not(test)))]
 #[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
+fn panic(_: &::core::panic::PanicInfo) -> ! {
     loop {
-        core::hint::spin_loop();
+        ::core::hint::spin_loop();
     }
 }
 
 /// The contract with generated code (the `wacc-abi` crate).
 pub use wacc_abi as abi;
+
 pub mod component;
 mod contract;
-pub mod cpu;
-pub mod exception;
-pub mod global;
-pub mod instance;
-pub mod libcalls;
-#[cfg(feature = "std")]
-pub mod main_entry;
-pub mod memory;
-pub mod resource;
-pub mod sigs;
-pub mod store;
-pub mod strings;
-pub mod table;
-pub mod trap;
-pub mod unwind;
-pub mod vmctx;
+pub mod core;
+pub mod platform;
 #[cfg(feature = "std")]
 pub mod wasi;
-#[cfg(feature = "std")]
-pub mod wasi2;
 
-#[cfg(not(feature = "std"))]
-mod arena;
+pub(crate) use platform::sys;
+// The paths hosts used before the grouping.
+pub use self::core::{
+    cpu, exception, global, instance, libcalls, memory, sigs, store, table, trap, unwind, vmctx,
+};
+pub use component::{resource, strings};
 #[cfg(feature = "std")]
-mod os;
+pub use platform::signals;
 #[cfg(feature = "std")]
-pub mod signals;
-
-/// The platform layer (see the crate docs).
-#[cfg(not(feature = "std"))]
-pub(crate) use arena as sys;
-#[cfg(feature = "std")]
-pub(crate) use os as sys;
+pub use wasi::main_entry;
 
 #[cfg(test)]
 mod tests;

@@ -205,7 +205,7 @@ fn bulk_memory_bounds() {
 static GLOBAL_REF: usize = 0x1234_5670;
 
 unsafe extern "C" fn set_global(vmctx: *mut c_void) {
-    *crate::vmctx::global(vmctx, 0).cast::<usize>() = GLOBAL_REF;
+    *crate::core::vmctx::global(vmctx, 0).cast::<usize>() = GLOBAL_REF;
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn table_libcalls_and_elem_items() {
     let tb = TrapCode::TableOutOfBounds as u32;
     let el = |k: usize| unsafe { *(*i.table()).base.add(k) };
     assert_eq!(i.invoke(call_table_init, &mut args(0, 0, 4)), 0);
-    let f = |idx: u32| unsafe { crate::vmctx::funcref(i.vmctx, idx) as usize };
+    let f = |idx: u32| unsafe { crate::core::vmctx::funcref(i.vmctx, idx) as usize };
     assert_eq!(
         (0..4).map(el).collect::<Vec<_>>(),
         [f(1), 0, GLOBAL_REF, f(0)]

@@ -3,11 +3,11 @@
 
 use super::*;
 use crate::abi::component::*;
+use crate::component::resource::*;
 use crate::component::{
     flags, funcref, instance_slot, memory_slot, wacc_rt_component_free,
     wacc_rt_component_instantiate, wacc_rt_host_alloc, wacc_rt_host_reset,
 };
-use crate::resource::*;
 
 /// A component desc over `instances` (module, imports), with `steps`.
 struct Plan {
@@ -139,7 +139,7 @@ impl Comp {
         let (b, data) = erase(&mut g);
         unsafe {
             (*self.store).trap_detail = 0;
-            let code = crate::trap::catch(self.store, b, data);
+            let code = crate::core::trap::catch(self.store, b, data);
             (code, (*self.store).trap_detail)
         }
     }
@@ -280,20 +280,32 @@ fn component_instantiate_wires_imports() {
         assert!(t.array_call.is_null());
 
         // The user's imports: entities of instance 0 and the trampoline.
-        let f0 = &*crate::vmctx::funcref(u, 0);
+        let f0 = &*crate::core::vmctx::funcref(u, 0);
         assert_eq!(f0.func, provider_fn as *const c_void);
         assert_eq!(f0.vmctx, a);
-        let f1 = &*crate::vmctx::funcref(u, 1);
+        let f1 = &*crate::core::vmctx::funcref(u, 1);
         assert_eq!(f1.func, trampoline_fn as *const c_void);
         assert_eq!(f1.vmctx, c.ctx);
-        assert_eq!(crate::vmctx::memory(u, 0), crate::vmctx::memory(a, 0));
-        assert_eq!(crate::vmctx::table(u, 0), crate::vmctx::table(a, 0));
-        assert_eq!(crate::vmctx::global(u, 0), crate::vmctx::global(a, 0));
-        assert_ne!(crate::vmctx::memory(a, 0), crate::vmctx::memory(b, 0));
+        assert_eq!(
+            crate::core::vmctx::memory(u, 0),
+            crate::core::vmctx::memory(a, 0)
+        );
+        assert_eq!(
+            crate::core::vmctx::table(u, 0),
+            crate::core::vmctx::table(a, 0)
+        );
+        assert_eq!(
+            crate::core::vmctx::global(u, 0),
+            crate::core::vmctx::global(a, 0)
+        );
+        assert_ne!(
+            crate::core::vmctx::memory(a, 0),
+            crate::core::vmctx::memory(b, 0)
+        );
 
         // Memory slots, and the calls ran in order.
-        assert_eq!(*memory_slot(c.ctx, 0), crate::vmctx::memory(a, 0));
-        assert_eq!(*memory_slot(c.ctx, 1), crate::vmctx::memory(b, 0));
+        assert_eq!(*memory_slot(c.ctx, 0), crate::core::vmctx::memory(a, 0));
+        assert_eq!(*memory_slot(c.ctx, 1), crate::core::vmctx::memory(b, 0));
         assert_eq!(
             *(**memory_slot(c.ctx, 0)).base,
             2,
@@ -383,7 +395,7 @@ fn component_instantiate_wires_tags() {
     };
     let c = Comp::new(plan(1).build());
     unsafe {
-        let tag = |k, i| *crate::vmctx::tag_slot(c.instance(k), i);
+        let tag = |k, i| *crate::core::vmctx::tag_slot(c.instance(k), i);
         assert_eq!(tag(1, 0), tag(0, 1));
         assert_ne!(tag(1, 0), tag(0, 0));
         assert_ne!(tag(1, 1), tag(0, 1));
@@ -477,7 +489,7 @@ const HOST: u32 = 2;
 /// Records the destructor's calls in global 0 of its instance: the last
 /// rep (low word) and the number of calls (high word).
 unsafe extern "C" fn dtor(vmctx: *mut c_void, rep: i32) {
-    let cell = crate::vmctx::global(vmctx, 0).cast::<u32>();
+    let cell = crate::core::vmctx::global(vmctx, 0).cast::<u32>();
     *cell = rep as u32;
     *cell.add(1) += 1;
 }
@@ -514,7 +526,7 @@ fn resources() -> Comp {
 /// (last rep, calls) of the destructor.
 fn dtor_calls(c: &Comp) -> (u32, u32) {
     unsafe {
-        let cell = crate::vmctx::global(c.instance(0), 0).cast::<u32>();
+        let cell = crate::core::vmctx::global(c.instance(0), 0).cast::<u32>();
         (*cell, *cell.add(1))
     }
 }

@@ -67,11 +67,11 @@ fn exception_out_of_memory_traps() {
 fn store_free_frees_exceptions() {
     unsafe {
         let store = wacc_rt_store_new();
-        let e = crate::exception::new(store, ptr::null(), 4);
+        let e = crate::core::exception::new(store, ptr::null(), 4);
         (*e).exposed = 1;
-        crate::exception::new(store, ptr::null(), 4);
+        crate::core::exception::new(store, ptr::null(), 4);
         assert_eq!(listed(store).len(), 2);
-        crate::exception::free_all(store);
+        crate::core::exception::free_all(store);
         assert!((*store).exceptions.is_null());
         wacc_rt_store_free(store);
     }
@@ -109,13 +109,16 @@ fn tag_slots() {
             wacc_rt_instantiate(store, module(true), imports.as_ptr(), 2, &mut b),
             0
         );
-        let tag = |v, i| *crate::vmctx::tag_slot(v, i);
+        let tag = |v, i| *crate::core::vmctx::tag_slot(v, i);
         for v in [a, b] {
             assert_eq!(tag(v, 0), given);
             assert_eq!(tag(v, 1), (&raw const LINKED_TAG).cast());
             for i in 2..4 {
                 // A defined tag is its own slot.
-                assert_eq!(tag(v, i), crate::vmctx::tag_slot(v, i).cast_const().cast());
+                assert_eq!(
+                    tag(v, i),
+                    crate::core::vmctx::tag_slot(v, i).cast_const().cast()
+                );
             }
         }
         assert_ne!(tag(a, 2), tag(b, 2));

@@ -71,7 +71,7 @@ fn instantiate_imports() {
             wacc_rt_instantiate(store, module(true), imports.as_ptr(), 5, &mut vmctx),
             0
         );
-        let fr = |f| &*crate::vmctx::funcref(vmctx, f);
+        let fr = |f| &*crate::core::vmctx::funcref(vmctx, f);
         assert_eq!(fr(0).func, host_fn as *const c_void);
         assert_eq!(fr(0).vmctx, 77 as *mut c_void);
         assert_eq!(fr(1).func, linked_fn as *const c_void);
@@ -80,16 +80,16 @@ fn instantiate_imports() {
         assert_eq!(fr(2).func, 8 as *const c_void);
         assert_eq!(fr(2).array_call, ok as *const c_void);
         assert_eq!(fr(2).type_id, i32_sig);
-        assert_eq!(crate::vmctx::memory(vmctx, 0), mem);
-        assert_eq!(crate::vmctx::table(vmctx, 0), tab);
-        assert_eq!((*crate::vmctx::table(vmctx, 1)).length, 2);
+        assert_eq!(crate::core::vmctx::memory(vmctx, 0), mem);
+        assert_eq!(crate::core::vmctx::table(vmctx, 0), tab);
+        assert_eq!((*crate::core::vmctx::table(vmctx, 1)).length, 2);
         assert_eq!(
-            crate::vmctx::global(vmctx, 0),
+            crate::core::vmctx::global(vmctx, 0),
             (&raw mut LINKED_GLOBAL).cast()
         );
         assert_eq!(
-            crate::vmctx::global(vmctx, 1),
-            crate::vmctx::defined_global(vmctx, 0)
+            crate::core::vmctx::global(vmctx, 1),
+            crate::core::vmctx::defined_global(vmctx, 0)
         );
         wacc_rt_instance_free(vmctx);
 
@@ -102,8 +102,8 @@ fn instantiate_imports() {
             wacc_rt_instantiate(store, module(true), imports2.as_ptr(), 5, &mut vmctx),
             0
         );
-        assert_eq!(crate::vmctx::global(vmctx, 0), cell.as_mut_ptr());
-        let id1 = (*crate::vmctx::funcref(vmctx, 1)).type_id;
+        assert_eq!(crate::core::vmctx::global(vmctx, 0), cell.as_mut_ptr());
+        let id1 = (*crate::core::vmctx::funcref(vmctx, 1)).type_id;
         let long = [1u8; 20];
         assert_eq!(
             id1,

@@ -4,8 +4,8 @@
 //! has the descriptor builder and helpers.
 
 use crate::abi::*;
+use crate::core::libcalls::*;
 use crate::instance::{wacc_rt_instance_free, wacc_rt_instantiate};
-use crate::libcalls::*;
 use crate::memory::{self, wacc_rt_memory_free, wacc_rt_memory_new, NO_MAX};
 use crate::sigs::{wacc_rt_intern_sig, INTERNED};
 use crate::store::{wacc_rt_store_free, wacc_rt_store_new};
@@ -239,10 +239,10 @@ impl Inst {
         }
     }
     fn mem(&self) -> *mut VMMemory {
-        unsafe { crate::vmctx::memory(self.vmctx, 0) }
+        unsafe { crate::core::vmctx::memory(self.vmctx, 0) }
     }
     fn table(&self) -> *mut VMTable {
-        unsafe { crate::vmctx::table(self.vmctx, 0) }
+        unsafe { crate::core::vmctx::table(self.vmctx, 0) }
     }
     fn invoke(&self, f: ArrayCall, args: &mut [ValRaw]) -> u32 {
         unsafe { wacc_rt_invoke(self.vmctx, Some(f), args.as_mut_ptr()) }

@@ -39,11 +39,11 @@ fn trap_through_invoke() {
 }
 
 unsafe extern "C" fn nested(vmctx: *mut c_void, v: *mut ValRaw) {
-    let outer_limit = (*crate::vmctx::store(vmctx)).stack_limit;
-    let outer_pad = (*crate::vmctx::store(vmctx)).jmp_buf;
+    let outer_limit = (*crate::core::vmctx::store(vmctx)).stack_limit;
+    let outer_pad = (*crate::core::vmctx::store(vmctx)).jmp_buf;
     let mut inner = [ValRaw::u64(arg(v, 0))];
     let code = wacc_rt_invoke(vmctx, Some(trap_with), inner.as_mut_ptr());
-    let s = crate::vmctx::store(vmctx);
+    let s = crate::core::vmctx::store(vmctx);
     *v.add(1) = ValRaw::u64(code as u64);
     *v.add(2) = ValRaw::u64(((*s).stack_limit == outer_limit && (*s).jmp_buf == outer_pad) as u64);
     if arg(v, 3) != 0 {
@@ -75,7 +75,7 @@ fn nested_invokes() {
 unsafe extern "C" fn read_limit(vmctx: *mut c_void, v: *mut ValRaw) {
     let marker = 0u8;
     let here = core::hint::black_box(&marker as *const u8) as u64;
-    *v = ValRaw::u64((*crate::vmctx::store(vmctx)).stack_limit as u64);
+    *v = ValRaw::u64((*crate::core::vmctx::store(vmctx)).stack_limit as u64);
     *v.add(1) = ValRaw::u64(here);
 }
 
@@ -83,7 +83,7 @@ unsafe extern "C" fn read_limit(vmctx: *mut c_void, v: *mut ValRaw) {
 unsafe extern "C" fn recurse_forever(vmctx: *mut c_void, v: *mut ValRaw) {
     let marker = 0u8;
     let here = core::hint::black_box(&marker as *const u8) as usize;
-    if here < (*crate::vmctx::store(vmctx)).stack_limit {
+    if here < (*crate::core::vmctx::store(vmctx)).stack_limit {
         wacc_rt_trap(vmctx, TrapCode::StackOverflow as u32);
     }
     *v = ValRaw::u64(arg(v, 0) + 1);
@@ -132,7 +132,7 @@ fn stack_limit_respects_small_thread_stacks() {
 
 #[cfg(feature = "std")]
 unsafe extern "C" fn poke(vmctx: *mut c_void, v: *mut ValRaw) {
-    let m = crate::vmctx::memory(vmctx, 0);
+    let m = crate::core::vmctx::memory(vmctx, 0);
     ptr::write_volatile((*m).base.add(arg(v, 0) as usize), 1u8);
 }
 

@@ -1,82 +1,26 @@
-//! WASI preview1 (`wasi_snapshot_preview1`) host for core modules.
+//! The WASI hosts (`std` only): one shared layer and two thin fronts.
 //!
-//! Every function is the link-time symbol of its import
-//! (`wacc_import_22_wasi_snapshot_preview1_<name>`, see `abi.rs`), taking
-//! the caller's vmctx first. Guest memory is memory 0 of the caller,
-//! bounds-checked on every access ([`mem`]). Struct layouts and errno values
-//! follow the preview1 witx definitions.
+//! The shared layer works in host terms: the process state ([`host`]:
+//! arguments, environment, preopened directories as host descriptors), the
+//! sandboxed path walk ([`sandbox`]), the clocks ([`clocks`]), randomness
+//! ([`random`]), and errors as host `errno` values ([`error`]). The fronts
+//! are [`preview1`] (`wasi_snapshot_preview1`, core modules) and
+//! [`preview2`] (WASI 0.2, components): each keeps its own guest handles
+//! and maps the shared layer's errors directly to its own codes.
+//! [`main_entry`] holds the executable entries `wacc_rt_main*` that set the
+//! state up and run a program.
 
-pub mod errno;
-pub mod fd;
-pub mod mem;
-pub mod path;
-pub mod poll;
-pub mod proc;
-pub mod state;
+// Unsafe operations inside `unsafe fn`s are spelled out, each with what it
+// relies on.
+#![deny(unsafe_op_in_unsafe_fn)]
 
-pub use proc::EXIT_STATUS;
-pub use state::{init, Config};
+pub mod clocks;
+pub mod error;
+pub mod host;
+pub mod main_entry;
+pub mod preview1;
+pub mod preview2;
+pub mod random;
+pub mod sandbox;
 
-/// Every host function. Referencing this table from the entry pulls the
-/// archive members defining them into executables: imports are weak
-/// references, which alone do not.
-pub static FUNCTIONS: [unsafe extern "C" fn(); 46] = {
-    use fd::*;
-    use path::*;
-    use poll::*;
-    use proc::*;
-    macro_rules! fns {
-        ($($f:ident),* $(,)?) => {
-            // SAFETY: only addresses are taken, never called through this type.
-            [$(unsafe { core::mem::transmute::<*const (), unsafe extern "C" fn()>($f as *const ()) }),*]
-        };
-    }
-    fns![
-        wacc_import_22_wasi_snapshot_preview1_args_get,
-        wacc_import_22_wasi_snapshot_preview1_args_sizes_get,
-        wacc_import_22_wasi_snapshot_preview1_environ_get,
-        wacc_import_22_wasi_snapshot_preview1_environ_sizes_get,
-        wacc_import_22_wasi_snapshot_preview1_clock_res_get,
-        wacc_import_22_wasi_snapshot_preview1_clock_time_get,
-        wacc_import_22_wasi_snapshot_preview1_random_get,
-        wacc_import_22_wasi_snapshot_preview1_proc_exit,
-        wacc_import_22_wasi_snapshot_preview1_proc_raise,
-        wacc_import_22_wasi_snapshot_preview1_sched_yield,
-        wacc_import_22_wasi_snapshot_preview1_sock_accept,
-        wacc_import_22_wasi_snapshot_preview1_sock_recv,
-        wacc_import_22_wasi_snapshot_preview1_sock_send,
-        wacc_import_22_wasi_snapshot_preview1_sock_shutdown,
-        wacc_import_22_wasi_snapshot_preview1_poll_oneoff,
-        wacc_import_22_wasi_snapshot_preview1_fd_write,
-        wacc_import_22_wasi_snapshot_preview1_fd_read,
-        wacc_import_22_wasi_snapshot_preview1_fd_pwrite,
-        wacc_import_22_wasi_snapshot_preview1_fd_pread,
-        wacc_import_22_wasi_snapshot_preview1_fd_seek,
-        wacc_import_22_wasi_snapshot_preview1_fd_tell,
-        wacc_import_22_wasi_snapshot_preview1_fd_close,
-        wacc_import_22_wasi_snapshot_preview1_fd_renumber,
-        wacc_import_22_wasi_snapshot_preview1_fd_sync,
-        wacc_import_22_wasi_snapshot_preview1_fd_datasync,
-        wacc_import_22_wasi_snapshot_preview1_fd_fdstat_get,
-        wacc_import_22_wasi_snapshot_preview1_fd_fdstat_set_flags,
-        wacc_import_22_wasi_snapshot_preview1_fd_fdstat_set_rights,
-        wacc_import_22_wasi_snapshot_preview1_fd_filestat_get,
-        wacc_import_22_wasi_snapshot_preview1_fd_filestat_set_size,
-        wacc_import_22_wasi_snapshot_preview1_fd_filestat_set_times,
-        wacc_import_22_wasi_snapshot_preview1_fd_advise,
-        wacc_import_22_wasi_snapshot_preview1_fd_allocate,
-        wacc_import_22_wasi_snapshot_preview1_fd_prestat_get,
-        wacc_import_22_wasi_snapshot_preview1_fd_prestat_dir_name,
-        wacc_import_22_wasi_snapshot_preview1_fd_readdir,
-        wacc_import_22_wasi_snapshot_preview1_path_open,
-        wacc_import_22_wasi_snapshot_preview1_path_create_directory,
-        wacc_import_22_wasi_snapshot_preview1_path_remove_directory,
-        wacc_import_22_wasi_snapshot_preview1_path_unlink_file,
-        wacc_import_22_wasi_snapshot_preview1_path_rename,
-        wacc_import_22_wasi_snapshot_preview1_path_link,
-        wacc_import_22_wasi_snapshot_preview1_path_symlink,
-        wacc_import_22_wasi_snapshot_preview1_path_readlink,
-        wacc_import_22_wasi_snapshot_preview1_path_filestat_get,
-        wacc_import_22_wasi_snapshot_preview1_path_filestat_set_times,
-    ]
-};
+pub use host::{init, Config, EXIT_STATUS};

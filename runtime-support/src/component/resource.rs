@@ -1,0 +1,583 @@
+//! Resource handle tables and call scopes of a component context, after the
+//! canonical ABI's `Table`, `ResourceHandle` and the borrow bookkeeping of
+//! tasks (`lift_own`, `lift_borrow`, `lower_own`, `lower_borrow`,
+//! `resource.new/drop/rep`).
+//!
+//! Each component instance has one table, and the host one more (index
+//! `num_component_instances`). Index 0 is reserved; freed indices are
+//! reused last-in first-out (the free list order is normative). Only
+//! synchronous calls exist, so call scopes form a stack: the innermost
+//! scope is the call being set up or running; its lenders are released and
+//! its borrow count checked by `wacc_rt_call_end`.
+//!
+//! Misuse traps with `VMStore::trap_detail` = the handle index. State is
+//! updated only once every check has passed, and no value with a destructor
+//! is live when a trap unwinds (everything here is plain data in `sys`
+//! memory), so a context stays consistent after a trap.
+
+use crate::abi::TrapCode;
+use crate::component::{self, private};
+use crate::core::trap;
+use crate::sys;
+use core::ffi::c_void;
+use core::mem::{align_of, size_of};
+use core::ptr;
+
+/// The canonical ABI's limit on table indices (high 4 bits stay free).
+const MAX_LENGTH: u32 = (1 << 28) - 1;
+
+/// A growable array of plain values in `sys` memory (all-zero = empty).
+pub(crate) struct Buf<T> {
+    ptr: *mut T,
+    len: u32,
+    cap: u32,
+}
+
+impl<T: Copy> Buf<T> {
+    fn align() -> usize {
+        align_of::<T>().max(8)
+    }
+
+    /// Room for one more element; false if out of memory.
+    unsafe fn reserve_one(&mut self) -> bool {
+        if self.len < self.cap {
+            return true;
+        }
+        let cap = if self.cap == 0 {
+            4
+        } else {
+            self.cap.saturating_mul(2)
+        };
+        let p = sys::alloc_zeroed(cap as usize * size_of::<T>(), Self::align()).cast::<T>();
+        if p.is_null() {
+            return false;
+        }
+        if !self.ptr.is_null() {
+            ptr::copy_nonoverlapping(self.ptr, p, self.len as usize);
+            sys::free(
+                self.ptr.cast(),
+                self.cap as usize * size_of::<T>(),
+                Self::align(),
+            );
+        }
+        self.ptr = p;
+        self.cap = cap;
+        true
+    }
+
+    unsafe fn push(&mut self, v: T) -> bool {
+        if !self.reserve_one() {
+            return false;
+        }
+        self.ptr.add(self.len as usize).write(v);
+        self.len += 1;
+        true
+    }
+
+    unsafe fn at(&self, i: u32) -> *mut T {
+        debug_assert!(i < self.len);
+        self.ptr.add(i as usize)
+    }
+
+    unsafe fn release(&mut self) {
+        sys::free(
+            self.ptr.cast(),
+            self.cap as usize * size_of::<T>(),
+            Self::align(),
+        );
+        self.ptr = ptr::null_mut();
+        self.len = 0;
+        self.cap = 0;
+    }
+}
+
+const FREE: u32 = 0;
+const OWN: u32 = 1;
+const BORROW: u32 = 2;
+
+/// A table element: a resource handle, or a hole in the free list.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// [`FREE`], [`OWN`] or [`BORROW`]
+    state: u32,
+    resource: u32,
+    rep: u32,
+    /// live borrows lent from this handle (canonical ABI `num_lends`)
+    lend_count: u32,
+    /// borrow: id of the call scope that lowered it (0 = none)
+    scope: u32,
+    /// free: the next hole in the free list (0 = end)
+    next_free: u32,
+}
+
+/// One handle table (all-zero = empty; slot 0 is created on first use).
+struct Table {
+    entries: Buf<Entry>,
+    /// last freed index (0 = none)
+    free_head: u32,
+}
+
+const EMPTY_ENTRY: Entry = Entry {
+    state: FREE,
+    resource: 0,
+    rep: 0,
+    lend_count: 0,
+    scope: 0,
+    next_free: 0,
+};
+
+impl Table {
+    /// The live entry at `i`.
+    unsafe fn get(&self, i: u32) -> Result<*mut Entry, Trap> {
+        if i == 0 || i >= self.entries.len || (*self.entries.at(i)).state == FREE {
+            return Err((TrapCode::UnknownHandle, i));
+        }
+        Ok(self.entries.at(i))
+    }
+
+    unsafe fn add(&mut self, e: Entry) -> Result<u32, Trap> {
+        if self.free_head != 0 {
+            let i = self.free_head;
+            let slot = self.entries.at(i);
+            self.free_head = (*slot).next_free;
+            *slot = e;
+            return Ok(i);
+        }
+        if self.entries.len == 0 && !self.entries.push(EMPTY_ENTRY) {
+            return Err((TrapCode::OutOfMemory, 0));
+        }
+        let i = self.entries.len;
+        if i > MAX_LENGTH {
+            return Err((TrapCode::OutOfMemory, 0));
+        }
+        if !self.entries.push(e) {
+            return Err((TrapCode::OutOfMemory, 0));
+        }
+        Ok(i)
+    }
+
+    /// Frees live entry `i` (checked by the caller with `get`).
+    unsafe fn remove(&mut self, i: u32) -> Entry {
+        let slot = self.entries.at(i);
+        let e = *slot;
+        *slot = Entry {
+            next_free: self.free_head,
+            ..EMPTY_ENTRY
+        };
+        self.free_head = i;
+        e
+    }
+}
+
+/// A call between component instances (see `wacc_rt_call_begin`).
+#[derive(Clone, Copy)]
+struct Scope {
+    id: u32,
+    /// borrow handles lowered into the callee and not yet dropped
+    num_borrows: u32,
+    /// this scope's lenders are `lenders[lenders_start..]` (up to the next scope's)
+    lenders_start: u32,
+}
+
+/// A handle whose `lend_count` a scope increased.
+#[derive(Clone, Copy)]
+struct Lender {
+    table: u32,
+    handle: u32,
+}
+
+/// Resource state of a context (all-zero = empty).
+pub(crate) struct State {
+    /// `num_component_instances + 1` tables, allocated on first use
+    tables: *mut Table,
+    num_tables: u32,
+    scopes: Buf<Scope>,
+    lenders: Buf<Lender>,
+    /// id of the last scope begun (ids are never 0)
+    last_scope: u32,
+}
+
+/// A trap code and its detail (the handle index for handle traps).
+type Trap = (TrapCode, u32);
+
+impl State {
+    unsafe fn table(&mut self, ctx: *mut c_void, i: u32) -> Result<&mut Table, Trap> {
+        if self.tables.is_null() {
+            let n = component::desc(ctx).num_component_instances + 1;
+            let t = sys::alloc_zeroed(n as usize * size_of::<Table>(), align_of::<Table>());
+            if t.is_null() {
+                return Err((TrapCode::OutOfMemory, 0));
+            }
+            self.tables = t.cast();
+            self.num_tables = n;
+        }
+        if i >= self.num_tables {
+            // Generated code never names a table that does not exist.
+            return Err((TrapCode::UnknownHandle, 0));
+        }
+        Ok(&mut *self.tables.add(i as usize))
+    }
+
+    fn innermost(&self) -> Option<*mut Scope> {
+        // SAFETY: in bounds when len > 0.
+        (self.scopes.len > 0).then(|| unsafe { self.scopes.at(self.scopes.len - 1) })
+    }
+
+    unsafe fn find_scope(&self, id: u32) -> Option<u32> {
+        (0..self.scopes.len)
+            .rev()
+            .find(|&i| (*self.scopes.at(i)).id == id)
+    }
+
+    pub(crate) unsafe fn release(&mut self) {
+        for i in 0..self.num_tables {
+            (*self.tables.add(i as usize)).entries.release();
+        }
+        sys::free(
+            self.tables.cast(),
+            self.num_tables as usize * size_of::<Table>(),
+            align_of::<Table>(),
+        );
+        self.tables = ptr::null_mut();
+        self.num_tables = 0;
+        self.scopes.release();
+        self.lenders.release();
+    }
+}
+
+unsafe fn state(ctx: *mut c_void) -> Result<&'static mut State, Trap> {
+    match private(ctx) {
+        Some(p) => Ok(&mut (*p).resources),
+        None => Err((TrapCode::OutOfMemory, 0)),
+    }
+}
+
+/// Traps with `t`: records the detail and unwinds.
+unsafe fn raise(ctx: *mut c_void, (code, detail): Trap) -> ! {
+    let store = component::store(ctx);
+    if !store.is_null() {
+        (*store).trap_detail = detail;
+    }
+    trap::raise(store, code)
+}
+
+#[inline]
+unsafe fn check<T>(ctx: *mut c_void, r: Result<T, Trap>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(t) => raise(ctx, t),
+    }
+}
+
+/// Canonical ABI `may_leave` of a guest instance (the host may always).
+unsafe fn check_may_leave(ctx: *mut c_void, cinst: u32) -> Result<(), Trap> {
+    let d = component::desc(ctx);
+    if cinst < d.num_component_instances
+        && *component::flags(ctx, cinst) & crate::abi::component::FLAG_MAY_LEAVE == 0
+    {
+        return Err((TrapCode::CannotLeave, 0));
+    }
+    Ok(())
+}
+
+/// Live handle `handle` of `resource` in table `cinst`.
+unsafe fn lookup(
+    s: &mut State,
+    ctx: *mut c_void,
+    cinst: u32,
+    resource: u32,
+    handle: u32,
+) -> Result<*mut Entry, Trap> {
+    let e = s.table(ctx, cinst)?.get(handle)?;
+    if (*e).resource != resource {
+        return Err((TrapCode::WrongResourceType, handle));
+    }
+    Ok(e)
+}
+
+unsafe fn new(ctx: *mut c_void, cinst: u32, resource: u32, rep: u32) -> Result<u32, Trap> {
+    check_may_leave(ctx, cinst)?;
+    state(ctx)?.table(ctx, cinst)?.add(Entry {
+        state: OWN,
+        resource,
+        rep,
+        ..EMPTY_ENTRY
+    })
+}
+
+/// `canon resource.new`: a new own handle to `rep` in `cinst`'s table.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_resource_new(
+    ctx: *mut c_void,
+    cinst: u32,
+    resource: u32,
+    rep: u32,
+) -> u32 {
+    check(ctx, new(ctx, cinst, resource, rep))
+}
+
+unsafe fn rep(ctx: *mut c_void, cinst: u32, resource: u32, handle: u32) -> Result<u32, Trap> {
+    Ok((*lookup(state(ctx)?, ctx, cinst, resource, handle)?).rep)
+}
+
+/// `canon resource.rep`: the rep of an own or borrow handle.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_resource_rep(
+    ctx: *mut c_void,
+    cinst: u32,
+    resource: u32,
+    handle: u32,
+) -> u32 {
+    check(ctx, rep(ctx, cinst, resource, handle))
+}
+
+/// Removes the handle; for an own handle returns the destructor call to
+/// make (vmctx, function, rep).
+unsafe fn drop_handle(
+    ctx: *mut c_void,
+    cinst: u32,
+    resource: u32,
+    handle: u32,
+) -> Result<Option<(*mut c_void, *const c_void, u32)>, Trap> {
+    check_may_leave(ctx, cinst)?;
+    let s = state(ctx)?;
+    let e = *lookup(s, ctx, cinst, resource, handle)?;
+    if e.lend_count != 0 {
+        return Err((TrapCode::OwnBorrowed, handle));
+    }
+    s.table(ctx, cinst)?.remove(handle);
+    if e.state == BORROW {
+        if let Some(i) = s.find_scope(e.scope) {
+            let sc = s.scopes.at(i);
+            (*sc).num_borrows = (*sc).num_borrows.saturating_sub(1);
+        }
+        return Ok(None);
+    }
+    let d = component::desc(ctx);
+    if resource >= d.num_resources {
+        return Ok(None);
+    }
+    let r = &*d.resources.add(resource as usize);
+    if r.dtor.is_null() {
+        return Ok(None);
+    }
+    let vmctx = if r.dtor_instance < d.num_instances {
+        *component::instance_slot(ctx, r.dtor_instance)
+    } else {
+        ctx
+    };
+    Ok(Some((vmctx, r.dtor, e.rep)))
+}
+
+/// `canon resource.drop`: removes a handle; an own handle's resource is
+/// destroyed (its destructor, if any, runs with the rep), a borrow handle
+/// ends its lend.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_resource_drop(
+    ctx: *mut c_void,
+    cinst: u32,
+    resource: u32,
+    handle: u32,
+) {
+    if let Some((vmctx, dtor, rep)) = check(ctx, drop_handle(ctx, cinst, resource, handle)) {
+        // SAFETY: the descriptor's destructors are `fn(vmctx, rep: i32)`.
+        let dtor =
+            core::mem::transmute::<*const c_void, unsafe extern "C" fn(*mut c_void, i32)>(dtor);
+        dtor(vmctx, rep as i32);
+    }
+}
+
+/// True if `resource` is defined by the host and `table` is the host's: the
+/// host then deals in its own reps, not in handles of its table.
+unsafe fn host_rep(ctx: *mut c_void, table: u32, resource: u32) -> bool {
+    let d = component::desc(ctx);
+    table == d.num_component_instances
+        && resource < d.num_resources
+        && (*d.resources.add(resource as usize)).owner == table
+}
+
+unsafe fn transfer_own(
+    ctx: *mut c_void,
+    from: u32,
+    to: u32,
+    resource: u32,
+    handle: u32,
+) -> Result<u32, Trap> {
+    let s = state(ctx)?;
+    if host_rep(ctx, from, resource) {
+        // The host hands out one of its own resources: `handle` is the rep.
+        return s.table(ctx, to)?.add(Entry {
+            state: OWN,
+            resource,
+            rep: handle,
+            ..EMPTY_ENTRY
+        });
+    }
+    let e = *lookup(s, ctx, from, resource, handle)?;
+    if e.lend_count != 0 {
+        return Err((TrapCode::OwnBorrowed, handle));
+    }
+    if e.state != OWN {
+        return Err((TrapCode::WrongResourceType, handle));
+    }
+    // Removed first, as in the spec: moving within one table reuses the index.
+    s.table(ctx, from)?.remove(handle);
+    if host_rep(ctx, to, resource) {
+        return Ok(e.rep);
+    }
+    match s.table(ctx, to)?.add(e) {
+        Ok(new) => Ok(new),
+        Err(t) => {
+            // Out of memory: put it back (the free list returns `handle`).
+            let _ = s.table(ctx, from)?.add(e);
+            Err(t)
+        }
+    }
+}
+
+/// `lift_own` from `from` + `lower_own` into `to`: moves an own handle
+/// (not lent out) between tables; returns its index in `to`.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_resource_transfer_own(
+    ctx: *mut c_void,
+    from: u32,
+    to: u32,
+    resource: u32,
+    handle: u32,
+) -> u32 {
+    check(ctx, transfer_own(ctx, from, to, resource, handle))
+}
+
+unsafe fn lend(
+    ctx: *mut c_void,
+    from: u32,
+    to: u32,
+    resource: u32,
+    handle: u32,
+) -> Result<u32, Trap> {
+    let s = state(ctx)?;
+    if host_rep(ctx, from, resource) {
+        // A borrow of one of the host's own resources: `handle` is the rep.
+        let scope_id = s.innermost().map_or(0, |sc| (*sc).id);
+        let new = s.table(ctx, to)?.add(Entry {
+            state: BORROW,
+            resource,
+            rep: handle,
+            scope: scope_id,
+            ..EMPTY_ENTRY
+        })?;
+        if let Some(sc) = s.innermost() {
+            (*sc).num_borrows += 1;
+        }
+        return Ok(new);
+    }
+    let rep = (*lookup(s, ctx, from, resource, handle)?).rep;
+    let d = component::desc(ctx);
+    let owner = if resource < d.num_resources {
+        (*d.resources.add(resource as usize)).owner
+    } else {
+        u32::MAX
+    };
+    let scope = s.innermost();
+    let new = if to == owner {
+        rep
+    } else {
+        let scope_id = scope.map_or(0, |sc| (*sc).id);
+        s.table(ctx, to)?.add(Entry {
+            state: BORROW,
+            resource,
+            rep,
+            scope: scope_id,
+            ..EMPTY_ENTRY
+        })?
+    };
+    // `lift_borrow`'s `add_lender` (also when the owner gets the bare rep).
+    if let Some(sc) = scope {
+        // Adding to `to` may have moved `from`'s entries (same table).
+        let e = s.table(ctx, from)?.get(handle)?;
+        if !s.lenders.push(Lender {
+            table: from,
+            handle,
+        }) {
+            if to != owner {
+                s.table(ctx, to)?.remove(new);
+            }
+            return Err((TrapCode::OutOfMemory, 0));
+        }
+        // Pushing a lender moves neither scopes nor tables.
+        (*e).lend_count += 1;
+        if to != owner {
+            (*sc).num_borrows += 1;
+        }
+    }
+    Ok(new)
+}
+
+/// `lift_borrow` from `from` + `lower_borrow` into `to` for the innermost
+/// call scope: the rep if `to` defines the resource, else a new borrow
+/// handle in `to`. The lender handle stays lent until that scope ends.
+/// Outside any scope nothing is recorded.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_resource_lend(
+    ctx: *mut c_void,
+    from: u32,
+    to: u32,
+    resource: u32,
+    handle: u32,
+) -> u32 {
+    check(ctx, lend(ctx, from, to, resource, handle))
+}
+
+unsafe fn call_begin(ctx: *mut c_void) -> Result<u32, Trap> {
+    let s = state(ctx)?;
+    let id = match s.last_scope.wrapping_add(1) {
+        0 => 1,
+        n => n,
+    };
+    let sc = Scope {
+        id,
+        num_borrows: 0,
+        lenders_start: s.lenders.len,
+    };
+    if !s.scopes.push(sc) {
+        return Err((TrapCode::OutOfMemory, 0));
+    }
+    s.last_scope = id;
+    Ok(id)
+}
+
+/// Begins a call into component instance `callee`; returns the scope token
+/// for [`wacc_rt_call_end`]. Lends made until then belong to this call.
+/// (`callee` is not needed: each lend names its target table.)
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_call_begin(ctx: *mut c_void, _callee: u32) -> u32 {
+    check(ctx, call_begin(ctx))
+}
+
+unsafe fn call_end(ctx: *mut c_void, scope: u32) -> Result<(), Trap> {
+    let s = state(ctx)?;
+    let Some(pos) = s.find_scope(scope) else {
+        return Ok(());
+    };
+    let sc = *s.scopes.at(pos);
+    if sc.num_borrows != 0 {
+        return Err((TrapCode::BorrowsRemain, 0));
+    }
+    // Inner scopes still open (left by a trap) end with this one.
+    for i in sc.lenders_start..s.lenders.len {
+        let l = *s.lenders.at(i);
+        if let Ok(e) = s.table(ctx, l.table).and_then(|t| t.get(l.handle)) {
+            (*e).lend_count = (*e).lend_count.saturating_sub(1);
+        }
+    }
+    s.lenders.len = sc.lenders_start;
+    s.scopes.len = pos;
+    Ok(())
+}
+
+/// Ends call scope `scope`: traps with `BorrowsRemain` if the callee still
+/// holds borrow handles lent for it, else returns the lends to their lenders.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_call_end(ctx: *mut c_void, scope: u32) {
+    check(ctx, call_end(ctx, scope))
+}
