@@ -12,4 +12,5 @@ pub mod libcalls;
 pub mod symbols;
 #[cfg(feature = "compiler")]
 pub mod translate;
+#[cfg(feature = "compiler")]
 pub mod wast;

@@ -334,24 +334,18 @@ fn run_wast(
     worker: bool,
     execute: Option<&std::path::Path>,
 ) -> Result<bool> {
-    let c = codegen.codegen();
-    let opts = wacc::wast::WastOptions {
-        bounds_checks: c.bounds_checks,
-        target: codegen.target()?,
-        optimize: c.optimize,
-        ..Default::default()
-    };
+    let opts = wacc::wast::options(codegen.codegen(), codegen.target()?);
     if let Some(manifest) = execute {
         match files {
-            [file] => wacc::wast::run_executor(manifest, file, &opts).map(|_| true),
+            [file] => wacc_wast::run_executor(manifest, file, &opts).map(|_| true),
             _ => anyhow::bail!("--execute takes exactly one file"),
         }
     } else if worker {
         match files {
-            [file] => wacc::wast::run_worker(file, &opts).map(|_| true),
+            [file] => wacc_wast::run_worker(file, &opts, &wacc::wast::Compiler).map(|_| true),
             _ => anyhow::bail!("--worker takes exactly one file"),
         }
     } else {
-        wacc::wast::run_wast_command(files, &opts)
+        wacc_wast::run_wast_command(files, &opts)
     }
 }

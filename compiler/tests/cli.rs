@@ -123,3 +123,42 @@ fn executables_run_start_and_report_traps_and_missing_imports() {
     assert_eq!(out.status.code(), Some(70));
     assert!(String::from_utf8_lossy(&out.stderr).contains("host::print"));
 }
+
+/// `wacc wast`: one line per file, the totals, exit 1 if anything failed.
+#[test]
+fn wast_reports_per_file_and_fails_on_a_failure() {
+    let module = "(module (func (export \"f\") (result i32) i32.const 7))\n";
+    let good = temp(
+        "good.wast",
+        format!("{module}(assert_return (invoke \"f\") (i32.const 7))\n").as_bytes(),
+    );
+    let bad = temp(
+        "bad.wast",
+        format!("{module}(assert_return (invoke \"f\") (i32.const 8))\n").as_bytes(),
+    );
+    let run = |files: &[&std::path::Path]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wacc"))
+            .arg("wast")
+            .args(files)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&[&good]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with(&format!("ok   {} (2 passed)\n", good.display())),
+        "{out}"
+    );
+    assert!(out.ends_with("2 passed, 0 failed, 0 skipped\n"), "{out}");
+    let (code, out) = run(&[&good, &bad]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("FAIL {} (1 passed, 1 failed)\n", bad.display())),
+        "{out}"
+    );
+    assert!(out.ends_with("3 passed, 1 failed, 0 skipped\n"), "{out}");
+}

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Build, for the cross targets, runtime-support (which wacc links into
-# outputs) and wacc-wast-exec (wacc's spec-directive executor without the
-# code generator, run under qemu-user by `wacc wast --target`), with the
-# Debian cross gcc as linker and as C compiler for trap.c; and the no_std
-# runtime-support for the bare-metal targets (with any argument naming
-# Linux triples only, just those). Outputs go to target/<triple>/release/,
-# where wacc finds them.
+# outputs) and wacc-wast-exec (the spec-directive executor of the wacc-wast
+# crate, without a code generator, run under qemu-user by `wacc wast
+# --target`), with the Debian cross gcc as linker and as C compiler for
+# trap.c; and the no_std runtime-support for the bare-metal targets (with
+# any argument naming Linux triples only, just those). Outputs go to
+# target/<triple>/release/, where wacc finds them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
@@ -28,5 +28,5 @@ for triple in "${triples[@]}"; do
   cargo build --release --quiet --manifest-path "$root/Cargo.toml" --target "$triple" \
     -p wacc-runtime-support
   cargo build --release --quiet --manifest-path "$root/Cargo.toml" --target "$triple" \
-    -p wacc --no-default-features --bin wacc-wast-exec
+    -p wacc-wast --bin wacc-wast-exec
 done

@@ -5,7 +5,6 @@
 use super::protocol::FileReport;
 use super::worker::{temp_dir_of, COMPILE_THREADS_ENV};
 use super::WastOptions;
-use crate::environ::BoundsChecks;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Read;
@@ -18,16 +17,12 @@ use std::time::{Duration, Instant};
 /// Arguments (after the executable) that run `file` in a worker:
 /// `wast --worker FILE --bounds-checks MODE --target TRIPLE --cpu CPU -O LEVEL`.
 pub fn worker_args(file: &Path, opts: &WastOptions) -> Vec<OsString> {
-    let mode = match opts.bounds_checks {
-        BoundsChecks::Guard => "guard",
-        BoundsChecks::Explicit => "explicit",
-    };
     vec![
         "wast".into(),
         "--worker".into(),
         file.as_os_str().to_owned(),
         "--bounds-checks".into(),
-        mode.into(),
+        opts.bounds_checks.name().into(),
         "--target".into(),
         opts.target.triple.to_string().into(),
         "--cpu".into(),
@@ -284,7 +279,7 @@ pub fn run_wast_command(files: &[PathBuf], opts: &WastOptions) -> anyhow::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wast::protocol::Event;
+    use crate::protocol::Event;
     use std::os::unix::process::ExitStatusExt;
 
     fn run_of(events: &[Event], exit: Exit) -> FileRun {

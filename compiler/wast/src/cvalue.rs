@@ -1,7 +1,7 @@
 //! Component-model values in the runner: the values a script writes
 //! (`u32.const`, `str.const`, `record.const`, ...), their *native layout*
 //! (the canonical ABI memory layout with 64-bit pointers, see
-//! `component/mod.rs`) in which `P_call` takes arguments and returns the
+//! `ctypes`) in which `P_call` takes arguments and returns the
 //! result, and the comparison of a returned value with the expected one.
 //!
 //! Native layout, per type: scalars little-endian in their canonical size;
@@ -13,12 +13,9 @@
 //! payload at the largest payload alignment; flags a u8/u16/u32 bit vector;
 //! handles (own, borrow, stream, future, error-context) a u32.
 
+use super::ctypes::{align_to, discriminant_size, ValType};
 use super::value::{f32_matches, f64_matches, fmt_f32, fmt_f64, FloatPattern};
-use crate::component::types::{PtrType, ValType};
 use std::fmt;
-
-/// Pointer width of the native layout.
-const PTR: PtrType = PtrType::I64;
 
 /// A component value, written in a script or read back from a call.
 /// Floats are patterns so that expected results can ask for NaN classes;
@@ -94,16 +91,12 @@ impl CVal {
     }
 }
 
-fn align_to(v: usize, a: usize) -> usize {
-    v.div_ceil(a) * a
-}
-
 fn size_of(t: &ValType) -> usize {
-    t.elem_size(PTR) as usize
+    t.size()
 }
 
 fn align_of(t: &ValType) -> usize {
-    t.alignment(PTR) as usize
+    t.alignment()
 }
 
 /// Offset of each field of a record (or tuple) with these field types.
@@ -122,11 +115,7 @@ pub fn field_offsets(fields: &[&ValType]) -> Vec<usize> {
 
 /// Discriminant size and payload offset of a variant with these cases.
 pub fn variant_layout(cases: &[Option<&ValType>]) -> (usize, usize) {
-    let disc = match cases.len() {
-        0..=256 => 1,
-        257..=65536 => 2,
-        _ => 4,
-    };
+    let disc = discriminant_size(cases.len());
     let align = cases
         .iter()
         .flatten()

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         eprintln!("usage: wacc-wast-exec wast --execute MANIFEST FILE");
         return ExitCode::from(2);
     };
-    match wacc::wast::run_executor(&manifest, &file, &wacc::wast::WastOptions::default()) {
+    match wacc_wast::run_executor(&manifest, &file, &wacc_wast::WastOptions::default()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

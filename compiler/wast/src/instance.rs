@@ -5,9 +5,10 @@
 //! and memory limits compared with the provider's current size; equal tag
 //! types).
 
-use super::build::{Compiled, ModuleMeta};
+use super::build::Compiled;
 use super::dylib::Library;
 use super::host::HostFunc;
+use super::meta::ModuleMeta;
 use super::value::{Arg, Ty, Val};
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -167,7 +168,7 @@ impl<'l> Store<'l> {
     }
 
     fn desc(&self, c: &Compiled) -> Result<*const ModuleDesc, InstantiateError> {
-        let sym = crate::symbols::desc(&c.prefix);
+        let sym = format!("{}_desc", c.prefix);
         self.lib
             .symbol(&sym)
             .map(|p| p as *const ModuleDesc)
@@ -491,11 +492,10 @@ fn heap_subtype(have: HeapType, want: HeapType) -> bool {
         _ => None,
     };
     have == want
-        || match (abs(have), abs(want)) {
-            (None, Some(Func)) | (Some(NoFunc), Some(Func)) => true,
-            (Some(NoExtern), Some(Extern)) => true,
-            _ => false,
-        }
+        || matches!(
+            (abs(have), abs(want)),
+            (None | Some(NoFunc), Some(Func)) | (Some(NoExtern), Some(Extern))
+        )
 }
 
 /// Limits subtyping: the provider's current size must be at least the

@@ -4,20 +4,17 @@
 //! qemu-user — `wacc-wast-exec` built for that target (or `wacc`), run as
 //! `wacc-wast-exec wast --execute MANIFEST FILE`. It re-reads the script, learns from
 //! the manifest what was built (which modules are in the library, which
-//! failed to compile and why) and re-parses the module binaries for their
+//! failed to compile and why) and re-reads the module binaries for their
 //! types, then reports on the worker's stdout like a host worker does.
 
-use super::build::{prefix, Build, Compiled, ModuleMeta, ModuleState};
+use super::build::{prefix, Build, Compiled, ModuleState};
 use super::host::spectest_modules;
+use super::meta::ModuleMeta;
 use super::script::{Script, ScriptError};
 use super::WastOptions;
-#[cfg(feature = "compiler")]
-use crate::environ::BoundsChecks;
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
-#[cfg(feature = "compiler")]
 use std::process::Command;
-#[cfg(feature = "compiler")]
 use wacc_targets::Target;
 
 /// Why component scripts fail for a foreign target.
@@ -49,7 +46,6 @@ fn unescape(s: &str) -> String {
     out
 }
 
-#[cfg(any(feature = "compiler", test))]
 /// The manifest: what `build` produced, one line per item.
 pub fn manifest(built: &Build) -> String {
     let mut m = String::new();
@@ -81,9 +77,7 @@ pub fn manifest(built: &Build) -> String {
 }
 
 fn meta_of(wasm: &[u8]) -> Result<ModuleMeta, String> {
-    crate::environ::parse(wasm)
-        .map(|info| ModuleMeta::of(&info, wasm))
-        .map_err(|e| format!("re-reading the module: {e}"))
+    ModuleMeta::read(wasm).map_err(|e| format!("re-reading the module: {e}"))
 }
 
 /// Rebuild the `Build` of `script` from its manifest.
@@ -156,7 +150,26 @@ pub fn read_manifest(text: &str, script: &Script) -> Result<Build> {
     Ok(built)
 }
 
-#[cfg(feature = "compiler")]
+/// Cargo's output directory for `target` next to the running executable:
+/// `target/<triple>/<profile>/` for `target/<profile>/wacc` (or a test
+/// binary in `target/<profile>/deps/`).
+fn cargo_cross_dir(target: &Target) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    let profile_dir = if dir.ends_with("deps") {
+        dir.parent()?
+    } else {
+        dir
+    };
+    let profile = profile_dir.file_name()?;
+    Some(
+        profile_dir
+            .parent()?
+            .join(target.rust_triple())
+            .join(profile),
+    )
+}
+
 /// Where the executor for `target` is looked for: `$WACC_WAST_EXECUTOR`,
 /// then, in cargo's cross layout next to this executable
 /// (`target/<triple>/<profile>/`), `wacc-wast-exec` (the executor alone,
@@ -166,14 +179,13 @@ pub fn executor_candidates(target: &Target) -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os(EXECUTOR_ENV) {
         c.push(PathBuf::from(p));
     }
-    for dir in wacc_linker::cargo_dirs(target) {
+    if let Some(dir) = cargo_cross_dir(target) {
         c.push(dir.join("wacc-wast-exec"));
         c.push(dir.join("wacc"));
     }
     c
 }
 
-#[cfg(feature = "compiler")]
 pub(super) fn find_executor(target: &Target) -> Result<PathBuf> {
     let c = executor_candidates(target);
     if let Some(p) = c.iter().find(|p| p.is_file()) {
@@ -181,14 +193,13 @@ pub(super) fn find_executor(target: &Target) -> Result<PathBuf> {
     }
     let looked: Vec<String> = c.iter().map(|p| format!("  {}", p.display())).collect();
     bail!(
-        "no wacc executable for {} to run the directives; looked in:\n{}\nbuild it with `bash tests/cross/build.sh {}` (cargo build --release -p wacc --no-default-features --bin wacc-wast-exec --target TRIPLE, with the cross gcc as linker) or set {EXECUTOR_ENV}",
+        "no wacc executable for {} to run the directives; looked in:\n{}\nbuild it with `bash tests/cross/build.sh {}` (cargo build --release -p wacc-wast --bin wacc-wast-exec --target TRIPLE, with the cross gcc as linker) or set {EXECUTOR_ENV}",
         target.triple,
         looked.join("\n"),
         target.rust_triple()
     )
 }
 
-#[cfg(feature = "compiler")]
 /// Run the directives of `file` for a foreign target: write the manifest of
 /// `built` into `dir` and run the executor under qemu-user, its stdout
 /// being this worker's.
@@ -208,15 +219,11 @@ pub fn run_executor_for(file: &Path, built: &Build, dir: &Path, opts: &WastOptio
     if let Some(cpu) = opts.target.qemu_cpu() {
         cmd.args(["-cpu", cpu]);
     }
-    let mode = match opts.bounds_checks {
-        BoundsChecks::Guard => "guard",
-        BoundsChecks::Explicit => "explicit",
-    };
     cmd.arg(&executor)
         .args(["wast", "--execute"])
         .arg(&manifest_path)
         .arg(file)
-        .args(["--bounds-checks", mode]);
+        .args(["--bounds-checks", opts.bounds_checks.name()]);
     // The executor must not outlive this worker (killed on timeout).
     // SAFETY: prctl is async-signal-safe.
     unsafe {

@@ -1,27 +1,17 @@
 //! One script, run in a worker process: parse, build, execute, and report
 //! each directive's outcome on stdout as it is decided.
 
-#[cfg(feature = "compiler")]
-use super::build::{build, BuildOptions, ModuleState};
+use super::build::{build, BuildOptions, Builder, ModuleState};
 use super::dylib::Library;
 use super::exec::{without_runtime, Outcome, Runner};
-#[cfg(feature = "compiler")]
 use super::host::spectest_modules;
 use super::instance::Store;
 use super::protocol::{Emitter, Event};
-use super::script::Script;
-#[cfg(feature = "compiler")]
-use super::script::ScriptError;
-#[cfg(feature = "compiler")]
+use super::script::{Script, ScriptError};
 use super::WastOptions;
-#[cfg(feature = "compiler")]
-use crate::environ::CodegenOptions;
-#[cfg(feature = "compiler")]
 use anyhow::Context;
-#[cfg(feature = "compiler")]
 use std::path::{Path, PathBuf};
 
-#[cfg(feature = "compiler")]
 /// Environment variable through which the parent tells a worker how many
 /// threads to compile with.
 pub const COMPILE_THREADS_ENV: &str = "WACC_WAST_COMPILE_THREADS";
@@ -29,17 +19,14 @@ pub const COMPILE_THREADS_ENV: &str = "WACC_WAST_COMPILE_THREADS";
 /// Stack of the thread that runs wasm code.
 const EXEC_STACK: usize = 64 << 20;
 
-#[cfg(feature = "compiler")]
 /// A per-process temporary directory, removed on drop.
 struct TempDir(PathBuf);
 
-#[cfg(feature = "compiler")]
 /// The temporary directory of worker process `pid`.
 pub fn temp_dir_of(pid: u32) -> PathBuf {
     std::env::temp_dir().join(format!("wacc-wast-{pid}"))
 }
 
-#[cfg(feature = "compiler")]
 impl TempDir {
     fn new() -> anyhow::Result<TempDir> {
         let p = temp_dir_of(std::process::id());
@@ -52,14 +39,12 @@ impl TempDir {
     }
 }
 
-#[cfg(feature = "compiler")]
 impl Drop for TempDir {
     fn drop(&mut self) {
         self.remove();
     }
 }
 
-#[cfg(feature = "compiler")]
 fn compile_threads(opts: &WastOptions) -> usize {
     let env = std::env::var(COMPILE_THREADS_ENV)
         .ok()
@@ -70,12 +55,11 @@ fn compile_threads(opts: &WastOptions) -> usize {
     }
 }
 
-#[cfg(feature = "compiler")]
-/// Run one `.wast` file in this process, writing the report (see
-/// `protocol`) to stdout. `wacc wast` runs this in a child process per
-/// file; an `Err` means the worker itself could not run (the parent
-/// reports it as a failure of the file).
-pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
+/// Run one `.wast` file in this process, compiling and linking with
+/// `builder`, and write the report (see `protocol`) to stdout. `wacc wast`
+/// runs this in a child process per file; an `Err` means the worker itself
+/// could not run (the parent reports it as a failure of the file).
+pub fn run_worker(file: &Path, opts: &WastOptions, builder: &dyn Builder) -> anyhow::Result<()> {
     let out = Emitter;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -116,11 +100,8 @@ pub fn run_worker(file: &Path, opts: &WastOptions) -> anyhow::Result<()> {
         &script,
         &spectest_modules(),
         &BuildOptions {
-            target: &opts.target,
-            codegen: CodegenOptions {
-                bounds_checks: opts.bounds_checks,
-                optimize: opts.optimize,
-            },
+            builder,
+            opts,
             threads: compile_threads(opts),
             dir: &dir.0,
         },

@@ -1,55 +1,74 @@
-//! `wacc wast`: runs WebAssembly spec-test scripts (`.wast`) through the
-//! real pipeline — every module is compiled to an object, the objects and
-//! runtime-support are linked into one shared library, and the directives
-//! run against that library, loaded with `dlopen`.
+//! Runs WebAssembly spec-test scripts (`.wast`, core and component) the way
+//! `wasmtime wast` does, but natively: every module is compiled to an
+//! object, the objects and runtime-support are linked into one shared
+//! library, and the directives run against that library, loaded with
+//! `dlopen`. Compiling and linking are the caller's (a [`Builder`]), so
+//! this crate carries no code generator and runs on any Linux target.
 //!
-//! Each file runs in its own worker process (this executable re-run as
-//! `wacc wast --worker FILE ...`), so a crash, a leaked signal handler or
+//! Each file runs in its own worker process (the calling executable re-run
+//! as `EXE wast --worker FILE ...`), so a crash, a leaked signal handler or
 //! a hung test stays within that file.
 //!
 //! - `script`: `.wast` → modules (binary) + directives
-//! - `build`: parallel compilation, one linked library per script
-//! - `dylib`: loading it and finding the runtime entry points
+//! - `build`: the [`Builder`] interface, parallel compilation, one linked
+//!   library per script; `meta`: what the runner reads from a module binary
+//! - `dylib`: loading the library and finding the runtime entry points
 //! - `host`: the `spectest` module and its host functions
 //! - `instance`: instantiation and import matching (`typekey`: type
 //!   identity across modules)
 //! - `cinstance`: component instances and calls of their exports
 //! - `value`: arguments, results, NaN patterns
-//! - `cvalue`: component values, their native layout and comparison
+//! - `ctypes` / `cvalue`: component value types, values, their native
+//!   layout and comparison
 //! - `exec`: running the directives
 //! - `protocol`: the worker's report to the parent
 //! - `worker` / `driver`: the two sides of the process split
 //! - `foreign`: foreign targets, whose directives run in a process of the
 //!   target architecture under qemu-user
 
-// Executor-only builds (without the compiler) use part of the modules.
-#![cfg_attr(not(feature = "compiler"), allow(dead_code))]
-
 mod build;
 mod cinstance;
+pub mod ctypes;
 mod cvalue;
-#[cfg(feature = "compiler")]
 mod driver;
 mod dylib;
 mod exec;
 mod foreign;
 mod host;
 mod instance;
+mod meta;
 mod protocol;
 mod script;
 mod typekey;
 mod value;
 mod worker;
 
-#[cfg(feature = "compiler")]
+pub use build::{Builder, Job, Object};
+pub use ctypes::ExportFunc;
 pub use driver::{run_wast_command, worker_args};
 pub use foreign::{run_executor, EXECUTOR_ENV};
-#[cfg(feature = "compiler")]
 pub use worker::run_worker;
 
-use crate::environ::BoundsChecks;
 use std::time::Duration;
 use wacc_targets::Target;
+
+/// How the compiled code checks linear-memory bounds (the builder's
+/// choice; the runner passes it on to workers and executors).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoundsChecks {
+    Guard,
+    Explicit,
+}
+
+impl BoundsChecks {
+    /// The value of `--bounds-checks`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BoundsChecks::Guard => "guard",
+            BoundsChecks::Explicit => "explicit",
+        }
+    }
+}
 
 /// Options of `wacc wast`.
 #[derive(Clone, Debug)]

@@ -3,10 +3,10 @@
 //! (see `cvalue`), and `wacc_rt_component_free` when the run ends.
 
 use super::build::CompiledComponent;
+use super::ctypes::ExportFunc;
 use super::cvalue::{as_bytes_mut, lift, lower_args, Arena, CVal};
 use super::dylib::Library;
 use super::instance::InstantiateError;
-use crate::component::ExportFunc;
 use std::ffi::c_void;
 use std::rc::Rc;
 use wacc_abi::VMStore;
@@ -50,7 +50,7 @@ impl<'l> Components<'l> {
 
     fn symbol<T: Copy>(&self, name: &str) -> Result<T, String> {
         let p = self.lib.symbol(name)?;
-        // SAFETY: T is the function pointer type of `name` (component/mod.rs).
+        // SAFETY: T is the function pointer type of `name` (README, "Components").
         Ok(unsafe { std::mem::transmute_copy::<*mut c_void, T>(&p) })
     }
 
@@ -98,11 +98,8 @@ impl<'l> Components<'l> {
         let params: Vec<_> = f.params.iter().map(|(_, t)| t.clone()).collect();
         let mut arena = Arena::default();
         let args = lower_args(&params, args, &mut arena).map_err(|e| format!("`{name}`: {e}"))?;
-        let size = f
-            .result
-            .as_ref()
-            .map_or(0, |t| t.elem_size(crate::component::types::PtrType::I64));
-        let mut results = Arena::buffer(size as usize);
+        let size = f.result.as_ref().map_or(0, |t| t.size());
+        let mut results = Arena::buffer(size);
         // SAFETY: args holds the parameters in native layout (pointers into
         // `arena`, alive until after the call); results has room for the
         // result.

@@ -6,10 +6,23 @@
 //! satisfied with `VMFuncRef`s whose code is the Rust functions below
 //! (target C calling convention, first argument the callee's vmctx).
 
-use crate::environ::valtype_code;
 use std::ffi::c_void;
 use wacc_abi::{sig_id, VMFuncRef, ValRaw};
 use wasmparser::{FuncType, ValType};
+
+/// `wacc_abi::valtype` code of a parameter of a host function (numbers
+/// only: the `print*` functions take nothing else).
+fn valtype_code(t: ValType) -> u8 {
+    use wacc_abi::valtype;
+    match t {
+        ValType::I32 => valtype::I32,
+        ValType::I64 => valtype::I64,
+        ValType::F32 => valtype::F32,
+        ValType::F64 => valtype::F64,
+        ValType::V128 => valtype::V128,
+        ValType::Ref(_) => unreachable!("no host function takes a reference"),
+    }
+}
 
 pub const SPECTEST_WAT: &str = r#"(module
   (import "host" "print" (func $print))
