@@ -21,25 +21,16 @@
 
 pub mod types;
 
-#[cfg(feature = "compiler")]
 pub use compile::{compile_component, CompiledComponent};
-#[cfg(feature = "compiler")]
 pub mod adapter;
-#[cfg(feature = "compiler")]
 mod calls;
-#[cfg(feature = "compiler")]
 mod compile;
-#[cfg(feature = "compiler")]
 mod desc;
-#[cfg(feature = "compiler")]
 pub mod front;
-#[cfg(feature = "compiler")]
 pub mod plan;
-#[cfg(feature = "compiler")]
 pub mod probe;
-#[cfg(all(test, feature = "compiler"))]
+#[cfg(test)]
 mod tests;
-#[cfg(feature = "compiler")]
 mod values;
 
 use crate::error::{CompileError, Result};
