@@ -19,7 +19,8 @@
 //!   functions `u32 (ctx, args, results)`, values data in the native layout.
 //! - `wacc_rt_component_free(ctx)` (runtime-support) releases an instance.
 
-pub mod types;
+/// Component value types and their canonical ABI layout (the contract's).
+pub use wacc_abi::values as types;
 
 pub use compile::{compile_component, CompiledComponent};
 pub mod adapter;

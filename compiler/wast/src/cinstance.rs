@@ -98,7 +98,7 @@ impl<'l> Components<'l> {
         let params: Vec<_> = f.params.iter().map(|(_, t)| t.clone()).collect();
         let mut arena = Arena::default();
         let args = lower_args(&params, args, &mut arena).map_err(|e| format!("`{name}`: {e}"))?;
-        let size = f.result.as_ref().map_or(0, |t| t.size());
+        let size = f.result.as_ref().map_or(0, crate::ctypes::size_of);
         let mut results = Arena::buffer(size);
         // SAFETY: args holds the parameters in native layout (pointers into
         // `arena`, alive until after the call); results has room for the

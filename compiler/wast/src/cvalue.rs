@@ -13,7 +13,7 @@
 //! payload at the largest payload alignment; flags a u8/u16/u32 bit vector;
 //! handles (own, borrow, stream, future, error-context) a u32.
 
-use super::ctypes::{align_to, discriminant_size, ValType};
+use super::ctypes::{align_of, align_to, discriminant_size, size_of, ValType};
 use super::value::{f32_matches, f64_matches, fmt_f32, fmt_f64, FloatPattern};
 use std::fmt;
 
@@ -89,14 +89,6 @@ impl CVal {
             W::Flags(fs) => CVal::Flags(fs.iter().map(|s| s.to_string()).collect()),
         }
     }
-}
-
-fn size_of(t: &ValType) -> usize {
-    t.size()
-}
-
-fn align_of(t: &ValType) -> usize {
-    t.alignment()
 }
 
 /// Offset of each field of a record (or tuple) with these field types.

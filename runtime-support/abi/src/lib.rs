@@ -57,6 +57,11 @@ pub mod isa {
 pub mod component;
 pub mod libcalls;
 pub mod symbols;
+#[cfg(feature = "alloc")]
+pub mod values;
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
 
 /// Callee-saved registers the exception unwinder restores, in the order the
 /// throw entry saves them in its register context: integer registers by

@@ -3,6 +3,12 @@
 //! "Element Size", "Flattening"). Specialised types (tuple, enum, option,
 //! result, map) are kept as written; `despecialize` gives the underlying
 //! record / variant / list the layout rules are defined on.
+//!
+//! Shared by the compiler (lift/lower in guest memories) and by hosts of
+//! the *native layout* (the same rules with 64-bit pointers, `PtrType::I64`),
+//! such as the spec-script runner. Needs the `alloc` feature.
+
+use alloc::{boxed::Box, string::String, vec, vec::Vec};
 
 /// A component value type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,12 +224,12 @@ impl ValType {
     }
 }
 
-fn align_to(v: u32, a: u32) -> u32 {
+pub fn align_to(v: u32, a: u32) -> u32 {
     v.div_ceil(a) * a
 }
 
 /// Bytes of the smallest unsigned integer numbering `n` cases.
-fn discriminant_size(n: usize) -> u32 {
+pub fn discriminant_size(n: usize) -> u32 {
     match n {
         0..=256 => 1,
         257..=65536 => 2,
@@ -296,6 +302,7 @@ pub fn flatten_functype(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     fn flags(n: usize) -> ValType {
         ValType::Flags((0..n).map(|i| i.to_string()).collect())
