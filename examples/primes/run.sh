@@ -8,5 +8,5 @@ trap 'rm -rf "$out"' EXIT
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 wacc="$root/target/release/wacc"
 "$wacc" compile "$here/primes.wat" -o "$out/primes.a" --emit static
-cc -o "$out/primes" "$here/host.c" "$out/primes.a" -lpthread -ldl -lm
+cc -I "$root/runtime-support/include" -o "$out/primes" "$here/host.c" "$out/primes.a" -lpthread -ldl -lm
 "$out/primes"

@@ -31,6 +31,9 @@ pub struct LinkRequest {
 /// File name of the runtime-support static library.
 pub const RUNTIME_LIB: &str = "libwacc_runtime_support.a";
 
+/// File name of the runtime's C header, installed next to [`RUNTIME_LIB`].
+pub const RUNTIME_HEADER: &str = "wacc.h";
+
 /// Where the runtime-support library for `target` is looked for, in order:
 /// `$WACC_RUNTIME_DIR/<triple>/`, `$WACC_RUNTIME_DIR/`, then next to the
 /// running `wacc` executable (`<dir>/` for the host, `<dir>/../<triple>/<profile>/`
@@ -119,6 +122,10 @@ fn cc_link(req: &LinkRequest, runtime: &Path) -> Result<()> {
         }
     }
     cmd.arg("-o").arg(&req.output);
+    // C sources among the inputs find the runtime's header (`wacc.h`,
+    // installed next to the archive) with `#include <wacc.h>`.
+    let dir = runtime.parent().filter(|d| !d.as_os_str().is_empty());
+    cmd.arg("-I").arg(dir.unwrap_or(Path::new(".")));
     cmd.args(&req.objects);
     // Whole archive for the runtime: the objects reference only part of its
     // C API, but hosts of a shared library need all of it.

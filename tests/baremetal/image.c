@@ -5,8 +5,7 @@
  * the board layer below: write bytes to a console and stop. Here they are
  * Linux system calls, so the image also runs under qemu-user; on a real
  * board they would drive a UART and halt. */
-#include <stddef.h>
-#include <stdint.h>
+#include "wacc.h" /* freestanding: needs only stddef.h, stdint.h, stdbool.h */
 
 /* ---- board layer ---------------------------------------------------- */
 
@@ -38,9 +37,7 @@ static void __attribute__((noreturn)) board_exit(int code) {
 
 /* ---- test ----------------------------------------------------------- */
 
-void *wacc_rt_store_new(void);
-const char *wacc_rt_trap_message(uint32_t code);
-uint32_t primes_instantiate(void *store, const void *imports, size_t n, void **vmctx);
+uint32_t primes_instantiate(WaccStore *store, const WaccImport *imports, size_t n, void **vmctx);
 uint32_t primes_export_count_primes(void *vmctx, int32_t n, int32_t *result);
 uint32_t primes_export_read(void *vmctx, int32_t addr, int32_t *result);
 
@@ -70,7 +67,7 @@ void wacc_import_4_host_report(void *vmctx, int32_t n, int32_t count) {
 }
 
 int image_main(void) {
-    void *store = wacc_rt_store_new();
+    WaccStore *store = wacc_rt_store_new();
     void *instance = NULL;
     uint32_t code = primes_instantiate(store, NULL, 0, &instance);
     if (code) {

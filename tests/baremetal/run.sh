@@ -25,7 +25,7 @@ for triple in aarch64-unknown-none riscv64gc-unknown-none-elf; do
   if "$wacc" compile "$root/examples/primes/primes.wat" --target "$triple" --bounds-checks explicit \
       --emit static --prefix primes -o "$lib" \
     && "$arch-linux-gnu-gcc" -O2 -ffreestanding -nostdlib -nostartfiles -static -fno-pic -no-pie \
-      -Wl,--gc-sections -o "$img" "$here/image.c" "$lib" -lgcc \
+      -I "$root/runtime-support/include" -Wl,--gc-sections -o "$img" "$here/image.c" "$lib" -lgcc \
     && got=$(timeout 60 "qemu-$arch" "$img" 2>&1) && [ "$got" = "$want" ]; then
     echo "ok: freestanding image for $triple ($(stat -c %s "$img") bytes) links and runs"
   else

@@ -1,14 +1,11 @@
-/* Shared by the C hosts of tests/components: the runtime's C API, the
- * native layout of strings, and a CHECK that counts failures. */
-#include <stdint.h>
+/* Shared by the C hosts of tests/components: the runtime's C API
+ * (runtime-support/include/wacc.h), the native layout of strings, and a
+ * CHECK that counts failures. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void *wacc_rt_store_new(void);
-void wacc_rt_store_free(void *store);
-void wacc_rt_component_free(void *ctx);
-const char *wacc_rt_trap_message(uint32_t code);
+#include "wacc.h"
 
 typedef struct {
     const char *ptr;

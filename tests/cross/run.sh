@@ -21,7 +21,7 @@ for triple in aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu; do
       esac
       exe="$out/$t-$arch-$mode"
       if "$wacc" compile "$wat" -o "$exe.a" --emit static --target "$triple" --bounds-checks "$mode" \
-        && "$arch-linux-gnu-gcc" -o "$exe" "$host" "$exe.a" -lpthread -ldl -lm \
+        && "$arch-linux-gnu-gcc" -I "$root/runtime-support/include" -o "$exe" "$host" "$exe.a" -lpthread -ldl -lm \
         && log=$(timeout 120 "qemu-$arch" -L "/usr/$arch-linux-gnu" "$exe" 2>&1); then
         echo "ok: $t on $triple, bounds-checks $mode"
       else

@@ -1,5 +1,6 @@
 //! The canonical ABI's type layouts against the reference vectors in
-//! ../shared/testsuite/component-model/canonical-abi-vectors.json: size,
+//! testsuite/component-model/canonical-abi-vectors.json of the shared test
+//! material (`$WACC_SHARED`, default `../shared`): size,
 //! alignment and flattening of every `layouts` entry (both address widths)
 //! and the core signatures of every `flatten` entry.
 
@@ -7,10 +8,8 @@ use serde_json::Value;
 use wacc::component::types::{flatten_functype, Context, CoreType, PtrType, ValType};
 
 fn vectors() -> Value {
-    let shared = std::env::var("WACC_SHARED")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_string());
-    let path = format!("{shared}/testsuite/component-model/canonical-abi-vectors.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let path = wacc_tests::shared("testsuite/component-model/canonical-abi-vectors.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -382,7 +381,8 @@ mod lift {
         let nans = v["nan"].as_array().unwrap();
         assert_eq!((lifts.len(), nans.len()), (432, 14));
         // (case, flat values, memory bytes, expected value or None for a trap)
-        let mut all: Vec<(LiftCase, Vec<Value>, Vec<u8>, Option<Value>)> = vec![];
+        type Vector = (LiftCase, Vec<Value>, Vec<u8>, Option<Value>);
+        let mut all: Vec<Vector> = vec![];
         for e in lifts {
             let mem = e["memory_hex"].as_str().unwrap();
             let bytes = (0..mem.len())

@@ -37,7 +37,9 @@ fn build(name: &str, host: &str, dir: &Path, options: &[&str]) -> PathBuf {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     run_ok(
         Command::new(cc)
-            .args(["-std=c11", "-Wall", "-Werror", "-o"])
+            .args(["-std=c11", "-Wall", "-Werror", "-I"])
+            .arg(root().join("runtime-support/include"))
+            .arg("-o")
             .arg(&exe)
             .arg(src.join(host))
             .arg(&lib)
