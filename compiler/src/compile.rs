@@ -214,13 +214,10 @@ fn compile_functions(
         work();
     });
     let mut out = Vec::with_capacity(n);
-    for r in results.into_inner().unwrap() {
-        match r {
-            Some(r) => out.push(r?),
-            // Skipped because an earlier-finishing worker failed: that error
-            // is reported below by the lowest index that has one.
-            None => {}
-        }
+    // `None`: skipped because an earlier-finishing worker failed; that
+    // error is reported by the lowest index that has one.
+    for r in results.into_inner().unwrap().into_iter().flatten() {
+        out.push(r?);
     }
     if out.len() != n {
         return Err(CompileError::new(

@@ -36,7 +36,7 @@ impl CompileError {
 
 impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> CompileError {
-        CompileError::at(e.message().to_string(), e.offset() as u64)
+        CompileError::at(e.message().to_string(), e.offset())
     }
 }
 

@@ -6,8 +6,8 @@
 //! - `P_desc`         the module descriptor (`abi::ModuleDesc`): imports, exports, types
 //! - `P_instantiate`  `u32 (store, const WaccImport *imports, size_t n, void **vmctx_out)`
 //! - `P_call`         `u32 (vmctx, u32 export_index, ValRaw *values)`: dynamic entry
-//! - `P_export_NAME`  typed entry per exported function:
-//!                    `u32 (vmctx, params..., result pointers...)`
+//! - `P_export_NAME`  typed entry per exported function: `u32 (vmctx,
+//!   params..., result pointers...)`
 //! - `P_fN_NAME`      local symbol of function N (for profilers and traces)
 //!
 //! Imports: `wacc_import_<len>_<module>_<name>` (see `import_symbol`).
