@@ -1,7 +1,7 @@
-//! `wacc build` and `wacc run`: a WASI preview1 core module to a native
-//! executable (module object + a `main` carrying the build-time options +
-//! runtime-support with the WASI host), and building into a cache then
-//! running it.
+//! `wacc build` and `wacc run`: a WASI program (a preview1 core module or
+//! a WASI 0.2 component) to a native executable (the object + a `main`
+//! carrying the build-time options + runtime-support with the WASI host),
+//! and building into a cache then running it.
 
 use anyhow::{bail, Context, Result};
 use std::ffi::OsString;
