@@ -205,7 +205,7 @@ impl ObjectWriter {
 
         let code = self.emit_code_desc(info)?;
 
-        let l = &info.layout;
+        let l = &info.layout.regions;
         let mut d = DataBuf::zeroed(size_of::<ModuleDesc>(), 8);
         macro_rules! u32f {
             ($field:ident, $v:expr) => {

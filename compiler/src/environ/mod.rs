@@ -6,6 +6,7 @@ mod parse;
 pub use parse::{features, parse};
 
 use wacc_abi as abi;
+use wacc_abi::vmctx::{VmctxCounts, VmctxRegions};
 use wasmparser::{FuncType, RefType, ValType};
 
 /// Bounds-checking strategy for linear memory accesses.
@@ -216,76 +217,34 @@ pub enum GlobalLoc {
     Pointer(u32),
 }
 
-/// Offsets of each per-module region of the vmctx (see `abi::ModuleDesc`).
+/// A module's vmctx layout (the contract's, `abi::vmctx`), addressed by
+/// module-level indices (imported entities first).
 #[derive(Clone, Debug, Default)]
 pub struct VmctxLayout {
-    pub type_ids: u32,
-    pub funcrefs: u32,
-    pub memory_ptrs: u32,
-    pub memories: u32,
-    pub table_ptrs: u32,
-    pub tables: u32,
-    pub global_ptrs: u32,
-    pub globals: u32,
-    pub data_dropped: u32,
-    pub elem_dropped: u32,
-    pub tags: u32,
-    pub size: u32,
+    pub regions: VmctxRegions,
     num_imported_globals: u32,
     num_imported_memories: u32,
     num_imported_tables: u32,
 }
 
-fn align(v: u32, a: u32) -> u32 {
-    (v + a - 1) & !(a - 1)
-}
-
 impl VmctxLayout {
     pub fn new(m: &ModuleInfo) -> VmctxLayout {
-        let mut off = abi::VMCTX_HEADER_SIZE;
-        let mut region = |size: u32, al: u32| {
-            off = align(off, al);
-            let at = off;
-            off += size;
-            at
-        };
         let n = |v: usize| v as u32;
-        let type_ids = region(8 * n(m.types.len()), 8);
-        let funcrefs = region(abi::FUNCREF_SIZE * n(m.funcs.len()), 16);
-        let memory_ptrs = region(8 * n(m.memories.len()), 8);
-        let memories = region(
-            core::mem::size_of::<abi::VMMemory>() as u32
-                * (n(m.memories.len()) - m.num_imported_memories),
-            16,
-        );
-        let table_ptrs = region(8 * n(m.tables.len()), 8);
-        let tables = region(
-            core::mem::size_of::<abi::VMTable>() as u32
-                * (n(m.tables.len()) - m.num_imported_tables),
-            16,
-        );
-        let global_ptrs = region(8 * n(m.globals.len()), 8);
-        let globals = region(
-            abi::GLOBAL_SIZE * (n(m.globals.len()) - m.num_imported_globals),
-            16,
-        );
-        let data_dropped = region(4 * n(m.data.len()), 4);
-        let elem_dropped = region(4 * n(m.elems.len()), 4);
-        let tags = region(8 * n(m.tags.len()), 8);
-        let size = align(off, 16);
+        let regions = VmctxRegions::new(&VmctxCounts {
+            types: n(m.types.len()),
+            funcs: n(m.funcs.len()),
+            memories: n(m.memories.len()),
+            imported_memories: m.num_imported_memories,
+            tables: n(m.tables.len()),
+            imported_tables: m.num_imported_tables,
+            globals: n(m.globals.len()),
+            imported_globals: m.num_imported_globals,
+            data: n(m.data.len()),
+            elems: n(m.elems.len()),
+            tags: n(m.tags.len()),
+        });
         VmctxLayout {
-            type_ids,
-            funcrefs,
-            memory_ptrs,
-            memories,
-            table_ptrs,
-            tables,
-            global_ptrs,
-            globals,
-            data_dropped,
-            elem_dropped,
-            tags,
-            size,
+            regions,
             num_imported_globals: m.num_imported_globals,
             num_imported_memories: m.num_imported_memories,
             num_imported_tables: m.num_imported_tables,
@@ -293,48 +252,44 @@ impl VmctxLayout {
     }
 
     pub fn type_id(&self, ty: u32) -> u32 {
-        self.type_ids + 8 * ty
+        self.regions.type_id(ty)
     }
 
     /// Offset of function `f`'s `VMFuncRef`.
     pub fn funcref(&self, f: u32) -> u32 {
-        self.funcrefs + abi::FUNCREF_SIZE * f
+        self.regions.funcref(f)
     }
 
     /// Offset of the `*mut VMMemory` slot for memory `i` (any memory).
     pub fn memory_ptr(&self, i: u32) -> u32 {
-        self.memory_ptrs + 8 * i
+        self.regions.memory_ptr(i)
     }
 
     /// Offset of the inline `VMMemory` of a defined memory, None if imported.
     pub fn memory_def(&self, i: u32) -> Option<u32> {
         let d = i.checked_sub(self.num_imported_memories)?;
-        Some(self.memories + core::mem::size_of::<abi::VMMemory>() as u32 * d)
+        Some(self.regions.defined_memory(d))
     }
 
     pub fn table_ptr(&self, i: u32) -> u32 {
-        self.table_ptrs + 8 * i
+        self.regions.table_ptr(i)
     }
 
     pub fn table_def(&self, i: u32) -> Option<u32> {
         let d = i.checked_sub(self.num_imported_tables)?;
-        Some(self.tables + core::mem::size_of::<abi::VMTable>() as u32 * d)
+        Some(self.regions.defined_table(d))
     }
 
     pub fn global(&self, i: u32) -> GlobalLoc {
         match i.checked_sub(self.num_imported_globals) {
-            Some(d) => GlobalLoc::Inline(self.globals + abi::GLOBAL_SIZE * d),
-            None => GlobalLoc::Pointer(self.global_ptrs + 8 * i),
+            Some(d) => GlobalLoc::Inline(self.regions.defined_global(d)),
+            None => GlobalLoc::Pointer(self.regions.global_ptr(i)),
         }
-    }
-
-    pub fn global_ptr(&self, i: u32) -> u32 {
-        self.global_ptrs + 8 * i
     }
 
     /// Offset of tag `i`'s identity slot (see `abi::ModuleDesc::off_tags`).
     pub fn tag(&self, i: u32) -> u32 {
-        self.tags + 8 * i
+        self.regions.tag(i)
     }
 }
 

@@ -57,6 +57,7 @@ pub mod isa {
 pub mod component;
 pub mod libcalls;
 pub mod symbols;
+pub mod vmctx;
 #[cfg(feature = "alloc")]
 pub mod values;
 
