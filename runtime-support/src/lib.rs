@@ -19,8 +19,13 @@
 //! bare-metal targets (`target_os = "none"`) it provides a looping panic
 //! handler instead.
 #![cfg_attr(not(feature = "std"), no_std)]
+// Unsafe operations inside `unsafe fn`s are spelled out, each with what it
+// relies on (a `// SAFETY:` comment).
+#![deny(unsafe_op_in_unsafe_fn)]
 // Every `unsafe extern "C"` function takes raw pointers whose contract is
-// the ABI in `abi.rs`; it is not repeated per function.
+// the ABI in `abi.rs`; it is not repeated per function. The contracts of
+// the other `unsafe fn`s are in the `# Safety` sections of the module docs
+// of `core`, `component` and `platform`.
 #![allow(clippy::missing_safety_doc)]
 
 #[cfg(all(not(feature = "std"), not(target_os = "none"), not(test)))]

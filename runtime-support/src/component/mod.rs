@@ -3,6 +3,17 @@
 //! tables and borrow scopes ([`resource`]), and string transfer and
 //! transcoding between component instances ([`strings`]). Built on
 //! [`crate::core`].
+//!
+//! # Safety
+//!
+//! The `unsafe fn`s of these modules share one contract: a `ctx` is a live
+//! component context (from `wacc_rt_component_new`, not yet freed) whose
+//! store is live and used by one thread at a time; indices of instances,
+//! memories, trampolines, resources and tables are below the counts of the
+//! context's descriptor, except where a function checks them (guest handles
+//! and guest memory ranges are always checked); memory pointers are null (the
+//! host) or live memories of the context's instances, and host pointers
+//! point to as many bytes as their length says (ABI contract in `abi`).
 
 pub mod context;
 pub mod resource;

@@ -40,54 +40,69 @@ impl<T: Copy> Buf<T> {
 
     /// Room for one more element; false if out of memory.
     unsafe fn reserve_one(&mut self) -> bool {
-        if self.len < self.cap {
-            return true;
+        // SAFETY: `ptr`/`cap` describe a block this vector owns (or null with cap 0); the new block
+        // is checked non-null before the `len` elements are moved into it.
+        unsafe {
+            if self.len < self.cap {
+                return true;
+            }
+            let cap = if self.cap == 0 {
+                4
+            } else {
+                self.cap.saturating_mul(2)
+            };
+            let p = sys::alloc_zeroed(cap as usize * size_of::<T>(), Self::align()).cast::<T>();
+            if p.is_null() {
+                return false;
+            }
+            if !self.ptr.is_null() {
+                ptr::copy_nonoverlapping(self.ptr, p, self.len as usize);
+                sys::free(
+                    self.ptr.cast(),
+                    self.cap as usize * size_of::<T>(),
+                    Self::align(),
+                );
+            }
+            self.ptr = p;
+            self.cap = cap;
+            true
         }
-        let cap = if self.cap == 0 {
-            4
-        } else {
-            self.cap.saturating_mul(2)
-        };
-        let p = sys::alloc_zeroed(cap as usize * size_of::<T>(), Self::align()).cast::<T>();
-        if p.is_null() {
-            return false;
+    }
+
+    unsafe fn push(&mut self, v: T) -> bool {
+        // SAFETY: `reserve_one` guaranteed room for one more element at index `len`.
+        unsafe {
+            if !self.reserve_one() {
+                return false;
+            }
+            self.ptr.add(self.len as usize).write(v);
+            self.len += 1;
+            true
         }
-        if !self.ptr.is_null() {
-            ptr::copy_nonoverlapping(self.ptr, p, self.len as usize);
+    }
+
+    unsafe fn at(&self, i: u32) -> *mut T {
+        // SAFETY: `i` < `len` (caller's contract, debug-checked), so the pointer is inside the
+        // initialised part of the block.
+        unsafe {
+            debug_assert!(i < self.len);
+            self.ptr.add(i as usize)
+        }
+    }
+
+    unsafe fn release(&mut self) {
+        // SAFETY: `ptr`/`cap` describe the block this vector owns (null with cap 0 is ignored by
+        // `sys::free`), released once.
+        unsafe {
             sys::free(
                 self.ptr.cast(),
                 self.cap as usize * size_of::<T>(),
                 Self::align(),
             );
+            self.ptr = ptr::null_mut();
+            self.len = 0;
+            self.cap = 0;
         }
-        self.ptr = p;
-        self.cap = cap;
-        true
-    }
-
-    unsafe fn push(&mut self, v: T) -> bool {
-        if !self.reserve_one() {
-            return false;
-        }
-        self.ptr.add(self.len as usize).write(v);
-        self.len += 1;
-        true
-    }
-
-    unsafe fn at(&self, i: u32) -> *mut T {
-        debug_assert!(i < self.len);
-        self.ptr.add(i as usize)
-    }
-
-    unsafe fn release(&mut self) {
-        sys::free(
-            self.ptr.cast(),
-            self.cap as usize * size_of::<T>(),
-            Self::align(),
-        );
-        self.ptr = ptr::null_mut();
-        self.len = 0;
-        self.cap = 0;
     }
 }
 
@@ -129,43 +144,53 @@ const EMPTY_ENTRY: Entry = Entry {
 impl Table {
     /// The live entry at `i`.
     unsafe fn get(&self, i: u32) -> Result<*mut Entry, Trap> {
-        if i == 0 || i >= self.entries.len || (*self.entries.at(i)).state == FREE {
-            return Err((TrapCode::UnknownHandle, i));
+        // SAFETY: `i` is checked in bounds before the entry is read.
+        unsafe {
+            if i == 0 || i >= self.entries.len || (*self.entries.at(i)).state == FREE {
+                return Err((TrapCode::UnknownHandle, i));
+            }
+            Ok(self.entries.at(i))
         }
-        Ok(self.entries.at(i))
     }
 
     unsafe fn add(&mut self, e: Entry) -> Result<u32, Trap> {
-        if self.free_head != 0 {
-            let i = self.free_head;
-            let slot = self.entries.at(i);
-            self.free_head = (*slot).next_free;
-            *slot = e;
-            return Ok(i);
+        // SAFETY: `free_head` is 0 or the index of a free entry inside the vector; new entries go
+        // through `push`.
+        unsafe {
+            if self.free_head != 0 {
+                let i = self.free_head;
+                let slot = self.entries.at(i);
+                self.free_head = (*slot).next_free;
+                *slot = e;
+                return Ok(i);
+            }
+            if self.entries.len == 0 && !self.entries.push(EMPTY_ENTRY) {
+                return Err((TrapCode::OutOfMemory, 0));
+            }
+            let i = self.entries.len;
+            if i > MAX_LENGTH {
+                return Err((TrapCode::OutOfMemory, 0));
+            }
+            if !self.entries.push(e) {
+                return Err((TrapCode::OutOfMemory, 0));
+            }
+            Ok(i)
         }
-        if self.entries.len == 0 && !self.entries.push(EMPTY_ENTRY) {
-            return Err((TrapCode::OutOfMemory, 0));
-        }
-        let i = self.entries.len;
-        if i > MAX_LENGTH {
-            return Err((TrapCode::OutOfMemory, 0));
-        }
-        if !self.entries.push(e) {
-            return Err((TrapCode::OutOfMemory, 0));
-        }
-        Ok(i)
     }
 
     /// Frees live entry `i` (checked by the caller with `get`).
     unsafe fn remove(&mut self, i: u32) -> Entry {
-        let slot = self.entries.at(i);
-        let e = *slot;
-        *slot = Entry {
-            next_free: self.free_head,
-            ..EMPTY_ENTRY
-        };
-        self.free_head = i;
-        e
+        // SAFETY: `i` is a live entry checked by the caller with `get`.
+        unsafe {
+            let slot = self.entries.at(i);
+            let e = *slot;
+            *slot = Entry {
+                next_free: self.free_head,
+                ..EMPTY_ENTRY
+            };
+            self.free_head = i;
+            e
+        }
     }
 }
 
@@ -202,20 +227,25 @@ type Trap = (TrapCode, u32);
 
 impl State {
     unsafe fn table(&mut self, ctx: *mut c_void, i: u32) -> Result<&mut Table, Trap> {
-        if self.tables.is_null() {
-            let n = component::desc(ctx).num_component_instances + 1;
-            let t = sys::alloc_zeroed(n as usize * size_of::<Table>(), align_of::<Table>());
-            if t.is_null() {
-                return Err((TrapCode::OutOfMemory, 0));
+        // SAFETY: `ctx` is a live context; the table array is allocated for
+        // `num_component_instances + 1` tables (checked non-null) and `i` is checked against that
+        // count.
+        unsafe {
+            if self.tables.is_null() {
+                let n = component::desc(ctx).num_component_instances + 1;
+                let t = sys::alloc_zeroed(n as usize * size_of::<Table>(), align_of::<Table>());
+                if t.is_null() {
+                    return Err((TrapCode::OutOfMemory, 0));
+                }
+                self.tables = t.cast();
+                self.num_tables = n;
             }
-            self.tables = t.cast();
-            self.num_tables = n;
+            if i >= self.num_tables {
+                // Generated code never names a table that does not exist.
+                return Err((TrapCode::UnknownHandle, 0));
+            }
+            Ok(&mut *self.tables.add(i as usize))
         }
-        if i >= self.num_tables {
-            // Generated code never names a table that does not exist.
-            return Err((TrapCode::UnknownHandle, 0));
-        }
-        Ok(&mut *self.tables.add(i as usize))
     }
 
     fn innermost(&self) -> Option<*mut Scope> {
@@ -224,60 +254,82 @@ impl State {
     }
 
     unsafe fn find_scope(&self, id: u32) -> Option<u32> {
-        (0..self.scopes.len)
-            .rev()
-            .find(|&i| (*self.scopes.at(i)).id == id)
+        // SAFETY: every index tried is below `scopes.len`.
+        unsafe {
+            (0..self.scopes.len)
+                .rev()
+                .find(|&i| (*self.scopes.at(i)).id == id)
+        }
     }
 
     pub(crate) unsafe fn release(&mut self) {
-        for i in 0..self.num_tables {
-            (*self.tables.add(i as usize)).entries.release();
+        // SAFETY: the tables array holds `num_tables` tables allocated by `table`; each is released
+        // once and the array freed with its size.
+        unsafe {
+            for i in 0..self.num_tables {
+                (*self.tables.add(i as usize)).entries.release();
+            }
+            sys::free(
+                self.tables.cast(),
+                self.num_tables as usize * size_of::<Table>(),
+                align_of::<Table>(),
+            );
+            self.tables = ptr::null_mut();
+            self.num_tables = 0;
+            self.scopes.release();
+            self.lenders.release();
         }
-        sys::free(
-            self.tables.cast(),
-            self.num_tables as usize * size_of::<Table>(),
-            align_of::<Table>(),
-        );
-        self.tables = ptr::null_mut();
-        self.num_tables = 0;
-        self.scopes.release();
-        self.lenders.release();
     }
 }
 
 unsafe fn state(ctx: *mut c_void) -> Result<&'static mut State, Trap> {
-    match private(ctx) {
-        Some(p) => Ok(&mut (*p).resources),
-        None => Err((TrapCode::OutOfMemory, 0)),
+    // SAFETY: `ctx` is a live context used by one thread, so the borrow of its private state is
+    // unique.
+    unsafe {
+        match private(ctx) {
+            Some(p) => Ok(&mut (*p).resources),
+            None => Err((TrapCode::OutOfMemory, 0)),
+        }
     }
 }
 
 /// Traps with `t`: records the detail and unwinds.
 unsafe fn raise(ctx: *mut c_void, (code, detail): Trap) -> ! {
-    let store = component::store(ctx);
-    if !store.is_null() {
-        (*store).trap_detail = detail;
+    // SAFETY: `ctx` is a live context; its store is null (checked) or live with a landing pad for
+    // the current call.
+    unsafe {
+        let store = component::store(ctx);
+        if !store.is_null() {
+            (*store).trap_detail = detail;
+        }
+        trap::raise(store, code)
     }
-    trap::raise(store, code)
 }
 
 #[inline]
 unsafe fn check<T>(ctx: *mut c_void, r: Result<T, Trap>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(t) => raise(ctx, t),
+    // SAFETY: `ctx` is a live context (caller's contract), as `raise` needs.
+    unsafe {
+        match r {
+            Ok(v) => v,
+            Err(t) => raise(ctx, t),
+        }
     }
 }
 
 /// Canonical ABI `may_leave` of a guest instance (the host may always).
 unsafe fn check_may_leave(ctx: *mut c_void, cinst: u32) -> Result<(), Trap> {
-    let d = component::desc(ctx);
-    if cinst < d.num_component_instances
-        && *component::flags(ctx, cinst) & crate::abi::component::FLAG_MAY_LEAVE == 0
-    {
-        return Err((TrapCode::CannotLeave, 0));
+    // SAFETY: `ctx` is a live context; `cinst` is checked against the instance count before its
+    // flags are read.
+    unsafe {
+        let d = component::desc(ctx);
+        if cinst < d.num_component_instances
+            && *component::flags(ctx, cinst) & crate::abi::component::FLAG_MAY_LEAVE == 0
+        {
+            return Err((TrapCode::CannotLeave, 0));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Live handle `handle` of `resource` in table `cinst`.
@@ -288,21 +340,27 @@ unsafe fn lookup(
     resource: u32,
     handle: u32,
 ) -> Result<*mut Entry, Trap> {
-    let e = s.table(ctx, cinst)?.get(handle)?;
-    if (*e).resource != resource {
-        return Err((TrapCode::WrongResourceType, handle));
+    // SAFETY: `get` returned a live entry of the table, valid until the table changes.
+    unsafe {
+        let e = s.table(ctx, cinst)?.get(handle)?;
+        if (*e).resource != resource {
+            return Err((TrapCode::WrongResourceType, handle));
+        }
+        Ok(e)
     }
-    Ok(e)
 }
 
 unsafe fn new(ctx: *mut c_void, cinst: u32, resource: u32, rep: u32) -> Result<u32, Trap> {
-    check_may_leave(ctx, cinst)?;
-    state(ctx)?.table(ctx, cinst)?.add(Entry {
-        state: OWN,
-        resource,
-        rep,
-        ..EMPTY_ENTRY
-    })
+    // SAFETY: `ctx` is a live context (caller's contract); `cinst` is checked by `table`.
+    unsafe {
+        check_may_leave(ctx, cinst)?;
+        state(ctx)?.table(ctx, cinst)?.add(Entry {
+            state: OWN,
+            resource,
+            rep,
+            ..EMPTY_ENTRY
+        })
+    }
 }
 
 /// `canon resource.new`: a new own handle to `rep` in `cinst`'s table.
@@ -313,11 +371,14 @@ pub unsafe extern "C" fn wacc_rt_resource_new(
     resource: u32,
     rep: u32,
 ) -> u32 {
-    check(ctx, new(ctx, cinst, resource, rep))
+    // SAFETY: ctx is a live component context (ABI contract: generated code passes its own
+    // context).
+    unsafe { check(ctx, new(ctx, cinst, resource, rep)) }
 }
 
 unsafe fn rep(ctx: *mut c_void, cinst: u32, resource: u32, handle: u32) -> Result<u32, Trap> {
-    Ok((*lookup(state(ctx)?, ctx, cinst, resource, handle)?).rep)
+    // SAFETY: `ctx` is a live context; `lookup` returns a live entry.
+    unsafe { Ok((*lookup(state(ctx)?, ctx, cinst, resource, handle)?).rep) }
 }
 
 /// `canon resource.rep`: the rep of an own or borrow handle.
@@ -328,7 +389,9 @@ pub unsafe extern "C" fn wacc_rt_resource_rep(
     resource: u32,
     handle: u32,
 ) -> u32 {
-    check(ctx, rep(ctx, cinst, resource, handle))
+    // SAFETY: ctx is a live component context (ABI contract: generated code passes its own
+    // context).
+    unsafe { check(ctx, rep(ctx, cinst, resource, handle)) }
 }
 
 /// Removes the handle; for an own handle returns the destructor call to
@@ -339,34 +402,38 @@ unsafe fn drop_handle(
     resource: u32,
     handle: u32,
 ) -> Result<Option<(*mut c_void, *const c_void, u32)>, Trap> {
-    check_may_leave(ctx, cinst)?;
-    let s = state(ctx)?;
-    let e = *lookup(s, ctx, cinst, resource, handle)?;
-    if e.lend_count != 0 {
-        return Err((TrapCode::OwnBorrowed, handle));
-    }
-    s.table(ctx, cinst)?.remove(handle);
-    if e.state == BORROW {
-        if let Some(i) = s.find_scope(e.scope) {
-            let sc = s.scopes.at(i);
-            (*sc).num_borrows = (*sc).num_borrows.saturating_sub(1);
+    // SAFETY: `ctx` is a live context; `lookup` returns a live entry, copied before the table
+    // changes.
+    unsafe {
+        check_may_leave(ctx, cinst)?;
+        let s = state(ctx)?;
+        let e = *lookup(s, ctx, cinst, resource, handle)?;
+        if e.lend_count != 0 {
+            return Err((TrapCode::OwnBorrowed, handle));
         }
-        return Ok(None);
+        s.table(ctx, cinst)?.remove(handle);
+        if e.state == BORROW {
+            if let Some(i) = s.find_scope(e.scope) {
+                let sc = s.scopes.at(i);
+                (*sc).num_borrows = (*sc).num_borrows.saturating_sub(1);
+            }
+            return Ok(None);
+        }
+        let d = component::desc(ctx);
+        if resource >= d.num_resources {
+            return Ok(None);
+        }
+        let r = &*d.resources.add(resource as usize);
+        if r.dtor.is_null() {
+            return Ok(None);
+        }
+        let vmctx = if r.dtor_instance < d.num_instances {
+            *component::instance_slot(ctx, r.dtor_instance)
+        } else {
+            ctx
+        };
+        Ok(Some((vmctx, r.dtor, e.rep)))
     }
-    let d = component::desc(ctx);
-    if resource >= d.num_resources {
-        return Ok(None);
-    }
-    let r = &*d.resources.add(resource as usize);
-    if r.dtor.is_null() {
-        return Ok(None);
-    }
-    let vmctx = if r.dtor_instance < d.num_instances {
-        *component::instance_slot(ctx, r.dtor_instance)
-    } else {
-        ctx
-    };
-    Ok(Some((vmctx, r.dtor, e.rep)))
 }
 
 /// `canon resource.drop`: removes a handle; an own handle's resource is
@@ -379,21 +446,29 @@ pub unsafe extern "C" fn wacc_rt_resource_drop(
     resource: u32,
     handle: u32,
 ) {
-    if let Some((vmctx, dtor, rep)) = check(ctx, drop_handle(ctx, cinst, resource, handle)) {
-        // SAFETY: the descriptor's destructors are `fn(vmctx, rep: i32)`.
-        let dtor =
-            core::mem::transmute::<*const c_void, unsafe extern "C" fn(*mut c_void, i32)>(dtor);
-        dtor(vmctx, rep as i32);
+    // SAFETY: ctx is a live component context (ABI contract); the destructor and its vmctx come
+    // from the context's descriptor and instances.
+    unsafe {
+        if let Some((vmctx, dtor, rep)) = check(ctx, drop_handle(ctx, cinst, resource, handle)) {
+            // SAFETY: the descriptor's destructors are `fn(vmctx, rep: i32)`.
+            let dtor =
+                core::mem::transmute::<*const c_void, unsafe extern "C" fn(*mut c_void, i32)>(dtor);
+            dtor(vmctx, rep as i32);
+        }
     }
 }
 
 /// True if `resource` is defined by the host and `table` is the host's: the
 /// host then deals in its own reps, not in handles of its table.
 unsafe fn host_rep(ctx: *mut c_void, table: u32, resource: u32) -> bool {
-    let d = component::desc(ctx);
-    table == d.num_component_instances
-        && resource < d.num_resources
-        && (*d.resources.add(resource as usize)).owner == table
+    // SAFETY: `ctx` is a live context; `resource` is checked against the resource count before the
+    // descriptor's array is read.
+    unsafe {
+        let d = component::desc(ctx);
+        table == d.num_component_instances
+            && resource < d.num_resources
+            && (*d.resources.add(resource as usize)).owner == table
+    }
 }
 
 unsafe fn transfer_own(
@@ -403,34 +478,38 @@ unsafe fn transfer_own(
     resource: u32,
     handle: u32,
 ) -> Result<u32, Trap> {
-    let s = state(ctx)?;
-    if host_rep(ctx, from, resource) {
-        // The host hands out one of its own resources: `handle` is the rep.
-        return s.table(ctx, to)?.add(Entry {
-            state: OWN,
-            resource,
-            rep: handle,
-            ..EMPTY_ENTRY
-        });
-    }
-    let e = *lookup(s, ctx, from, resource, handle)?;
-    if e.lend_count != 0 {
-        return Err((TrapCode::OwnBorrowed, handle));
-    }
-    if e.state != OWN {
-        return Err((TrapCode::WrongResourceType, handle));
-    }
-    // Removed first, as in the spec: moving within one table reuses the index.
-    s.table(ctx, from)?.remove(handle);
-    if host_rep(ctx, to, resource) {
-        return Ok(e.rep);
-    }
-    match s.table(ctx, to)?.add(e) {
-        Ok(new) => Ok(new),
-        Err(t) => {
-            // Out of memory: put it back (the free list returns `handle`).
-            let _ = s.table(ctx, from)?.add(e);
-            Err(t)
+    // SAFETY: `ctx` is a live context; handles and tables are checked by `lookup`/`table` before
+    // use.
+    unsafe {
+        let s = state(ctx)?;
+        if host_rep(ctx, from, resource) {
+            // The host hands out one of its own resources: `handle` is the rep.
+            return s.table(ctx, to)?.add(Entry {
+                state: OWN,
+                resource,
+                rep: handle,
+                ..EMPTY_ENTRY
+            });
+        }
+        let e = *lookup(s, ctx, from, resource, handle)?;
+        if e.lend_count != 0 {
+            return Err((TrapCode::OwnBorrowed, handle));
+        }
+        if e.state != OWN {
+            return Err((TrapCode::WrongResourceType, handle));
+        }
+        // Removed first, as in the spec: moving within one table reuses the index.
+        s.table(ctx, from)?.remove(handle);
+        if host_rep(ctx, to, resource) {
+            return Ok(e.rep);
+        }
+        match s.table(ctx, to)?.add(e) {
+            Ok(new) => Ok(new),
+            Err(t) => {
+                // Out of memory: put it back (the free list returns `handle`).
+                let _ = s.table(ctx, from)?.add(e);
+                Err(t)
+            }
         }
     }
 }
@@ -445,7 +524,9 @@ pub unsafe extern "C" fn wacc_rt_resource_transfer_own(
     resource: u32,
     handle: u32,
 ) -> u32 {
-    check(ctx, transfer_own(ctx, from, to, resource, handle))
+    // SAFETY: ctx is a live component context (ABI contract: generated code passes its own
+    // context).
+    unsafe { check(ctx, transfer_own(ctx, from, to, resource, handle)) }
 }
 
 unsafe fn lend(
@@ -455,62 +536,66 @@ unsafe fn lend(
     resource: u32,
     handle: u32,
 ) -> Result<u32, Trap> {
-    let s = state(ctx)?;
-    if host_rep(ctx, from, resource) {
-        // A borrow of one of the host's own resources: `handle` is the rep.
-        let scope_id = s.innermost().map_or(0, |sc| (*sc).id);
-        let new = s.table(ctx, to)?.add(Entry {
-            state: BORROW,
-            resource,
-            rep: handle,
-            scope: scope_id,
-            ..EMPTY_ENTRY
-        })?;
-        if let Some(sc) = s.innermost() {
-            (*sc).num_borrows += 1;
-        }
-        return Ok(new);
-    }
-    let rep = (*lookup(s, ctx, from, resource, handle)?).rep;
-    let d = component::desc(ctx);
-    let owner = if resource < d.num_resources {
-        (*d.resources.add(resource as usize)).owner
-    } else {
-        u32::MAX
-    };
-    let scope = s.innermost();
-    let new = if to == owner {
-        rep
-    } else {
-        let scope_id = scope.map_or(0, |sc| (*sc).id);
-        s.table(ctx, to)?.add(Entry {
-            state: BORROW,
-            resource,
-            rep,
-            scope: scope_id,
-            ..EMPTY_ENTRY
-        })?
-    };
-    // `lift_borrow`'s `add_lender` (also when the owner gets the bare rep).
-    if let Some(sc) = scope {
-        // Adding to `to` may have moved `from`'s entries (same table).
-        let e = s.table(ctx, from)?.get(handle)?;
-        if !s.lenders.push(Lender {
-            table: from,
-            handle,
-        }) {
-            if to != owner {
-                s.table(ctx, to)?.remove(new);
+    // SAFETY: `ctx` is a live context; handles and tables are checked by `lookup`/`table` before
+    // use.
+    unsafe {
+        let s = state(ctx)?;
+        if host_rep(ctx, from, resource) {
+            // A borrow of one of the host's own resources: `handle` is the rep.
+            let scope_id = s.innermost().map_or(0, |sc| (*sc).id);
+            let new = s.table(ctx, to)?.add(Entry {
+                state: BORROW,
+                resource,
+                rep: handle,
+                scope: scope_id,
+                ..EMPTY_ENTRY
+            })?;
+            if let Some(sc) = s.innermost() {
+                (*sc).num_borrows += 1;
             }
-            return Err((TrapCode::OutOfMemory, 0));
+            return Ok(new);
         }
-        // Pushing a lender moves neither scopes nor tables.
-        (*e).lend_count += 1;
-        if to != owner {
-            (*sc).num_borrows += 1;
+        let rep = (*lookup(s, ctx, from, resource, handle)?).rep;
+        let d = component::desc(ctx);
+        let owner = if resource < d.num_resources {
+            (*d.resources.add(resource as usize)).owner
+        } else {
+            u32::MAX
+        };
+        let scope = s.innermost();
+        let new = if to == owner {
+            rep
+        } else {
+            let scope_id = scope.map_or(0, |sc| (*sc).id);
+            s.table(ctx, to)?.add(Entry {
+                state: BORROW,
+                resource,
+                rep,
+                scope: scope_id,
+                ..EMPTY_ENTRY
+            })?
+        };
+        // `lift_borrow`'s `add_lender` (also when the owner gets the bare rep).
+        if let Some(sc) = scope {
+            // Adding to `to` may have moved `from`'s entries (same table).
+            let e = s.table(ctx, from)?.get(handle)?;
+            if !s.lenders.push(Lender {
+                table: from,
+                handle,
+            }) {
+                if to != owner {
+                    s.table(ctx, to)?.remove(new);
+                }
+                return Err((TrapCode::OutOfMemory, 0));
+            }
+            // Pushing a lender moves neither scopes nor tables.
+            (*e).lend_count += 1;
+            if to != owner {
+                (*sc).num_borrows += 1;
+            }
         }
+        Ok(new)
     }
-    Ok(new)
 }
 
 /// `lift_borrow` from `from` + `lower_borrow` into `to` for the innermost
@@ -525,25 +610,30 @@ pub unsafe extern "C" fn wacc_rt_resource_lend(
     resource: u32,
     handle: u32,
 ) -> u32 {
-    check(ctx, lend(ctx, from, to, resource, handle))
+    // SAFETY: ctx is a live component context (ABI contract: generated code passes its own
+    // context).
+    unsafe { check(ctx, lend(ctx, from, to, resource, handle)) }
 }
 
 unsafe fn call_begin(ctx: *mut c_void) -> Result<u32, Trap> {
-    let s = state(ctx)?;
-    let id = match s.last_scope.wrapping_add(1) {
-        0 => 1,
-        n => n,
-    };
-    let sc = Scope {
-        id,
-        num_borrows: 0,
-        lenders_start: s.lenders.len,
-    };
-    if !s.scopes.push(sc) {
-        return Err((TrapCode::OutOfMemory, 0));
+    // SAFETY: `ctx` is a live context used by one thread; scopes are indexed below their length.
+    unsafe {
+        let s = state(ctx)?;
+        let id = match s.last_scope.wrapping_add(1) {
+            0 => 1,
+            n => n,
+        };
+        let sc = Scope {
+            id,
+            num_borrows: 0,
+            lenders_start: s.lenders.len,
+        };
+        if !s.scopes.push(sc) {
+            return Err((TrapCode::OutOfMemory, 0));
+        }
+        s.last_scope = id;
+        Ok(id)
     }
-    s.last_scope = id;
-    Ok(id)
 }
 
 /// Begins a call into component instance `callee`; returns the scope token
@@ -551,33 +641,41 @@ unsafe fn call_begin(ctx: *mut c_void) -> Result<u32, Trap> {
 /// (`callee` is not needed: each lend names its target table.)
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_call_begin(ctx: *mut c_void, _callee: u32) -> u32 {
-    check(ctx, call_begin(ctx))
+    // SAFETY: ctx is a live component context (ABI contract: generated code passes its own
+    // context).
+    unsafe { check(ctx, call_begin(ctx)) }
 }
 
 unsafe fn call_end(ctx: *mut c_void, scope: u32) -> Result<(), Trap> {
-    let s = state(ctx)?;
-    let Some(pos) = s.find_scope(scope) else {
-        return Ok(());
-    };
-    let sc = *s.scopes.at(pos);
-    if sc.num_borrows != 0 {
-        return Err((TrapCode::BorrowsRemain, 0));
-    }
-    // Inner scopes still open (left by a trap) end with this one.
-    for i in sc.lenders_start..s.lenders.len {
-        let l = *s.lenders.at(i);
-        if let Ok(e) = s.table(ctx, l.table).and_then(|t| t.get(l.handle)) {
-            (*e).lend_count = (*e).lend_count.saturating_sub(1);
+    // SAFETY: `ctx` is a live context used by one thread; `pos` comes from `find_scope`, so it is
+    // below the scope count.
+    unsafe {
+        let s = state(ctx)?;
+        let Some(pos) = s.find_scope(scope) else {
+            return Ok(());
+        };
+        let sc = *s.scopes.at(pos);
+        if sc.num_borrows != 0 {
+            return Err((TrapCode::BorrowsRemain, 0));
         }
+        // Inner scopes still open (left by a trap) end with this one.
+        for i in sc.lenders_start..s.lenders.len {
+            let l = *s.lenders.at(i);
+            if let Ok(e) = s.table(ctx, l.table).and_then(|t| t.get(l.handle)) {
+                (*e).lend_count = (*e).lend_count.saturating_sub(1);
+            }
+        }
+        s.lenders.len = sc.lenders_start;
+        s.scopes.len = pos;
+        Ok(())
     }
-    s.lenders.len = sc.lenders_start;
-    s.scopes.len = pos;
-    Ok(())
 }
 
 /// Ends call scope `scope`: traps with `BorrowsRemain` if the callee still
 /// holds borrow handles lent for it, else returns the lends to their lenders.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_call_end(ctx: *mut c_void, scope: u32) {
-    check(ctx, call_end(ctx, scope))
+    // SAFETY: ctx is a live component context (ABI contract: generated code passes its own
+    // context).
+    unsafe { check(ctx, call_end(ctx, scope)) }
 }

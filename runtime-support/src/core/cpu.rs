@@ -21,22 +21,26 @@ pub unsafe fn check_object<T>(
     out: *mut *mut T,
     object: Option<(u32, u32)>,
 ) -> Result<(), TrapCode> {
-    if out.is_null() {
-        return Err(TrapCode::InstantiationFailed);
+    // SAFETY: `store` is a live store and `out` a writable pointer or null, which is checked first
+    // (ABI contract of the instantiation entries).
+    unsafe {
+        if out.is_null() {
+            return Err(TrapCode::InstantiationFailed);
+        }
+        *out = core::ptr::null_mut();
+        let Some((abi_version, isa)) = object else {
+            return Err(TrapCode::InstantiationFailed);
+        };
+        if store.is_null() || abi_version != ABI_VERSION {
+            return Err(TrapCode::InstantiationFailed);
+        }
+        let lacking = missing(isa);
+        if lacking != 0 {
+            (*store).trap_detail = lacking;
+            return Err(TrapCode::UnsupportedCpu);
+        }
+        Ok(())
     }
-    *out = core::ptr::null_mut();
-    let Some((abi_version, isa)) = object else {
-        return Err(TrapCode::InstantiationFailed);
-    };
-    if store.is_null() || abi_version != ABI_VERSION {
-        return Err(TrapCode::InstantiationFailed);
-    }
-    let lacking = missing(isa);
-    if lacking != 0 {
-        (*store).trap_detail = lacking;
-        return Err(TrapCode::UnsupportedCpu);
-    }
-    Ok(())
 }
 
 /// The bits of `required` this CPU lacks (0 when it has them all).

@@ -10,8 +10,12 @@ use core::ffi::c_void;
 
 #[inline]
 unsafe fn check(vmctx: *mut c_void, r: Result<(), TrapCode>) {
-    if let Err(code) = r {
-        trap::raise(vmctx::store(vmctx), code);
+    // SAFETY: `vmctx` is a live instance of the current store (ABI contract: generated code passes
+    // its own vmctx), so its store has the landing pad `raise` unwinds to.
+    unsafe {
+        if let Err(code) = r {
+            trap::raise(vmctx::store(vmctx), code);
+        }
     }
 }
 
@@ -21,7 +25,9 @@ pub unsafe extern "C" fn wacc_rt_memory_grow(
     mem: u32,
     delta_pages: u64,
 ) -> u64 {
-    memory::grow(vmctx::memory(vmctx, mem), delta_pages).unwrap_or(u64::MAX)
+    // SAFETY: vmctx is a live instance and `mem` a memory index of its module (ABI contract:
+    // generated code passes its own vmctx and validated indices).
+    unsafe { memory::grow(vmctx::memory(vmctx, mem), delta_pages).unwrap_or(u64::MAX) }
 }
 
 #[no_mangle]
@@ -32,10 +38,14 @@ pub unsafe extern "C" fn wacc_rt_memory_fill(
     val: u32,
     len: u64,
 ) {
-    check(
-        vmctx,
-        memory::fill(vmctx::memory(vmctx, mem), dst, val as u8, len),
-    );
+    // SAFETY: vmctx is a live instance and `mem` a memory index of its module (ABI contract);
+    // `memory::fill` bounds-checks the range.
+    unsafe {
+        check(
+            vmctx,
+            memory::fill(vmctx::memory(vmctx, mem), dst, val as u8, len),
+        );
+    }
 }
 
 #[no_mangle]
@@ -47,17 +57,25 @@ pub unsafe extern "C" fn wacc_rt_memory_copy(
     src: u64,
     len: u64,
 ) {
-    let d = vmctx::memory(vmctx, dst_mem);
-    let s = vmctx::memory(vmctx, src_mem);
-    check(vmctx, memory::copy(d, s, dst, src, len));
+    // SAFETY: vmctx is a live instance and both indices are memories of its module (ABI contract);
+    // `memory::copy` bounds-checks both ranges.
+    unsafe {
+        let d = vmctx::memory(vmctx, dst_mem);
+        let s = vmctx::memory(vmctx, src_mem);
+        check(vmctx, memory::copy(d, s, dst, src, len));
+    }
 }
 
 /// Bytes of data segment `data`, empty once dropped.
 unsafe fn data_bytes(vmctx: *mut c_void, data: u32) -> &'static [u8] {
-    if *vmctx::data_dropped(vmctx, data) != 0 {
-        return &[];
+    // SAFETY: vmctx is a live instance and `data` a segment index of its module (ABI contract); the
+    // descriptor's segment table is static data of the object.
+    unsafe {
+        if *vmctx::data_dropped(vmctx, data) != 0 {
+            return &[];
+        }
+        (*vmctx::desc(vmctx).data.add(data as usize)).as_bytes()
     }
-    (*vmctx::desc(vmctx).data.add(data as usize)).as_bytes()
 }
 
 #[no_mangle]
@@ -69,11 +87,15 @@ pub unsafe extern "C" fn wacc_rt_memory_init(
     src: u32,
     len: u32,
 ) {
-    let bytes = data_bytes(vmctx, data);
-    check(
-        vmctx,
-        memory::init(vmctx::memory(vmctx, mem), bytes, dst, src, len),
-    );
+    // SAFETY: vmctx is a live instance and `data`/`mem` valid indices of its module (ABI contract);
+    // `memory::init` bounds-checks both ranges.
+    unsafe {
+        let bytes = data_bytes(vmctx, data);
+        check(
+            vmctx,
+            memory::init(vmctx::memory(vmctx, mem), bytes, dst, src, len),
+        );
+    }
 }
 
 /// `memory.atomic.wait32` (`wide` = 0) / `wait64` on a bounds-checked,
@@ -88,24 +110,31 @@ pub unsafe extern "C" fn wacc_rt_atomic_wait(
     timeout_ns: i64,
     wide: u32,
 ) -> u32 {
-    let value = if wide != 0 {
-        core::ptr::read_volatile(addr as *const u64)
-    } else {
-        core::ptr::read_volatile(addr as *const u32) as u64
-    };
-    if value != expected {
-        return 1;
+    // SAFETY: generated code bounds-checked and alignment-checked `addr` inside a live memory of
+    // vmctx before the call (ABI contract for wait), and vmctx is a live instance.
+    unsafe {
+        let value = if wide != 0 {
+            core::ptr::read_volatile(addr as *const u64)
+        } else {
+            core::ptr::read_volatile(addr as *const u32) as u64
+        };
+        if value != expected {
+            return 1;
+        }
+        if timeout_ns < 0 {
+            trap::raise(vmctx::store(vmctx), TrapCode::WaitForever);
+        }
+        crate::sys::sleep_ns(timeout_ns as u64);
+        2
     }
-    if timeout_ns < 0 {
-        trap::raise(vmctx::store(vmctx), TrapCode::WaitForever);
-    }
-    crate::sys::sleep_ns(timeout_ns as u64);
-    2
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_data_drop(vmctx: *mut c_void, data: u32) {
-    *vmctx::data_dropped(vmctx, data) = 1;
+    // SAFETY: vmctx is a live instance and `data` a segment index of its module (ABI contract).
+    unsafe {
+        *vmctx::data_dropped(vmctx, data) = 1;
+    }
 }
 
 #[no_mangle]
@@ -115,7 +144,8 @@ pub unsafe extern "C" fn wacc_rt_table_grow(
     init: usize,
     delta: u32,
 ) -> u32 {
-    table::grow(vmctx::table(vmctx, table), delta, init).unwrap_or(u32::MAX)
+    // SAFETY: vmctx is a live instance and `table` a table index of its module (ABI contract).
+    unsafe { table::grow(vmctx::table(vmctx, table), delta, init).unwrap_or(u32::MAX) }
 }
 
 #[no_mangle]
@@ -126,10 +156,14 @@ pub unsafe extern "C" fn wacc_rt_table_fill(
     val: usize,
     len: u32,
 ) {
-    check(
-        vmctx,
-        table::fill(vmctx::table(vmctx, table), dst, val, len),
-    );
+    // SAFETY: vmctx is a live instance and `table` a table index of its module (ABI contract);
+    // `table::fill` bounds-checks the range.
+    unsafe {
+        check(
+            vmctx,
+            table::fill(vmctx::table(vmctx, table), dst, val, len),
+        );
+    }
 }
 
 #[no_mangle]
@@ -141,35 +175,47 @@ pub unsafe extern "C" fn wacc_rt_table_copy(
     src: u32,
     len: u32,
 ) {
-    let d = vmctx::table(vmctx, dst_table);
-    let s = vmctx::table(vmctx, src_table);
-    check(vmctx, table::copy(d, s, dst, src, len));
+    // SAFETY: vmctx is a live instance and both indices are tables of its module (ABI contract);
+    // `table::copy` bounds-checks both ranges.
+    unsafe {
+        let d = vmctx::table(vmctx, dst_table);
+        let s = vmctx::table(vmctx, src_table);
+        check(vmctx, table::copy(d, s, dst, src, len));
+    }
 }
 
 /// Items of element segment `elem`, empty once dropped.
 unsafe fn elem_items(vmctx: *mut c_void, elem: u32) -> &'static [u32] {
-    if *vmctx::elem_dropped(vmctx, elem) != 0 {
-        return &[];
-    }
-    let e: &ElemDesc = &*vmctx::desc(vmctx).elems.add(elem as usize);
-    if e.len == 0 {
-        &[]
-    } else {
-        core::slice::from_raw_parts(e.items, e.len as usize)
+    // SAFETY: vmctx is a live instance and `elem` a segment index of its module (ABI contract); the
+    // descriptor's segment table is static data of the object.
+    unsafe {
+        if *vmctx::elem_dropped(vmctx, elem) != 0 {
+            return &[];
+        }
+        let e: &ElemDesc = &*vmctx::desc(vmctx).elems.add(elem as usize);
+        if e.len == 0 {
+            &[]
+        } else {
+            core::slice::from_raw_parts(e.items, e.len as usize)
+        }
     }
 }
 
 /// The reference an element item denotes in instance `vmctx`.
 pub unsafe fn elem_value(vmctx: *mut c_void, item: u32) -> usize {
-    if item == ELEM_ITEM_NULL {
-        0
-    } else if item & ELEM_ITEM_GLOBAL != 0 {
-        // References are stored in the low 8 bytes of the cell.
-        vmctx::global(vmctx, item & !ELEM_ITEM_GLOBAL)
-            .cast::<usize>()
-            .read_unaligned()
-    } else {
-        vmctx::funcref(vmctx, item) as usize
+    // SAFETY: vmctx is a live instance and `item` comes from one of its module's element segments,
+    // so the global or function index it encodes exists (ABI contract).
+    unsafe {
+        if item == ELEM_ITEM_NULL {
+            0
+        } else if item & ELEM_ITEM_GLOBAL != 0 {
+            // References are stored in the low 8 bytes of the cell.
+            vmctx::global(vmctx, item & !ELEM_ITEM_GLOBAL)
+                .cast::<usize>()
+                .read_unaligned()
+        } else {
+            vmctx::funcref(vmctx, item) as usize
+        }
     }
 }
 
@@ -182,15 +228,22 @@ pub unsafe extern "C" fn wacc_rt_table_init(
     src: u32,
     len: u32,
 ) {
-    let items = elem_items(vmctx, elem);
-    let t = vmctx::table(vmctx, table);
-    check(
-        vmctx,
-        table::init(t, items, dst, src, len, |i| elem_value(vmctx, i)),
-    );
+    // SAFETY: vmctx is a live instance and `elem`/`table` valid indices of its module (ABI
+    // contract); `table::init` bounds-checks both ranges.
+    unsafe {
+        let items = elem_items(vmctx, elem);
+        let t = vmctx::table(vmctx, table);
+        check(
+            vmctx,
+            table::init(t, items, dst, src, len, |i| elem_value(vmctx, i)),
+        );
+    }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_elem_drop(vmctx: *mut c_void, elem: u32) {
-    *vmctx::elem_dropped(vmctx, elem) = 1;
+    // SAFETY: vmctx is a live instance and `elem` a segment index of its module (ABI contract).
+    unsafe {
+        *vmctx::elem_dropped(vmctx, elem) = 1;
+    }
 }

@@ -28,89 +28,108 @@ pub unsafe fn create(
     max_pages: u64,
     guard: bool,
 ) -> Result<(), TrapCode> {
-    let max = max_pages.min(MAX_PAGES);
-    if min_pages > max {
-        return Err(TrapCode::OutOfMemory);
-    }
-    let min_bytes = min_pages * WASM_PAGE_SIZE;
-    let reserve = if !sys::HAS_VIRTUAL_MEMORY {
-        if guard {
-            // Guard mode needs an inaccessible region and a fault handler.
-            return Err(TrapCode::InstantiationFailed);
+    // SAFETY: `mem` points to writable VMMemory storage owned by the caller; `base`/`reserved` come
+    // from `sys::reserve` and are only committed within that reservation.
+    unsafe {
+        let max = max_pages.min(MAX_PAGES);
+        if min_pages > max {
+            return Err(TrapCode::OutOfMemory);
         }
-        min_bytes
-    } else if guard {
-        GUARD_RESERVATION
-    } else {
-        max * WASM_PAGE_SIZE
-    };
-    let base = if reserve == 0 {
-        // Never dereferenced: every access is out of bounds of length 0.
-        NonNull::<u8>::dangling().as_ptr()
-    } else {
-        sys::reserve(reserve)
-    };
-    if base.is_null() {
-        return Err(TrapCode::OutOfMemory);
+        let min_bytes = min_pages * WASM_PAGE_SIZE;
+        let reserve = if !sys::HAS_VIRTUAL_MEMORY {
+            if guard {
+                // Guard mode needs an inaccessible region and a fault handler.
+                return Err(TrapCode::InstantiationFailed);
+            }
+            min_bytes
+        } else if guard {
+            GUARD_RESERVATION
+        } else {
+            max * WASM_PAGE_SIZE
+        };
+        let base = if reserve == 0 {
+            // Never dereferenced: every access is out of bounds of length 0.
+            NonNull::<u8>::dangling().as_ptr()
+        } else {
+            sys::reserve(reserve)
+        };
+        if base.is_null() {
+            return Err(TrapCode::OutOfMemory);
+        }
+        if !sys::commit(base, min_bytes) {
+            sys::release(base, reserve);
+            return Err(TrapCode::OutOfMemory);
+        }
+        mem.write(VMMemory {
+            base,
+            length: min_bytes,
+            max_pages: max,
+            reserved: reserve,
+            private: ptr::null_mut(),
+        });
+        Ok(())
     }
-    if !sys::commit(base, min_bytes) {
-        sys::release(base, reserve);
-        return Err(TrapCode::OutOfMemory);
-    }
-    mem.write(VMMemory {
-        base,
-        length: min_bytes,
-        max_pages: max,
-        reserved: reserve,
-        private: ptr::null_mut(),
-    });
-    Ok(())
 }
 
 /// Releases what `create` acquired and zeroes `*mem`. A zeroed (never
 /// created) memory is left alone.
 pub unsafe fn destroy(mem: *mut VMMemory) {
-    if (*mem).reserved != 0 {
-        sys::release((*mem).base, (*mem).reserved);
+    // SAFETY: `mem` was set up by `create` (or is zeroed), so `base`/`reserved` describe a
+    // reservation this memory owns; nothing uses it afterwards.
+    unsafe {
+        if (*mem).reserved != 0 {
+            sys::release((*mem).base, (*mem).reserved);
+        }
+        ptr::write_bytes(mem, 0, 1);
     }
-    ptr::write_bytes(mem, 0, 1);
 }
 
 /// `memory.grow`: the old size in pages, or None if the new size would pass
 /// the maximum or the reservation (nothing changes then).
 pub unsafe fn grow(mem: *mut VMMemory, delta_pages: u64) -> Option<u64> {
-    let m = &mut *mem;
-    let old_pages = m.length / WASM_PAGE_SIZE;
-    let new_pages = old_pages.checked_add(delta_pages)?;
-    if new_pages > m.max_pages.min(MAX_PAGES) {
-        return None;
-    }
-    let new_len = new_pages * WASM_PAGE_SIZE;
-    if new_len > m.reserved.max(m.length) {
-        return None;
-    }
-    if new_len > m.length {
-        if !sys::commit(m.base.add(m.length as usize), new_len - m.length) {
+    // SAFETY: `mem` is a live memory (caller's contract); growth stays within the reservation made
+    // by `create`, checked before committing.
+    unsafe {
+        let m = &mut *mem;
+        let old_pages = m.length / WASM_PAGE_SIZE;
+        let new_pages = old_pages.checked_add(delta_pages)?;
+        if new_pages > m.max_pages.min(MAX_PAGES) {
             return None;
         }
-        m.length = new_len;
+        let new_len = new_pages * WASM_PAGE_SIZE;
+        if new_len > m.reserved.max(m.length) {
+            return None;
+        }
+        if new_len > m.length {
+            if !sys::commit(m.base.add(m.length as usize), new_len - m.length) {
+                return None;
+            }
+            m.length = new_len;
+        }
+        Some(old_pages)
     }
-    Some(old_pages)
 }
 
 /// Pointer to `[addr, addr + len)` if it lies within the memory.
 pub unsafe fn range(mem: *const VMMemory, addr: u64, len: u64) -> Result<*mut u8, TrapCode> {
-    match addr.checked_add(len) {
-        Some(end) if end <= (*mem).length => Ok((*mem).base.add(addr as usize)),
-        _ => Err(TrapCode::MemoryOutOfBounds),
+    // SAFETY: `mem` is a live memory (caller's contract); the offset is added only after checking
+    // `addr + len <= length`, so it stays in the committed region.
+    unsafe {
+        match addr.checked_add(len) {
+            Some(end) if end <= (*mem).length => Ok((*mem).base.add(addr as usize)),
+            _ => Err(TrapCode::MemoryOutOfBounds),
+        }
     }
 }
 
 /// `memory.fill`: checks the whole range before writing.
 pub unsafe fn fill(mem: *mut VMMemory, dst: u64, val: u8, len: u64) -> Result<(), TrapCode> {
-    let d = range(mem, dst, len)?;
-    ptr::write_bytes(d, val, len as usize);
-    Ok(())
+    // SAFETY: `range` checked `[dst, dst + len)` lies in the live memory `mem`.
+    unsafe {
+        let d = range(mem, dst, len)?;
+        ptr::write_bytes(d, val, len as usize);
+        Ok(())
+    }
 }
 
 /// `memory.copy` between two memories (possibly the same, overlapping).
@@ -121,10 +140,13 @@ pub unsafe fn copy(
     src: u64,
     len: u64,
 ) -> Result<(), TrapCode> {
-    let s = range(src_mem, src, len)?;
-    let d = range(dst_mem, dst, len)?;
-    ptr::copy(s, d, len as usize);
-    Ok(())
+    // SAFETY: `range` checked both ranges lie in their live memories; `ptr::copy` allows overlap.
+    unsafe {
+        let s = range(src_mem, src, len)?;
+        let d = range(dst_mem, dst, len)?;
+        ptr::copy(s, d, len as usize);
+        Ok(())
+    }
 }
 
 /// `memory.init` from the bytes of a data segment (empty once dropped).
@@ -135,14 +157,18 @@ pub unsafe fn init(
     src: u32,
     len: u32,
 ) -> Result<(), TrapCode> {
-    let (src, len) = (src as usize, len as usize);
-    let bytes = match src.checked_add(len) {
-        Some(end) if end <= data.len() => &data[src..end],
-        _ => return Err(TrapCode::MemoryOutOfBounds),
-    };
-    let d = range(mem, dst, len as u64)?;
-    ptr::copy_nonoverlapping(bytes.as_ptr(), d, len);
-    Ok(())
+    // SAFETY: the segment range was bounds-checked against `data` above and `range` checks the
+    // destination in the live memory `mem`.
+    unsafe {
+        let (src, len) = (src as usize, len as usize);
+        let bytes = match src.checked_add(len) {
+            Some(end) if end <= data.len() => &data[src..end],
+            _ => return Err(TrapCode::MemoryOutOfBounds),
+        };
+        let d = range(mem, dst, len as u64)?;
+        ptr::copy_nonoverlapping(bytes.as_ptr(), d, len);
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -159,34 +185,43 @@ pub unsafe extern "C" fn wacc_rt_memory_new(
     max_pages: u64,
     guard: bool,
 ) -> *mut VMMemory {
-    let mem = sys::alloc_zeroed(size_of::<VMMemory>(), align_of::<VMMemory>()).cast::<VMMemory>();
-    if mem.is_null() {
-        return mem;
+    // SAFETY: a fresh zeroed block of VMMemory's size and alignment is checked non-null before
+    // `create` initialises it; it is freed again on failure.
+    unsafe {
+        let mem =
+            sys::alloc_zeroed(size_of::<VMMemory>(), align_of::<VMMemory>()).cast::<VMMemory>();
+        if mem.is_null() {
+            return mem;
+        }
+        let ok = create(mem, min_pages, max_pages, guard).is_ok()
+            && (!guard || state::register(store, (*mem).base, (*mem).reserved, mem as usize));
+        if !ok {
+            destroy(mem);
+            sys::free(mem.cast(), size_of::<VMMemory>(), align_of::<VMMemory>());
+            return ptr::null_mut();
+        }
+        #[cfg(feature = "std")]
+        if guard {
+            trap::install_fault_handler();
+        }
+        // Remember the store for unregistration.
+        (*mem).private = store.cast();
+        mem
     }
-    let ok = create(mem, min_pages, max_pages, guard).is_ok()
-        && (!guard || state::register(store, (*mem).base, (*mem).reserved, mem as usize));
-    if !ok {
-        destroy(mem);
-        sys::free(mem.cast(), size_of::<VMMemory>(), align_of::<VMMemory>());
-        return ptr::null_mut();
-    }
-    #[cfg(feature = "std")]
-    if guard {
-        trap::install_fault_handler();
-    }
-    // Remember the store for unregistration.
-    (*mem).private = store.cast();
-    mem
 }
 
 /// Frees a memory from `wacc_rt_memory_new`. Free the instances that import
 /// it first.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_memory_free(mem: *mut VMMemory) {
-    if mem.is_null() {
-        return;
+    // SAFETY: `mem` was returned by wacc_rt_memory_new and not freed (caller's contract), so
+    // `destroy` and the matching `sys::free` apply to it exactly once.
+    unsafe {
+        if mem.is_null() {
+            return;
+        }
+        state::unregister_owner((*mem).private.cast(), mem as usize);
+        destroy(mem);
+        sys::free(mem.cast(), size_of::<VMMemory>(), align_of::<VMMemory>());
     }
-    state::unregister_owner((*mem).private.cast(), mem as usize);
-    destroy(mem);
-    sys::free(mem.cast(), size_of::<VMMemory>(), align_of::<VMMemory>());
 }

@@ -25,14 +25,18 @@ pub unsafe extern "C" fn wacc_rt_intern_sig(
     results: *const u8,
     nr: usize,
 ) -> u64 {
+    /// `p` points to `n` readable bytes unless `n` is 0.
     unsafe fn bytes(p: *const u8, n: usize) -> &'static [u8] {
         if n == 0 {
             &[]
         } else {
-            core::slice::from_raw_parts(p, n)
+            // SAFETY: `n` is non-zero, so `p` points to `n` readable bytes (caller's contract).
+            unsafe { core::slice::from_raw_parts(p, n) }
         }
     }
-    id(bytes(params, np), bytes(results, nr))
+    // SAFETY: the caller passes `params`/`results` pointing to `np`/`nr` readable bytes (ABI
+    // contract).
+    unsafe { id(bytes(params, np), bytes(results, nr)) }
 }
 
 #[cfg(feature = "std")]

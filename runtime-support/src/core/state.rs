@@ -56,76 +56,105 @@ mod registry {
     }
 
     unsafe fn data(store: *mut VMStore) -> *mut StoreData {
-        (*store).private.cast()
+        // SAFETY: `store` is a live store (caller's contract); `private` is null or a StoreData
+        // from `Box::into_raw`.
+        unsafe { (*store).private.cast() }
     }
 
     unsafe fn data_or_new(store: *mut VMStore) -> &'static mut StoreData {
-        if data(store).is_null() {
-            (*store).private = Box::into_raw(Box::<StoreData>::default()).cast();
+        // SAFETY: `store` is a live store accessed by one thread; `private` is null or a StoreData
+        // from `Box::into_raw`, created here when null.
+        unsafe {
+            if data(store).is_null() {
+                (*store).private = Box::into_raw(Box::<StoreData>::default()).cast();
+            }
+            // SAFETY: `private` is ours (see module docs) and not aliased here.
+            &mut *data(store)
         }
-        // SAFETY: `private` is ours (see module docs) and not aliased here.
-        &mut *data(store)
     }
 
     /// Keeps an instance alive until the store is freed: references to its
     /// functions may have escaped into imported tables (leaked if out of memory).
     pub unsafe fn adopt(store: *mut VMStore, vmctx: *mut c_void) {
-        let d = data_or_new(store);
-        if d.orphans.try_reserve(1).is_ok() {
-            d.orphans.push(vmctx);
+        // SAFETY: `store` is a live store accessed by one thread, so the StoreData borrow is
+        // unique.
+        unsafe {
+            let d = data_or_new(store);
+            if d.orphans.try_reserve(1).is_ok() {
+                d.orphans.push(vmctx);
+            }
         }
     }
 
     /// Records `[base, base + len)` as a linear-memory reservation of
     /// `store`, on behalf of `owner`. False if out of memory.
     pub unsafe fn register(store: *mut VMStore, base: *mut u8, len: u64, owner: usize) -> bool {
-        if store.is_null() || len == 0 {
-            return true;
+        // SAFETY: `store` is null (checked) or a live store accessed by one thread, so the
+        // StoreData borrow is unique.
+        unsafe {
+            if store.is_null() || len == 0 {
+                return true;
+            }
+            let d = data_or_new(store);
+            if d.regions.try_reserve(1).is_err() {
+                return false;
+            }
+            let start = base as usize;
+            d.regions.push(Region {
+                start,
+                end: start.saturating_add(len as usize),
+                owner,
+            });
+            true
         }
-        let d = data_or_new(store);
-        if d.regions.try_reserve(1).is_err() {
-            return false;
-        }
-        let start = base as usize;
-        d.regions.push(Region {
-            start,
-            end: start.saturating_add(len as usize),
-            owner,
-        });
-        true
     }
 
     /// Drops every region registered by `owner`.
     pub unsafe fn unregister_owner(store: *mut VMStore, owner: usize) {
-        if !store.is_null() && !data(store).is_null() {
-            (*data(store)).regions.retain(|r| r.owner != owner);
+        // SAFETY: `store` is null (checked) or a live store; its data is null (checked) or a live
+        // StoreData.
+        unsafe {
+            if !store.is_null() && !data(store).is_null() {
+                (*data(store)).regions.retain(|r| r.owner != owner);
+            }
         }
     }
 
     /// Whether `addr` lies in a reservation of `store`. Async-signal-safe:
     /// reads only.
     pub unsafe fn is_guard_address(store: *mut VMStore, addr: usize) -> bool {
-        let d = data(store);
-        !d.is_null() && (*d).regions.iter().any(|r| r.start <= addr && addr < r.end)
+        // SAFETY: `store` is the current live store; its region list is only changed outside wasm
+        // on this thread, so reading it from the fault handler sees a consistent list.
+        unsafe {
+            let d = data(store);
+            !d.is_null() && (*d).regions.iter().any(|r| r.start <= addr && addr < r.end)
+        }
     }
 
     /// The adopted instances, taken out of the store for freeing (freeing
     /// an instance edits the regions, so the list must not be borrowed).
     pub unsafe fn take_orphans(store: *mut VMStore) -> Vec<*mut c_void> {
-        let d = data(store);
-        if d.is_null() {
-            Vec::new()
-        } else {
-            core::mem::take(&mut (*d).orphans)
+        // SAFETY: `store` is a live store; its data is null (checked) or a live StoreData.
+        unsafe {
+            let d = data(store);
+            if d.is_null() {
+                Vec::new()
+            } else {
+                core::mem::take(&mut (*d).orphans)
+            }
         }
     }
 
     /// Frees the store's data (with the store).
     pub unsafe fn release(store: *mut VMStore) {
-        let d = data(store);
-        if !d.is_null() {
-            drop(Box::from_raw(d));
-            (*store).private = ptr::null_mut();
+        // SAFETY: `store` is a live store being freed; its data is null (checked) or came from
+        // `Box::into_raw`, and is dropped once here.
+        unsafe {
+            let d = data(store);
+            if !d.is_null() {
+                drop(Box::from_raw(d));
+                (*store).private = ptr::null_mut();
+            }
         }
     }
 }

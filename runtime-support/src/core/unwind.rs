@@ -55,93 +55,119 @@ fn with_registry<R>(f: impl FnOnce(&mut *mut CodeDesc) -> R) -> R {
 }
 
 unsafe fn slice<'a, T>(p: *const T, n: u32) -> &'a [T] {
-    if n == 0 || p.is_null() {
-        &[]
-    } else {
-        core::slice::from_raw_parts(p, n as usize)
+    // SAFETY: the descriptor pairs each array pointer with its length (ABI contract); null or empty
+    // yields an empty slice.
+    unsafe {
+        if n == 0 || p.is_null() {
+            &[]
+        } else {
+            core::slice::from_raw_parts(p, n as usize)
+        }
     }
 }
 
 unsafe fn funcs<'a>(c: &CodeDesc) -> &'a [FuncFrame] {
-    slice(c.funcs, c.num_funcs)
+    // SAFETY: `c` is a registered code descriptor whose `funcs` array holds `num_funcs` entries
+    // (ABI contract).
+    unsafe { slice(c.funcs, c.num_funcs) }
 }
 
 unsafe fn sites<'a>(c: &CodeDesc, f: &FuncFrame) -> &'a [HandlerSite] {
-    if c.sites.is_null() {
-        &[]
-    } else {
-        slice(c.sites.add(f.first_site as usize), f.num_sites.into())
+    // SAFETY: `c` is a code descriptor and `f` one of its functions, whose sites lie inside
+    // `c.sites` (ABI contract).
+    unsafe {
+        if c.sites.is_null() {
+            &[]
+        } else {
+            slice(c.sites.add(f.first_site as usize), f.num_sites.into())
+        }
     }
 }
 
 unsafe fn saves<'a>(c: &CodeDesc, f: &FuncFrame) -> &'a [SavedReg] {
-    if c.saves.is_null() {
-        &[]
-    } else {
-        slice(c.saves.add(f.first_save as usize), f.num_saves.into())
+    // SAFETY: `c` is a code descriptor and `f` one of its functions, whose saves lie inside
+    // `c.saves` (ABI contract).
+    unsafe {
+        if c.saves.is_null() {
+            &[]
+        } else {
+            slice(c.saves.add(f.first_save as usize), f.num_saves.into())
+        }
     }
 }
 
 /// Whether functions ascend by address and each one's sites by `ret`, as
 /// the binary searches of [`lookup_in`] need.
 unsafe fn is_sorted(c: &CodeDesc) -> bool {
-    let fs = funcs(c);
-    fs.windows(2).all(|w| w[0].addr < w[1].addr)
-        && fs
-            .iter()
-            .all(|f| sites(c, f).windows(2).all(|w| w[0].ret < w[1].ret))
+    // SAFETY: `c` is a code descriptor with consistent arrays (ABI contract).
+    unsafe {
+        let fs = funcs(c);
+        fs.windows(2).all(|w| w[0].addr < w[1].addr)
+            && fs
+                .iter()
+                .all(|f| sites(c, f).windows(2).all(|w| w[0].ret < w[1].ret))
+    }
 }
 
 /// Adds a user of `code` (null: nothing to register), linking it on the
 /// first. Called for every instance of a module with that descriptor.
 pub unsafe fn register(code: *mut CodeDesc) {
-    if code.is_null() {
-        return;
-    }
-    // Checked outside the lock; the descriptor is immutable apart from
-    // `next` and `users`.
-    let sorted = is_sorted(&*code);
-    with_registry(|head| {
-        let c = &mut *code;
-        if c.users & !UNSORTED == 0 {
-            c.users = if sorted { 0 } else { UNSORTED };
-            c.next = *head;
-            *head = code;
+    // SAFETY: `code` is null (checked) or a code descriptor of a live module, static data of the
+    // object; the registry lock serialises the list update.
+    unsafe {
+        if code.is_null() {
+            return;
         }
-        c.users += 1;
-    });
+        // Checked outside the lock; the descriptor is immutable apart from
+        // `next` and `users`.
+        let sorted = is_sorted(&*code);
+        with_registry(|head| {
+            let c = &mut *code;
+            if c.users & !UNSORTED == 0 {
+                c.users = if sorted { 0 } else { UNSORTED };
+                c.next = *head;
+                *head = code;
+            }
+            c.users += 1;
+        });
+    }
 }
 
 /// Drops a user of `code`, unlinking it with the last one.
 pub unsafe fn unregister(code: *mut CodeDesc) {
-    if code.is_null() {
-        return;
-    }
-    with_registry(|head| {
-        let c = &mut *code;
-        if c.users & !UNSORTED == 0 {
-            return; // not registered: nothing to undo
-        }
-        c.users -= 1;
-        if c.users & !UNSORTED != 0 {
+    // SAFETY: `code` is null (checked) or a descriptor registered by `register`; the registry lock
+    // serialises the list update.
+    unsafe {
+        if code.is_null() {
             return;
         }
-        c.users = 0;
-        let mut link: *mut *mut CodeDesc = head;
-        while !(*link).is_null() {
-            if *link == code {
-                *link = c.next;
-                break;
+        with_registry(|head| {
+            let c = &mut *code;
+            if c.users & !UNSORTED == 0 {
+                return; // not registered: nothing to undo
             }
-            link = &mut (**link).next;
-        }
-        c.next = ptr::null_mut();
-    });
+            c.users -= 1;
+            if c.users & !UNSORTED != 0 {
+                return;
+            }
+            c.users = 0;
+            let mut link: *mut *mut CodeDesc = head;
+            while !(*link).is_null() {
+                if *link == code {
+                    *link = c.next;
+                    break;
+                }
+                link = &mut (**link).next;
+            }
+            c.next = ptr::null_mut();
+        });
+    }
 }
 
 /// Live users of `code` (0 when not registered).
 pub unsafe fn users(code: *const CodeDesc) -> usize {
-    with_registry(|_| (*code).users & !UNSORTED)
+    // SAFETY: `code` is a live descriptor; the registry lock is held while reading its count.
+    unsafe { with_registry(|_| (*code).users & !UNSORTED) }
 }
 
 /// What a return address is.
@@ -157,69 +183,85 @@ pub enum Frame {
 
 /// Classifies return address `ra` against every registered descriptor.
 pub fn lookup(ra: usize) -> Frame {
+    // SAFETY: `head` is the registry list, whose descriptors stay live while the lock is held.
     with_registry(|head| unsafe { lookup_in(*head, ra) })
 }
 
 unsafe fn lookup_in(mut c: *const CodeDesc, ra: usize) -> Frame {
-    let mut found = Frame::Outside;
-    while let Some(code) = c.as_ref() {
-        c = code.next;
-        if code.start.is_null() {
-            continue;
+    // SAFETY: `c` starts a list of registered descriptors, live while the registry lock is held by
+    // the caller.
+    unsafe {
+        let mut found = Frame::Outside;
+        while let Some(code) = c.as_ref() {
+            c = code.next;
+            if code.start.is_null() {
+                continue;
+            }
+            // A return address follows its call: it lies in (start, end].
+            let end = (code.last as usize).saturating_add(code.last_len as usize);
+            if ra <= code.start as usize || ra > end {
+                continue;
+            }
+            found = Frame::Wasm;
+            if let Some(h) = handler_in(code, ra) {
+                return Frame::Handler(h);
+            }
         }
-        // A return address follows its call: it lies in (start, end].
-        let end = (code.last as usize).saturating_add(code.last_len as usize);
-        if ra <= code.start as usize || ra > end {
-            continue;
-        }
-        found = Frame::Wasm;
-        if let Some(h) = handler_in(code, ra) {
-            return Frame::Handler(h);
-        }
+        found
     }
-    found
 }
 
 /// The function of `code` holding the call that returns to `ra`, if it is
 /// listed (a return address follows its call: it lies in `(addr, addr + len]`).
 unsafe fn func_at<'a>(code: &CodeDesc, ra: usize) -> Option<&'a FuncFrame> {
-    let fs = funcs(code);
-    let holds = |f: &FuncFrame| ra > f.addr as usize && ra - (f.addr as usize) <= f.len as usize;
-    if code.users & UNSORTED != 0 {
-        return fs.iter().find(|f| holds(f));
+    // SAFETY: `code` is a registered descriptor with consistent arrays (ABI contract).
+    unsafe {
+        let fs = funcs(code);
+        let holds =
+            |f: &FuncFrame| ra > f.addr as usize && ra - (f.addr as usize) <= f.len as usize;
+        if code.users & UNSORTED != 0 {
+            return fs.iter().find(|f| holds(f));
+        }
+        let i = fs
+            .partition_point(|f| (f.addr as usize) < ra)
+            .checked_sub(1)?;
+        Some(&fs[i]).filter(|f| holds(f))
     }
-    let i = fs
-        .partition_point(|f| (f.addr as usize) < ra)
-        .checked_sub(1)?;
-    Some(&fs[i]).filter(|f| holds(f))
 }
 
 /// The handler of the call site returning to `ra` in `code`, if any.
 unsafe fn handler_in(code: &CodeDesc, ra: usize) -> Option<usize> {
-    let f = func_at(code, ra)?;
-    let off = ra - f.addr as usize;
-    let ss = sites(code, f);
-    let s = if code.users & UNSORTED != 0 {
-        ss.iter().position(|s| s.ret as usize == off)?
-    } else {
-        ss.binary_search_by_key(&off, |s| s.ret as usize).ok()?
-    };
-    Some(f.addr as usize + ss[s].handler as usize)
+    // SAFETY: `code` is a registered descriptor with consistent arrays (ABI contract).
+    unsafe {
+        let f = func_at(code, ra)?;
+        let off = ra - f.addr as usize;
+        let ss = sites(code, f);
+        let s = if code.users & UNSORTED != 0 {
+            ss.iter().position(|s| s.ret as usize == off)?
+        } else {
+            ss.binary_search_by_key(&off, |s| s.ret as usize).ok()?
+        };
+        Some(f.addr as usize + ss[s].handler as usize)
+    }
 }
 
 /// Gives back into `saved` the callee-saved registers that the frame at
 /// `fp` of the function around return address `pc` saved in its prologue.
 unsafe fn restore_saves(mut c: *const CodeDesc, pc: usize, fp: usize, saved: &mut [u64]) {
-    while let Some(code) = c.as_ref() {
-        c = code.next;
-        if let Some(f) = func_at(code, pc) {
-            for s in saves(code, f) {
-                if let Some(r) = saved.get_mut(s.slot as usize) {
-                    let at = (fp as isize).wrapping_add(s.offset as isize);
-                    *r = ptr::read(at as *const u64);
+    // SAFETY: `c` starts the registry list (held by the caller) and `fp` is the live frame of the
+    // function around `pc`, whose save slots the descriptor lists.
+    unsafe {
+        while let Some(code) = c.as_ref() {
+            c = code.next;
+            if let Some(f) = func_at(code, pc) {
+                for s in saves(code, f) {
+                    if let Some(r) = saved.get_mut(s.slot as usize) {
+                        let at = (fp as isize).wrapping_add(s.offset as isize);
+                        *r = ptr::read(at as *const u64);
+                    }
                 }
+                return;
             }
-            return;
         }
     }
 }
@@ -272,35 +314,40 @@ pub unsafe fn walk(
     lookup: impl Fn(usize) -> Frame,
     mut unwind_frame: impl FnMut(usize, usize),
 ) -> Option<Resume> {
-    match lookup(pc) {
-        Frame::Outside => return None,
-        // The throw call itself is a `try_table` site.
-        Frame::Handler(h) => return Some(Resume { pc: h, sp, fp }),
-        Frame::Wasm => {}
-    }
-    loop {
-        if fp == 0 || !fp.is_multiple_of(8) {
-            return None;
+    // SAFETY: `pc`/`fp` describe a live frame of the thread's own stack, walked from the throw
+    // towards the landing pad; the descriptors of `lookup` say where each frame saved its
+    // registers.
+    unsafe {
+        match lookup(pc) {
+            Frame::Outside => return None,
+            // The throw call itself is a `try_table` site.
+            Frame::Handler(h) => return Some(Resume { pc: h, sp, fp }),
+            Frame::Wasm => {}
         }
-        let caller_fp = ptr::read(fp as *const usize);
-        let ra = ptr::read((fp + 8) as *const usize);
-        if ra == 0 {
-            return None;
-        }
-        let frame = lookup(ra);
-        if frame == Frame::Outside || (frame == Frame::Wasm && caller_fp <= fp) {
-            return None;
-        }
-        unwind_frame(pc, fp);
-        match frame {
-            Frame::Handler(h) => {
-                return Some(Resume {
-                    pc: h,
-                    sp: fp + 16,
-                    fp: caller_fp,
-                })
+        loop {
+            if fp == 0 || !fp.is_multiple_of(8) {
+                return None;
             }
-            _ => (pc, fp) = (ra, caller_fp),
+            let caller_fp = ptr::read(fp as *const usize);
+            let ra = ptr::read((fp + 8) as *const usize);
+            if ra == 0 {
+                return None;
+            }
+            let frame = lookup(ra);
+            if frame == Frame::Outside || (frame == Frame::Wasm && caller_fp <= fp) {
+                return None;
+            }
+            unwind_frame(pc, fp);
+            match frame {
+                Frame::Handler(h) => {
+                    return Some(Resume {
+                        pc: h,
+                        sp: fp + 16,
+                        fp: caller_fp,
+                    })
+                }
+                _ => (pc, fp) = (ra, caller_fp),
+            }
         }
     }
 }
@@ -325,38 +372,43 @@ unsafe extern "C" fn throw(
     sp: usize,
     saved: *const [u64; NUM_SAVED],
 ) -> ! {
-    let store = vmctx::store(vmctx);
-    if exn.is_null() {
-        trap::raise(store, TrapCode::NullExceptionRef);
-    }
-    let mut ctx = Context {
-        saved: *saved,
-        sp: 0,
-        fp: 0,
-        pc: 0,
-    };
-    let found = with_registry(|head| {
-        let head = *head;
-        walk(
-            pc,
-            sp,
-            fp,
-            |ra| lookup_in(head, ra),
-            |pc, fp| restore_saves(head, pc, fp, &mut ctx.saved),
-        )
-    });
-    match found {
-        Some(r) => {
-            (ctx.sp, ctx.fp, ctx.pc) = (r.sp, r.fp, r.pc);
-            resume(&ctx, exn)
+    // SAFETY: vmctx is a live instance of the current store and `fp`/`sp`/`saved` describe the
+    // thrower's frame (ABI contract of wacc_rt_throw); `exn` is null (trapped on) or a live
+    // exception of the store.
+    unsafe {
+        let store = vmctx::store(vmctx);
+        if exn.is_null() {
+            trap::raise(store, TrapCode::NullExceptionRef);
         }
-        None => {
-            if !store.is_null() {
-                // For messages: the throwing wasm function.
-                (*store).trap_pc = pc;
+        let mut ctx = Context {
+            saved: *saved,
+            sp: 0,
+            fp: 0,
+            pc: 0,
+        };
+        let found = with_registry(|head| {
+            let head = *head;
+            walk(
+                pc,
+                sp,
+                fp,
+                |ra| lookup_in(head, ra),
+                |pc, fp| restore_saves(head, pc, fp, &mut ctx.saved),
+            )
+        });
+        match found {
+            Some(r) => {
+                (ctx.sp, ctx.fp, ctx.pc) = (r.sp, r.fp, r.pc);
+                resume(&ctx, exn)
             }
-            // The exception stays in the store's list.
-            trap::raise(store, TrapCode::UncaughtException)
+            None => {
+                if !store.is_null() {
+                    // For messages: the throwing wasm function.
+                    (*store).trap_pc = pc;
+                }
+                // The exception stays in the store's list.
+                trap::raise(store, TrapCode::UncaughtException)
+            }
         }
     }
 }
@@ -366,82 +418,86 @@ unsafe extern "C" fn throw(
 /// register dead. (Registers LLVM reserves, like rbx and x19, cannot be
 /// operands but may be overwritten by asm that does not return.)
 unsafe fn resume(ctx: *const Context, exn: *mut VMException) -> ! {
-    #[cfg(target_arch = "x86_64")]
-    core::arch::asm!(
-        "mov rbx, [rcx]",
-        "mov r12, [rcx + 8]",
-        "mov r13, [rcx + 16]",
-        "mov r14, [rcx + 24]",
-        "mov r15, [rcx + 32]",
-        "mov rsp, [rcx + 40]",
-        "mov rbp, [rcx + 48]",
-        "jmp [rcx + 56]",
-        in("rcx") ctx,
-        in("rax") exn,
-        options(noreturn),
-    );
-    #[cfg(target_arch = "aarch64")]
-    core::arch::asm!(
-        "ldp x19, x20, [x9]",
-        "ldp x21, x22, [x9, #16]",
-        "ldp x23, x24, [x9, #32]",
-        "ldp x25, x26, [x9, #48]",
-        "ldp x27, x28, [x9, #64]",
-        "ldp d8, d9, [x9, #80]",
-        "ldp d10, d11, [x9, #96]",
-        "ldp d12, d13, [x9, #112]",
-        "ldp d14, d15, [x9, #128]",
-        "ldr x10, [x9, #144]",
-        "mov sp, x10",
-        "ldr x29, [x9, #152]",
-        "ldr x10, [x9, #160]",
-        "br x10",
-        in("x9") ctx,
-        in("x0") exn,
-        options(noreturn),
-    );
-    #[cfg(target_arch = "riscv64")]
-    core::arch::asm!(
-        "ld s1, 0(t0)",
-        "ld s2, 8(t0)",
-        "ld s3, 16(t0)",
-        "ld s4, 24(t0)",
-        "ld s5, 32(t0)",
-        "ld s6, 40(t0)",
-        "ld s7, 48(t0)",
-        "ld s8, 56(t0)",
-        "ld s9, 64(t0)",
-        "ld s10, 72(t0)",
-        "ld s11, 80(t0)",
-        "fld fs0, 88(t0)",
-        "fld fs1, 96(t0)",
-        "fld fs2, 104(t0)",
-        "fld fs3, 112(t0)",
-        "fld fs4, 120(t0)",
-        "fld fs5, 128(t0)",
-        "fld fs6, 136(t0)",
-        "fld fs7, 144(t0)",
-        "fld fs8, 152(t0)",
-        "fld fs9, 160(t0)",
-        "fld fs10, 168(t0)",
-        "fld fs11, 176(t0)",
-        "ld t1, 184(t0)",
-        "mv sp, t1",
-        "ld s0, 192(t0)",
-        "ld t1, 200(t0)",
-        "jr t1",
-        in("t0") ctx,
-        in("a0") exn,
-        options(noreturn),
-    );
-    #[cfg(not(any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "riscv64"
-    )))]
-    {
-        let _ = (ctx, exn);
-        unreachable!("no unwinder on this architecture")
+    // SAFETY: `ctx` was filled by the frame walk with a handler address of a live wasm frame on
+    // this stack and the registers that frame expects; nothing above it is used again.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!(
+            "mov rbx, [rcx]",
+            "mov r12, [rcx + 8]",
+            "mov r13, [rcx + 16]",
+            "mov r14, [rcx + 24]",
+            "mov r15, [rcx + 32]",
+            "mov rsp, [rcx + 40]",
+            "mov rbp, [rcx + 48]",
+            "jmp [rcx + 56]",
+            in("rcx") ctx,
+            in("rax") exn,
+            options(noreturn),
+        );
+        #[cfg(target_arch = "aarch64")]
+        core::arch::asm!(
+            "ldp x19, x20, [x9]",
+            "ldp x21, x22, [x9, #16]",
+            "ldp x23, x24, [x9, #32]",
+            "ldp x25, x26, [x9, #48]",
+            "ldp x27, x28, [x9, #64]",
+            "ldp d8, d9, [x9, #80]",
+            "ldp d10, d11, [x9, #96]",
+            "ldp d12, d13, [x9, #112]",
+            "ldp d14, d15, [x9, #128]",
+            "ldr x10, [x9, #144]",
+            "mov sp, x10",
+            "ldr x29, [x9, #152]",
+            "ldr x10, [x9, #160]",
+            "br x10",
+            in("x9") ctx,
+            in("x0") exn,
+            options(noreturn),
+        );
+        #[cfg(target_arch = "riscv64")]
+        core::arch::asm!(
+            "ld s1, 0(t0)",
+            "ld s2, 8(t0)",
+            "ld s3, 16(t0)",
+            "ld s4, 24(t0)",
+            "ld s5, 32(t0)",
+            "ld s6, 40(t0)",
+            "ld s7, 48(t0)",
+            "ld s8, 56(t0)",
+            "ld s9, 64(t0)",
+            "ld s10, 72(t0)",
+            "ld s11, 80(t0)",
+            "fld fs0, 88(t0)",
+            "fld fs1, 96(t0)",
+            "fld fs2, 104(t0)",
+            "fld fs3, 112(t0)",
+            "fld fs4, 120(t0)",
+            "fld fs5, 128(t0)",
+            "fld fs6, 136(t0)",
+            "fld fs7, 144(t0)",
+            "fld fs8, 152(t0)",
+            "fld fs9, 160(t0)",
+            "fld fs10, 168(t0)",
+            "fld fs11, 176(t0)",
+            "ld t1, 184(t0)",
+            "mv sp, t1",
+            "ld s0, 192(t0)",
+            "ld t1, 200(t0)",
+            "jr t1",
+            in("t0") ctx,
+            in("a0") exn,
+            options(noreturn),
+        );
+        #[cfg(not(any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            target_arch = "riscv64"
+        )))]
+        {
+            let _ = (ctx, exn);
+            unreachable!("no unwinder on this architecture")
+        }
     }
 }
 

@@ -12,95 +12,130 @@ use core::mem::size_of;
 /// Pointer to the object at byte offset `off`.
 #[inline]
 pub unsafe fn at<T>(vmctx: *mut c_void, off: u32) -> *mut T {
-    vmctx.cast::<u8>().add(off as usize).cast()
+    // SAFETY: the caller passes a live vmctx and an offset inside it taken from its descriptor (ABI
+    // contract), so the result stays in the same allocation.
+    unsafe { vmctx.cast::<u8>().add(off as usize).cast() }
 }
 
 #[inline]
 pub unsafe fn store(vmctx: *mut c_void) -> *mut VMStore {
-    *at::<*mut VMStore>(vmctx, VMCTX_STORE)
+    // SAFETY: `vmctx` is a live instance; VMCTX_STORE is a fixed, aligned slot of every vmctx (ABI
+    // contract) written at instantiation.
+    unsafe { *at::<*mut VMStore>(vmctx, VMCTX_STORE) }
 }
 
 #[inline]
 pub unsafe fn desc(vmctx: *mut c_void) -> &'static ModuleDesc {
-    &**at::<*const ModuleDesc>(vmctx, VMCTX_DESC)
+    // SAFETY: `vmctx` is a live instance; its VMCTX_DESC slot holds the module's descriptor, which
+    // is static data of the linked object (ABI contract).
+    unsafe { &**at::<*const ModuleDesc>(vmctx, VMCTX_DESC) }
 }
 
 /// Slot holding memory `i`'s pointer.
 #[inline]
 pub unsafe fn memory_slot(vmctx: *mut c_void, i: u32) -> *mut *mut VMMemory {
-    at(vmctx, desc(vmctx).off_memory_ptrs + 8 * i)
+    // SAFETY: `vmctx` is live and the caller passes `i` < the module's memory count, so the slot
+    // lies inside the pointer array the descriptor lays out.
+    unsafe { at(vmctx, desc(vmctx).off_memory_ptrs + 8 * i) }
 }
 
 #[inline]
 pub unsafe fn memory(vmctx: *mut c_void, i: u32) -> *mut VMMemory {
-    *memory_slot(vmctx, i)
+    // SAFETY: the slot is in bounds by `memory_slot`'s contract and was filled at instantiation.
+    unsafe { *memory_slot(vmctx, i) }
 }
 
 /// Inline storage of defined memory `d` (index among defined memories).
 #[inline]
 pub unsafe fn defined_memory(vmctx: *mut c_void, d: u32) -> *mut VMMemory {
-    at(
-        vmctx,
-        desc(vmctx).off_memories + size_of::<VMMemory>() as u32 * d,
-    )
+    // SAFETY: `vmctx` is live and `d` < the number of defined memories (caller's contract), so the
+    // offset is inside the vmctx's inline memories.
+    unsafe {
+        at(
+            vmctx,
+            desc(vmctx).off_memories + size_of::<VMMemory>() as u32 * d,
+        )
+    }
 }
 
 #[inline]
 pub unsafe fn table_slot(vmctx: *mut c_void, i: u32) -> *mut *mut VMTable {
-    at(vmctx, desc(vmctx).off_table_ptrs + 8 * i)
+    // SAFETY: `vmctx` is live and the caller passes `i` < the module's table count, so the slot
+    // lies inside the pointer array the descriptor lays out.
+    unsafe { at(vmctx, desc(vmctx).off_table_ptrs + 8 * i) }
 }
 
 #[inline]
 pub unsafe fn table(vmctx: *mut c_void, i: u32) -> *mut VMTable {
-    *table_slot(vmctx, i)
+    // SAFETY: the slot is in bounds by `table_slot`'s contract and was filled at instantiation.
+    unsafe { *table_slot(vmctx, i) }
 }
 
 #[inline]
 pub unsafe fn defined_table(vmctx: *mut c_void, d: u32) -> *mut VMTable {
-    at(
-        vmctx,
-        desc(vmctx).off_tables + size_of::<VMTable>() as u32 * d,
-    )
+    // SAFETY: `vmctx` is live and `d` < the number of defined tables (caller's contract), so the
+    // offset is inside the vmctx's inline tables.
+    unsafe {
+        at(
+            vmctx,
+            desc(vmctx).off_tables + size_of::<VMTable>() as u32 * d,
+        )
+    }
 }
 
 #[inline]
 pub unsafe fn global_slot(vmctx: *mut c_void, i: u32) -> *mut *mut u8 {
-    at(vmctx, desc(vmctx).off_global_ptrs + 8 * i)
+    // SAFETY: `vmctx` is live and the caller passes `i` < the module's global count, so the slot
+    // lies inside the pointer array the descriptor lays out.
+    unsafe { at(vmctx, desc(vmctx).off_global_ptrs + 8 * i) }
 }
 
 /// Pointer to global `i`'s 16-byte cell.
 #[inline]
 pub unsafe fn global(vmctx: *mut c_void, i: u32) -> *mut u8 {
-    *global_slot(vmctx, i)
+    // SAFETY: the slot is in bounds by `global_slot`'s contract and was filled at instantiation.
+    unsafe { *global_slot(vmctx, i) }
 }
 
 #[inline]
 pub unsafe fn defined_global(vmctx: *mut c_void, d: u32) -> *mut u8 {
-    at(vmctx, desc(vmctx).off_globals + GLOBAL_SIZE * d)
+    // SAFETY: `vmctx` is live and `d` < the number of defined globals (caller's contract), so the
+    // cell is inside the vmctx.
+    unsafe { at(vmctx, desc(vmctx).off_globals + GLOBAL_SIZE * d) }
 }
 
 #[inline]
 pub unsafe fn funcref(vmctx: *mut c_void, f: u32) -> *mut VMFuncRef {
-    at(vmctx, desc(vmctx).off_funcrefs + FUNCREF_SIZE * f)
+    // SAFETY: `vmctx` is live and `f` < the module's function count (caller's contract), so the
+    // funcref lies inside the vmctx.
+    unsafe { at(vmctx, desc(vmctx).off_funcrefs + FUNCREF_SIZE * f) }
 }
 
 #[inline]
 pub unsafe fn type_id(vmctx: *mut c_void, t: u32) -> *mut u64 {
-    at(vmctx, desc(vmctx).off_type_ids + 8 * t)
+    // SAFETY: `vmctx` is live and `t` < the module's type count (caller's contract), so the slot
+    // lies inside the vmctx.
+    unsafe { at(vmctx, desc(vmctx).off_type_ids + 8 * t) }
 }
 
 #[inline]
 pub unsafe fn data_dropped(vmctx: *mut c_void, d: u32) -> *mut u32 {
-    at(vmctx, desc(vmctx).off_data_dropped + 4 * d)
+    // SAFETY: `vmctx` is live and `d` < the module's data segment count (caller's contract;
+    // generated code only names existing segments).
+    unsafe { at(vmctx, desc(vmctx).off_data_dropped + 4 * d) }
 }
 
 #[inline]
 pub unsafe fn elem_dropped(vmctx: *mut c_void, e: u32) -> *mut u32 {
-    at(vmctx, desc(vmctx).off_elem_dropped + 4 * e)
+    // SAFETY: `vmctx` is live and `e` < the module's element segment count (caller's contract;
+    // generated code only names existing segments).
+    unsafe { at(vmctx, desc(vmctx).off_elem_dropped + 4 * e) }
 }
 
 /// Slot of tag `i`: the tag's identity (see `ModuleDesc::off_tags`).
 #[inline]
 pub unsafe fn tag_slot(vmctx: *mut c_void, i: u32) -> *mut *const c_void {
-    at(vmctx, desc(vmctx).off_tags + 8 * i)
+    // SAFETY: `vmctx` is live and `i` < the module's tag count (caller's contract), so the slot
+    // lies inside the vmctx.
+    unsafe { at(vmctx, desc(vmctx).off_tags + 8 * i) }
 }

@@ -31,40 +31,51 @@ fn base() -> *mut u8 {
 
 /// A zeroed block (null when the arena is exhausted or for a zero size).
 pub unsafe fn alloc_zeroed(size: usize, align: usize) -> *mut u8 {
-    if size == 0 || !align.is_power_of_two() {
-        return ptr::null_mut();
-    }
-    let mut cur = NEXT.load(Ordering::Relaxed);
-    loop {
-        let start = (cur + align - 1) & !(align - 1);
-        let end = match start.checked_add(size) {
-            Some(e) if e <= ARENA_SIZE => e,
-            _ => return ptr::null_mut(),
-        };
-        match NEXT.compare_exchange(cur, end, Ordering::AcqRel, Ordering::Relaxed) {
-            // Bytes past NEXT are always zero (see `free`).
-            Ok(_) => return base().add(start),
-            Err(now) => cur = now,
+    // SAFETY: `start + size <= ARENA_SIZE` is checked, so the block lies inside the static arena;
+    // claiming it through the atomic `NEXT` keeps blocks disjoint.
+    unsafe {
+        if size == 0 || !align.is_power_of_two() {
+            return ptr::null_mut();
+        }
+        let mut cur = NEXT.load(Ordering::Relaxed);
+        loop {
+            let start = (cur + align - 1) & !(align - 1);
+            let end = match start.checked_add(size) {
+                Some(e) if e <= ARENA_SIZE => e,
+                _ => return ptr::null_mut(),
+            };
+            match NEXT.compare_exchange(cur, end, Ordering::AcqRel, Ordering::Relaxed) {
+                // Bytes past NEXT are always zero (see `free`).
+                Ok(_) => return base().add(start),
+                Err(now) => cur = now,
+            }
         }
     }
 }
 
 /// Frees a block; only the most recent one is actually reclaimed.
 pub unsafe fn free(p: *mut u8, size: usize, _align: usize) {
-    if p.is_null() {
-        return;
+    // SAFETY: `p`/`size` describe a block from `alloc_zeroed` that is no longer used (caller's
+    // contract), so it lies inside the arena and may be zeroed.
+    unsafe {
+        if p.is_null() {
+            return;
+        }
+        let start = p as usize - base() as usize;
+        // Zero first so that everything past NEXT stays zero.
+        ptr::write_bytes(p, 0, size);
+        let _ = NEXT.compare_exchange(start + size, start, Ordering::AcqRel, Ordering::Relaxed);
     }
-    let start = p as usize - base() as usize;
-    // Zero first so that everything past NEXT stays zero.
-    ptr::write_bytes(p, 0, size);
-    let _ = NEXT.compare_exchange(start + size, start, Ordering::AcqRel, Ordering::Relaxed);
 }
 
 /// A "reservation" is a zeroed block of the full size.
 pub unsafe fn reserve(bytes: u64) -> *mut u8 {
-    match usize::try_from(bytes) {
-        Ok(n) => alloc_zeroed(n, 16),
-        Err(_) => ptr::null_mut(),
+    // SAFETY: `alloc_zeroed` accepts any size and alignment and reports failure with null.
+    unsafe {
+        match usize::try_from(bytes) {
+            Ok(n) => alloc_zeroed(n, 16),
+            Err(_) => ptr::null_mut(),
+        }
     }
 }
 
@@ -74,7 +85,10 @@ pub unsafe fn commit(_p: *mut u8, _len: u64) -> bool {
 }
 
 pub unsafe fn release(p: *mut u8, bytes: u64) {
-    free(p, bytes as usize, 16);
+    // SAFETY: `p`/`bytes` describe a reservation from `reserve` (caller's contract).
+    unsafe {
+        free(p, bytes as usize, 16);
+    }
 }
 
 /// The stack's extent is not known here.

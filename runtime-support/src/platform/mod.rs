@@ -4,6 +4,13 @@
 //! feature, `arena` (a static bump arena) without it; both export the same
 //! functions. With `std`, `signals` is the fault handler behind guard-mode
 //! bounds checks.
+//!
+//! # Safety
+//!
+//! The `unsafe fn`s of `sys` take back only what they handed out: `free`
+//! gets a block from `alloc_zeroed` with its size and alignment, `commit` a
+//! range inside a reservation from `reserve`, `release` a whole reservation;
+//! none of it is used afterwards.
 
 #[cfg(not(feature = "std"))]
 pub(crate) mod arena;

@@ -11,23 +11,25 @@ pub const HAS_VIRTUAL_MEMORY: bool = true;
 
 /// Reserves `bytes` of inaccessible address space (null on failure).
 pub unsafe fn reserve(bytes: u64) -> *mut u8 {
-    let Ok(len) = usize::try_from(bytes) else {
-        return ptr::null_mut();
-    };
     // SAFETY: a fresh anonymous mapping at an address chosen by the kernel
-    // touches no existing memory.
-    let p = libc::mmap(
-        ptr::null_mut(),
-        len,
-        libc::PROT_NONE,
-        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-        -1,
-        0,
-    );
-    if p == libc::MAP_FAILED {
-        ptr::null_mut()
-    } else {
-        p.cast()
+    // touches no existing memory; failure is checked.
+    unsafe {
+        let Ok(len) = usize::try_from(bytes) else {
+            return ptr::null_mut();
+        };
+        let p = libc::mmap(
+            ptr::null_mut(),
+            len,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            ptr::null_mut()
+        } else {
+            p.cast()
+        }
     }
 }
 
@@ -35,38 +37,50 @@ pub unsafe fn reserve(bytes: u64) -> *mut u8 {
 /// fresh anonymous mapping read as zero, so newly committed memory is zeroed.
 /// `p` and `len` are multiples of the wasm page size (hence of the OS page).
 pub unsafe fn commit(p: *mut u8, len: u64) -> bool {
-    if len == 0 {
-        return true;
+    // SAFETY: the range lies inside a reservation made by `reserve` (caller's contract), so
+    // mprotect changes only memory we own.
+    unsafe {
+        if len == 0 {
+            return true;
+        }
+        let Ok(len) = usize::try_from(len) else {
+            return false;
+        };
+        libc::mprotect(p.cast(), len, libc::PROT_READ | libc::PROT_WRITE) == 0
     }
-    let Ok(len) = usize::try_from(len) else {
-        return false;
-    };
-    // SAFETY: the range lies inside a reservation made by `reserve`.
-    libc::mprotect(p.cast(), len, libc::PROT_READ | libc::PROT_WRITE) == 0
 }
 
 /// Returns a reservation made by `reserve`.
 pub unsafe fn release(p: *mut u8, bytes: u64) {
     // SAFETY: caller passes a whole reservation it owns.
-    libc::munmap(p.cast(), bytes as usize);
+    unsafe {
+        libc::munmap(p.cast(), bytes as usize);
+    }
 }
 
 /// A zeroed heap block (null on failure or for a zero size).
 pub unsafe fn alloc_zeroed(size: usize, align: usize) -> *mut u8 {
-    match Layout::from_size_align(size, align) {
-        // SAFETY: non-zero size checked.
-        Ok(l) if size != 0 => alloc::alloc_zeroed(l),
-        _ => ptr::null_mut(),
+    // SAFETY: the layout is valid (checked) and non-zero in size (checked).
+    unsafe {
+        match Layout::from_size_align(size, align) {
+            // SAFETY: non-zero size checked.
+            Ok(l) if size != 0 => alloc::alloc_zeroed(l),
+            _ => ptr::null_mut(),
+        }
     }
 }
 
 /// Frees a block from `alloc_zeroed` (same size and alignment).
 pub unsafe fn free(p: *mut u8, size: usize, align: usize) {
-    if p.is_null() || size == 0 {
-        return;
+    // SAFETY: `p` came from `alloc_zeroed` with this size and alignment (caller's contract); null
+    // and zero size are ignored.
+    unsafe {
+        if p.is_null() || size == 0 {
+            return;
+        }
+        // SAFETY: the layout was valid when the block was allocated.
+        alloc::dealloc(p, Layout::from_size_align_unchecked(size, align));
     }
-    // SAFETY: the layout was valid when the block was allocated.
-    alloc::dealloc(p, Layout::from_size_align_unchecked(size, align));
 }
 
 /// Lowest usable address of the current thread's stack, if known (cached
@@ -85,8 +99,8 @@ pub fn stack_floor() -> Option<usize> {
 
 #[cfg(target_os = "linux")]
 fn query_stack_floor() -> Option<usize> {
+    // SAFETY: attr is initialised by pthread_getattr_np and destroyed here.
     unsafe {
-        // SAFETY: attr is initialised by pthread_getattr_np and destroyed here.
         let mut attr: libc::pthread_attr_t = core::mem::zeroed();
         if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
             return None;

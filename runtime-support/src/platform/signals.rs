@@ -54,10 +54,10 @@ pub fn prepare_thread() {
 /// the first hook). Returns whether it is installed.
 pub fn install(hook: FaultHook) -> bool {
     static ONCE: Once = Once::new();
+    // SAFETY: plain sigaction calls, run once; HOOK and PREV_* are written
+    // before the handler that reads them can run.
     ONCE.call_once(|| unsafe {
         HOOK.store(hook as usize, Ordering::Release);
-        // SAFETY: plain sigaction calls; PREV_* are written before the
-        // handler that reads them can run.
         let mut act: libc::sigaction = core::mem::zeroed();
         act.sa_sigaction = on_fault as *const () as usize;
         act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
@@ -75,49 +75,59 @@ pub fn install(hook: FaultHook) -> bool {
 }
 
 unsafe extern "C" fn on_fault(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void) {
-    // SAFETY: HOOK was written from a `FaultHook` before this handler was
-    // installed.
-    let hook = core::mem::transmute::<usize, FaultHook>(HOOK.load(Ordering::Acquire));
-    hook((*info).si_addr() as usize, fault_pc(ctx));
-    chain(sig, info, ctx);
+    // SAFETY: the kernel passes valid `info`/`ctx` for the signal; HOOK was
+    // written from a `FaultHook` before this handler was installed.
+    unsafe {
+        let hook = core::mem::transmute::<usize, FaultHook>(HOOK.load(Ordering::Acquire));
+        hook((*info).si_addr() as usize, fault_pc(ctx));
+        chain(sig, info, ctx);
+    }
 }
 
 /// Hands a fault that is not ours to the previous handler. For the default
 /// action, reinstate it and return: the access faults again and the
 /// process dies as it would have without us.
 unsafe fn chain(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void) {
-    let prev = if sig == libc::SIGBUS {
-        &PREV_BUS
-    } else {
-        &PREV_SEGV
-    };
-    let prev = (*prev.0.get()).assume_init_ref();
-    let h = prev.sa_sigaction;
-    if h == libc::SIG_DFL || h == libc::SIG_IGN {
-        let mut dfl: libc::sigaction = core::mem::zeroed();
-        dfl.sa_sigaction = libc::SIG_DFL;
-        libc::sigaction(sig, &dfl, ptr::null_mut());
-    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
-        let f: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) = core::mem::transmute(h);
-        f(sig, info, ctx);
-    } else {
-        let f: extern "C" fn(c_int) = core::mem::transmute(h);
-        f(sig);
+    // SAFETY: `info`/`ctx` are the kernel's for this signal; PREV_* were saved by `install` before
+    // the handler could run.
+    unsafe {
+        let prev = if sig == libc::SIGBUS {
+            &PREV_BUS
+        } else {
+            &PREV_SEGV
+        };
+        let prev = (*prev.0.get()).assume_init_ref();
+        let h = prev.sa_sigaction;
+        if h == libc::SIG_DFL || h == libc::SIG_IGN {
+            let mut dfl: libc::sigaction = core::mem::zeroed();
+            dfl.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(sig, &dfl, ptr::null_mut());
+        } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
+            let f: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) =
+                core::mem::transmute(h);
+            f(sig, info, ctx);
+        } else {
+            let f: extern "C" fn(c_int) = core::mem::transmute(h);
+            f(sig);
+        }
     }
 }
 
 /// Program counter at the fault, from the signal context (0 if unknown).
 #[allow(unused_variables)]
 unsafe fn fault_pc(ctx: *mut c_void) -> usize {
-    let uc = ctx as *const libc::ucontext_t;
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-    return (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize;
-    #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
-    return (*uc).uc_mcontext.pc as usize;
-    #[cfg(all(target_os = "linux", target_arch = "riscv64"))]
-    return (*uc).uc_mcontext.__gregs[0] as usize;
-    #[allow(unreachable_code)]
-    0
+    // SAFETY: `ctx` is the kernel's `ucontext_t` for this signal.
+    unsafe {
+        let uc = ctx as *const libc::ucontext_t;
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        return (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize;
+        #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+        return (*uc).uc_mcontext.pc as usize;
+        #[cfg(all(target_os = "linux", target_arch = "riscv64"))]
+        return (*uc).uc_mcontext.__gregs[0] as usize;
+        #[allow(unreachable_code)]
+        0
+    }
 }
 
 /// This thread's alternate signal stack, if we had to create one (threads
@@ -135,8 +145,8 @@ impl AltStack {
             map: ptr::null_mut(),
             len: 0,
         };
+        // SAFETY: sigaltstack/mmap/mprotect on memory owned here.
         unsafe {
-            // SAFETY: sigaltstack/mmap/mprotect on memory owned here.
             let mut old: libc::stack_t = core::mem::zeroed();
             if libc::sigaltstack(ptr::null(), &mut old) != 0 || old.ss_flags & libc::SS_DISABLE == 0
             {
@@ -182,8 +192,8 @@ impl Drop for AltStack {
         if self.map.is_null() {
             return;
         }
+        // SAFETY: disable our stack (if still installed) before unmapping it.
         unsafe {
-            // SAFETY: disable our stack (if still installed) before unmapping it.
             let mut cur: libc::stack_t = core::mem::zeroed();
             libc::sigaltstack(ptr::null(), &mut cur);
             if cur.ss_flags & libc::SS_DISABLE != 0

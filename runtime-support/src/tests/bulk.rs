@@ -4,6 +4,9 @@ use super::*;
 
 #[test]
 fn memory_growth_and_limits() {
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         for &guard in guard_modes() {
             let store = wacc_rt_store_new();
@@ -54,6 +57,9 @@ fn memory_growth_and_limits() {
 #[cfg(feature = "std")]
 fn memory_grow_libcall() {
     let i = Inst::new(simple(true));
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         assert_eq!(wacc_rt_memory_grow(i.vmctx, 0, 1), 1);
         assert_eq!(wacc_rt_memory_grow(i.vmctx, 0, 1), u64::MAX);
@@ -63,6 +69,9 @@ fn memory_grow_libcall() {
 
 #[test]
 fn table_ops_bounds() {
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let t = wacc_rt_table_new(2, 10, 0);
         assert_eq!(table::grow(t, 3, 5), Some(2));
@@ -123,48 +132,75 @@ fn table_ops_bounds() {
 }
 
 unsafe extern "C" fn call_fill(vmctx: *mut c_void, v: *mut ValRaw) {
-    wacc_rt_memory_fill(vmctx, 0, arg(v, 0), arg(v, 1) as u32, arg(v, 2));
+    // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values array
+    // sized for this function's signature.
+    unsafe {
+        wacc_rt_memory_fill(vmctx, 0, arg(v, 0), arg(v, 1) as u32, arg(v, 2));
+    }
 }
 unsafe extern "C" fn call_copy(vmctx: *mut c_void, v: *mut ValRaw) {
-    wacc_rt_memory_copy(vmctx, 0, 0, arg(v, 0), arg(v, 1), arg(v, 2));
+    // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values array
+    // sized for this function's signature.
+    unsafe {
+        wacc_rt_memory_copy(vmctx, 0, 0, arg(v, 0), arg(v, 1), arg(v, 2));
+    }
 }
 unsafe extern "C" fn call_init(vmctx: *mut c_void, v: *mut ValRaw) {
-    wacc_rt_memory_init(vmctx, 0, 0, arg(v, 0), arg(v, 1) as u32, arg(v, 2) as u32);
+    // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values array
+    // sized for this function's signature.
+    unsafe {
+        wacc_rt_memory_init(vmctx, 0, 0, arg(v, 0), arg(v, 1) as u32, arg(v, 2) as u32);
+    }
 }
 unsafe extern "C" fn call_table_init(vmctx: *mut c_void, v: *mut ValRaw) {
-    wacc_rt_table_init(
-        vmctx,
-        0,
-        0,
-        arg(v, 0) as u32,
-        arg(v, 1) as u32,
-        arg(v, 2) as u32,
-    );
+    // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values array
+    // sized for this function's signature.
+    unsafe {
+        wacc_rt_table_init(
+            vmctx,
+            0,
+            0,
+            arg(v, 0) as u32,
+            arg(v, 1) as u32,
+            arg(v, 2) as u32,
+        );
+    }
 }
 unsafe extern "C" fn call_table_copy(vmctx: *mut c_void, v: *mut ValRaw) {
-    wacc_rt_table_copy(
-        vmctx,
-        0,
-        0,
-        arg(v, 0) as u32,
-        arg(v, 1) as u32,
-        arg(v, 2) as u32,
-    );
+    // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values array
+    // sized for this function's signature.
+    unsafe {
+        wacc_rt_table_copy(
+            vmctx,
+            0,
+            0,
+            arg(v, 0) as u32,
+            arg(v, 1) as u32,
+            arg(v, 2) as u32,
+        );
+    }
 }
 unsafe extern "C" fn call_table_fill(vmctx: *mut c_void, v: *mut ValRaw) {
-    wacc_rt_table_fill(
-        vmctx,
-        0,
-        arg(v, 0) as u32,
-        arg(v, 1) as usize,
-        arg(v, 2) as u32,
-    );
+    // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values array
+    // sized for this function's signature.
+    unsafe {
+        wacc_rt_table_fill(
+            vmctx,
+            0,
+            arg(v, 0) as u32,
+            arg(v, 1) as usize,
+            arg(v, 2) as u32,
+        );
+    }
 }
 
 #[test]
 fn bulk_memory_bounds() {
     for &guard in guard_modes() {
         let i = Inst::new(simple(!guard));
+        // SAFETY: the stores, instances and objects used here are created by this test (or its
+        // helpers) and used on this thread only while they are alive; indices are those of the
+        // test descriptors.
         let mem = |a: usize| unsafe { *(*i.mem()).base.add(a) };
         let oob = TrapCode::MemoryOutOfBounds as u32;
         // fill
@@ -205,7 +241,11 @@ fn bulk_memory_bounds() {
 static GLOBAL_REF: usize = 0x1234_5670;
 
 unsafe extern "C" fn set_global(vmctx: *mut c_void) {
-    *crate::core::vmctx::global(vmctx, 0).cast::<usize>() = GLOBAL_REF;
+    // SAFETY: called as an init function with the vmctx being set up, laid out by the test's
+    // descriptor.
+    unsafe {
+        *crate::core::vmctx::global(vmctx, 0).cast::<usize>() = GLOBAL_REF;
+    }
 }
 
 #[test]
@@ -218,6 +258,9 @@ fn table_libcalls_and_elem_items() {
         .build(),
     );
     let tb = TrapCode::TableOutOfBounds as u32;
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     let el = |k: usize| unsafe { *(*i.table()).base.add(k) };
     assert_eq!(i.invoke(call_table_init, &mut args(0, 0, 4)), 0);
     let f = |idx: u32| unsafe { crate::core::vmctx::funcref(i.vmctx, idx) as usize };

@@ -112,6 +112,8 @@ struct Comp {
 
 impl Comp {
     fn new(desc: &'static ComponentDesc) -> Comp {
+        // SAFETY: a fresh store, checked instantiation; `Comp` owns both and frees them once in
+        // `drop`.
         unsafe {
             let store = wacc_rt_store_new();
             let mut ctx = ptr::null_mut();
@@ -122,6 +124,8 @@ impl Comp {
     }
 
     fn instance(&self, k: u32) -> *mut c_void {
+        // SAFETY: `self.ctx` is the live context of this `Comp` and tests only name its core
+        // instances.
         unsafe { *instance_slot(self.ctx, k) }
     }
 
@@ -129,7 +133,8 @@ impl Comp {
     /// `f` must not panic (it runs inside an `extern "C"` frame).
     fn run(&self, mut f: impl FnMut(*mut c_void)) -> (u32, u32) {
         unsafe extern "C" fn body<F: FnMut()>(data: *mut c_void) {
-            (*(data as *mut F))()
+            // SAFETY: `data` is the `F` erased by `erase` in `run`, alive for the `catch` call.
+            unsafe { (*(data as *mut F))() }
         }
         fn erase<F: FnMut()>(f: &mut F) -> (unsafe extern "C" fn(*mut c_void), *mut c_void) {
             (body::<F>, (f as *mut F).cast())
@@ -137,6 +142,8 @@ impl Comp {
         let ctx = self.ctx;
         let mut g = || f(ctx);
         let (b, data) = erase(&mut g);
+        // SAFETY: `self.store` is live, and `b(data)` calls the closure `g`, alive for the whole
+        // `catch`.
         unsafe {
             (*self.store).trap_detail = 0;
             let code = crate::core::trap::catch(self.store, b, data);
@@ -154,6 +161,8 @@ impl Comp {
 
 impl Drop for Comp {
     fn drop(&mut self) {
+        // SAFETY: the context and store were created in `new`, are freed once here, the context
+        // first.
         unsafe {
             wacc_rt_component_free(self.ctx);
             wacc_rt_store_free(self.store);
@@ -226,14 +235,22 @@ fn user_imports(from: u32) -> Vec<ItemRef> {
 fn two_providers() -> Plan {
     /// Runs after instance 0 only: marks its memory.
     unsafe extern "C" fn call0(ctx: *mut c_void) {
-        let m0 = *memory_slot(ctx, 0);
-        let early = (*memory_slot(ctx, 1)).is_null() && (*instance_slot(ctx, 1)).is_null();
-        *(*m0).base = 1 + early as u8;
+        // SAFETY: called by the component's instantiation or `Comp::run` with its live context,
+        // under a landing pad.
+        unsafe {
+            let m0 = *memory_slot(ctx, 0);
+            let early = (*memory_slot(ctx, 1)).is_null() && (*instance_slot(ctx, 1)).is_null();
+            *(*m0).base = 1 + early as u8;
+        }
     }
     /// Runs last: marks the memory of instance 2.
     unsafe extern "C" fn call1(ctx: *mut c_void) {
-        let m1 = *memory_slot(ctx, 1);
-        *(*m1).base = 3;
+        // SAFETY: called by the component's instantiation or `Comp::run` with its live context,
+        // under a landing pad.
+        unsafe {
+            let m1 = *memory_slot(ctx, 1);
+            *(*m1).base = 3;
+        }
     }
     Plan {
         instances: vec![
@@ -262,6 +279,9 @@ fn two_providers() -> Plan {
 fn component_instantiate_wires_imports() {
     let desc = two_providers().build();
     let c = Comp::new(desc);
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let h = &*(c.ctx as *const VMComponentContext);
         assert_eq!(h.store, c.store);
@@ -318,10 +338,18 @@ fn component_instantiate_wires_imports() {
 #[test]
 fn component_instantiate_failures() {
     unsafe extern "C" fn trapping_call(ctx: *mut c_void) {
-        wacc_rt_trap(ctx, TrapCode::IntegerOverflow as u32);
+        // SAFETY: called by the component's instantiation or `Comp::run` with its live context,
+        // under a landing pad.
+        unsafe {
+            wacc_rt_trap(ctx, TrapCode::IntegerOverflow as u32);
+        }
     }
     unsafe extern "C" fn trapping_init(vmctx: *mut c_void) {
-        wacc_rt_trap(vmctx, TrapCode::Unreachable as u32);
+        // SAFETY: called as an init function with the vmctx being set up, laid out by the test's
+        // descriptor.
+        unsafe {
+            wacc_rt_trap(vmctx, TrapCode::Unreachable as u32);
+        }
     }
     let instantiate = |desc: &'static ComponentDesc| unsafe {
         let store = wacc_rt_store_new();
@@ -394,6 +422,9 @@ fn component_instantiate_wires_tags() {
         ..Plan::default()
     };
     let c = Comp::new(plan(1).build());
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let tag = |k, i| *crate::core::vmctx::tag_slot(c.instance(k), i);
         assert_eq!(tag(1, 0), tag(0, 1));
@@ -417,6 +448,9 @@ fn aligned(p: *mut u8, align: usize) -> bool {
 fn host_arena() {
     let c = Comp::new(Plan::default().build());
     let ctx = c.ctx;
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         // Reset before anything was allocated is fine.
         wacc_rt_host_reset(ctx);
@@ -445,12 +479,16 @@ fn host_arena() {
 /// A start step's value: "hi" allocated in the host arena, its pointer
 /// kept in the context's `values` region.
 unsafe extern "C" fn make_value(ctx: *mut c_void) {
-    let p = wacc_rt_host_alloc(ctx, 2, 1);
-    ptr::copy_nonoverlapping(b"hi".as_ptr(), p, 2);
-    let slot = ctx
-        .cast::<u8>()
-        .add(ComponentLayout::of(crate::component::desc(ctx)).values as usize);
-    *slot.cast::<*mut u8>() = p;
+    // SAFETY: called by the component's instantiation or `Comp::run` with its live context, under a
+    // landing pad.
+    unsafe {
+        let p = wacc_rt_host_alloc(ctx, 2, 1);
+        ptr::copy_nonoverlapping(b"hi".as_ptr(), p, 2);
+        let slot = ctx
+            .cast::<u8>()
+            .add(ComponentLayout::of(crate::component::desc(ctx)).values as usize);
+        *slot.cast::<*mut u8>() = p;
+    }
 }
 
 #[test]
@@ -465,6 +503,9 @@ fn start_values_outlive_resets() {
         .build(),
     );
     let ctx = c.ctx;
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let layout = ComponentLayout::of(crate::component::desc(ctx));
         assert_eq!(layout.values % 16, 0);
@@ -489,9 +530,12 @@ const HOST: u32 = 2;
 /// Records the destructor's calls in global 0 of its instance: the last
 /// rep (low word) and the number of calls (high word).
 unsafe extern "C" fn dtor(vmctx: *mut c_void, rep: i32) {
-    let cell = crate::core::vmctx::global(vmctx, 0).cast::<u32>();
-    *cell = rep as u32;
-    *cell.add(1) += 1;
+    // SAFETY: called with the destructor instance's vmctx, whose module defines global 0.
+    unsafe {
+        let cell = crate::core::vmctx::global(vmctx, 0).cast::<u32>();
+        *cell = rep as u32;
+        *cell.add(1) += 1;
+    }
 }
 
 /// Two component instances (0 defines R0 with a destructor and R1 without)
@@ -525,6 +569,7 @@ fn resources() -> Comp {
 
 /// (last rep, calls) of the destructor.
 fn dtor_calls(c: &Comp) -> (u32, u32) {
+    // SAFETY: core instance 0 of `resources()` exists and defines global 0.
     unsafe {
         let cell = crate::core::vmctx::global(c.instance(0), 0).cast::<u32>();
         (*cell, *cell.add(1))
@@ -534,6 +579,9 @@ fn dtor_calls(c: &Comp) -> (u32, u32) {
 #[test]
 fn resource_handles_lifo() {
     let c = resources();
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     let new = |cinst, rep| c.value(|ctx| unsafe { wacc_rt_resource_new(ctx, cinst, R1, rep) });
     let rep = |h| c.value(|ctx| unsafe { wacc_rt_resource_rep(ctx, 0, R1, h) });
     let drop = |h| {
@@ -567,6 +615,9 @@ fn resource_handle_traps() {
     let c = resources();
     let code = |t: TrapCode, detail: u32| (t as u32, detail);
     let rep = |res, h| {
+        // SAFETY: the stores, instances and objects used here are created by this test (or its
+        // helpers) and used on this thread only while they are alive; indices are those of the
+        // test descriptors.
         c.run(|ctx| unsafe {
             let _ = wacc_rt_resource_rep(ctx, 0, res, h);
         })
@@ -630,6 +681,9 @@ fn resource_borrows_across_calls() {
     let c = resources();
     let code = |t: TrapCode, detail: u32| (t as u32, detail);
     // The owner creates a resource and hands it to instance 1.
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     let h0 = c.value(|ctx| unsafe { wacc_rt_resource_new(ctx, 0, R0, 0x41) });
     let h = c.value(|ctx| unsafe { wacc_rt_resource_transfer_own(ctx, 0, 1, R0, h0) });
     assert_eq!(h, 1);

@@ -7,23 +7,29 @@ use crate::unwind::{self, lookup, walk, Frame, Resume};
 
 /// The store's exception list, head first.
 unsafe fn listed(store: *mut VMStore) -> Vec<*mut VMException> {
-    let mut v = vec![];
-    let mut e = (*store).exceptions;
-    while !e.is_null() {
-        if let Some(&last) = v.last() {
-            assert_eq!((*e).prev, last, "prev link");
-        } else {
-            assert!((*e).prev.is_null());
+    // SAFETY: `store` is a live store whose exception list holds live exceptions.
+    unsafe {
+        let mut v = vec![];
+        let mut e = (*store).exceptions;
+        while !e.is_null() {
+            if let Some(&last) = v.last() {
+                assert_eq!((*e).prev, last, "prev link");
+            } else {
+                assert!((*e).prev.is_null());
+            }
+            v.push(e);
+            e = (*e).next;
         }
-        v.push(e);
-        e = (*e).next;
+        v
     }
-    v
 }
 
 #[test]
 fn exception_objects() {
     let i = Inst::new(simple(true));
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let tag = 0x1234 as *const c_void;
         let a = wacc_rt_exn_new(i.vmctx, tag, 0);
@@ -56,7 +62,11 @@ fn exception_out_of_memory_traps() {
         return; // a huge zeroed allocation may succeed with overcommit
     }
     unsafe extern "C" fn huge(vmctx: *mut c_void, _: *mut ValRaw) {
-        wacc_rt_exn_new(vmctx, ptr::null(), u32::MAX);
+        // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values
+        // array sized for this function's signature.
+        unsafe {
+            wacc_rt_exn_new(vmctx, ptr::null(), u32::MAX);
+        }
     }
     let i = Inst::new(simple(true));
     assert_eq!(i.invoke(huge, &mut []), TrapCode::OutOfMemory as u32);
@@ -65,6 +75,9 @@ fn exception_out_of_memory_traps() {
 
 #[test]
 fn store_free_frees_exceptions() {
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let store = wacc_rt_store_new();
         let e = crate::core::exception::new(store, ptr::null(), 4);
@@ -95,6 +108,9 @@ fn tag_slots() {
         }
         .build()
     };
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let store = wacc_rt_store_new();
         let given = 0x40 as *const c_void;
@@ -186,24 +202,28 @@ fn fake_code(offs: &[usize], sites: &[&[(u32, u32)]]) -> (usize, *mut CodeDesc) 
 
 /// The registry's answers for the functions of [`fake_code`] in either order.
 unsafe fn check_lookups(base: usize, code: *mut CodeDesc) {
-    let h = |off| Frame::Handler(base + off);
-    // Outside the code, and the start itself (no call returns there).
-    assert_eq!(lookup(base - 1), Frame::Outside);
-    assert_eq!(lookup(base), Frame::Outside);
-    assert_eq!(lookup(base + 0x1001), Frame::Outside);
-    // Functions without handlers and calls outside try_table.
-    assert_eq!(lookup(base + 0x10), Frame::Wasm);
-    assert_eq!(lookup(base + 0x1000), Frame::Wasm);
-    assert_eq!(lookup(base + 0x108), Frame::Wasm);
-    assert_eq!(lookup(base + 0x500), Frame::Wasm);
-    // Sites (offsets from each function).
-    assert_eq!(lookup(base + 0x110), h(0x100 + 0x40));
-    assert_eq!(lookup(base + 0x120), h(0x100 + 0x48));
-    assert_eq!(lookup(base + 0x130), h(0x100 + 0x48));
-    assert_eq!(lookup(base + 0x408), h(0x400 + 0x80));
-    assert_eq!(lookup(base + 0x808), h(0x800 + 0x20));
-    assert_eq!(lookup(base + 0xfff), h(0x800 + 0x10));
-    assert_eq!(unwind::users(code), 1);
+    // SAFETY: `code` is a code descriptor built by the test, with consistent arrays and alive
+    // during the call.
+    unsafe {
+        let h = |off| Frame::Handler(base + off);
+        // Outside the code, and the start itself (no call returns there).
+        assert_eq!(lookup(base - 1), Frame::Outside);
+        assert_eq!(lookup(base), Frame::Outside);
+        assert_eq!(lookup(base + 0x1001), Frame::Outside);
+        // Functions without handlers and calls outside try_table.
+        assert_eq!(lookup(base + 0x10), Frame::Wasm);
+        assert_eq!(lookup(base + 0x1000), Frame::Wasm);
+        assert_eq!(lookup(base + 0x108), Frame::Wasm);
+        assert_eq!(lookup(base + 0x500), Frame::Wasm);
+        // Sites (offsets from each function).
+        assert_eq!(lookup(base + 0x110), h(0x100 + 0x40));
+        assert_eq!(lookup(base + 0x120), h(0x100 + 0x48));
+        assert_eq!(lookup(base + 0x130), h(0x100 + 0x48));
+        assert_eq!(lookup(base + 0x408), h(0x400 + 0x80));
+        assert_eq!(lookup(base + 0x808), h(0x800 + 0x20));
+        assert_eq!(lookup(base + 0xfff), h(0x800 + 0x10));
+        assert_eq!(unwind::users(code), 1);
+    }
 }
 
 #[test]
@@ -211,6 +231,9 @@ fn code_registry() {
     let s0: &[(u32, u32)] = &[(0x10, 0x40), (0x20, 0x48), (0x30, 0x48)];
     let s1: &[(u32, u32)] = &[(0x8, 0x80)];
     let s2: &[(u32, u32)] = &[(0x8, 0x20), (0x7ff, 0x10)];
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         // Ascending: binary searches.
         let (base, code) = fake_code(&[0x100, 0x400, 0x800], &[s0, s1, s2]);
@@ -254,6 +277,9 @@ fn instances_register_their_code() {
         ..Default::default()
     };
     let desc = desc.build();
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let a = Inst::new(desc);
         let b = Inst::new(desc);
@@ -268,7 +294,11 @@ fn instances_register_their_code() {
         // A failed instantiation leaves no user behind; a trapping init
         // leaves one until the store frees the instance.
         unsafe extern "C" fn trapping_init(vmctx: *mut c_void) {
-            wacc_rt_trap(vmctx, TrapCode::Unreachable as u32);
+            // SAFETY: called as an init function with the vmctx being set up, laid out by the
+            // test's descriptor.
+            unsafe {
+                wacc_rt_trap(vmctx, TrapCode::Unreachable as u32);
+            }
         }
         let store = wacc_rt_store_new();
         let mut v = ptr::null_mut();
@@ -325,6 +355,9 @@ fn frame_walk() {
             stack[4 * k + 1] = ra;
         }
     };
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let fp0 = at(stack, 0);
         // thrower (pc 0x1010) <- wasm (0x1100) <- wasm (0x1200) <- catcher.
@@ -554,22 +587,37 @@ mod throw {
 
     /// `values[0]`: the exception in, what the catcher returned out.
     unsafe extern "C" fn catch(vmctx: *mut c_void, v: *mut ValRaw) {
-        let exn = arg(v, 0) as *mut VMException;
-        *v = ValRaw::u64(wacc_test_catcher(vmctx, exn) as u64);
+        // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values
+        // array sized for this function's signature.
+        unsafe {
+            let exn = arg(v, 0) as *mut VMException;
+            *v = ValRaw::u64(wacc_test_catcher(vmctx, exn) as u64);
+        }
     }
 
     unsafe extern "C" fn throw_from_host_frame(vmctx: *mut c_void, v: *mut ValRaw) {
-        wacc_test_thrower(vmctx, arg(v, 0) as *mut VMException);
+        // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values
+        // array sized for this function's signature.
+        unsafe {
+            wacc_test_thrower(vmctx, arg(v, 0) as *mut VMException);
+        }
     }
 
     unsafe extern "C" fn throw_null(vmctx: *mut c_void, _: *mut ValRaw) {
-        wacc_test_thrower(vmctx, ptr::null_mut());
+        // SAFETY: called through wacc_rt_invoke with the live test instance's vmctx and a values
+        // array sized for this function's signature.
+        unsafe {
+            wacc_test_thrower(vmctx, ptr::null_mut());
+        }
     }
 
     #[test]
     fn throw_and_catch() {
         let code = code();
         let i = Inst::new(simple(true));
+        // SAFETY: the stores, instances and objects used here are created by this test (or its
+        // helpers) and used on this thread only while they are alive; indices are those of the
+        // test descriptors.
         unsafe {
             let exn = wacc_rt_exn_new(i.vmctx, ptr::null(), 8);
             let mut v = [ValRaw::u64(exn as u64)];

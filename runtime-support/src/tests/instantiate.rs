@@ -44,6 +44,8 @@ fn instantiate_imports() {
         }
         .build()
     };
+    // SAFETY: the stores, instances and objects used here are created by this test (or its helpers)
+    // and used on this thread only while they are alive; indices are those of the test descriptors.
     unsafe {
         let store = wacc_rt_store_new();
         let mem = wacc_rt_memory_new(store, 1, 1, false);
@@ -159,8 +161,12 @@ fn trapping_init_keeps_imported_writes() {
     // init writes to the imported memory, then traps: no instance, but the
     // write stays.
     unsafe extern "C" fn init(vmctx: *mut c_void) {
-        wacc_rt_memory_init(vmctx, 0, 0, 0, 0, 5);
-        wacc_rt_memory_init(vmctx, 0, 0, PAGE - 2, 0, 5);
+        // SAFETY: called as an init function with the vmctx being set up, laid out by the test's
+        // descriptor.
+        unsafe {
+            wacc_rt_memory_init(vmctx, 0, 0, 0, 0, 5);
+            wacc_rt_memory_init(vmctx, 0, 0, PAGE - 2, 0, 5);
+        }
     }
     let desc = Module {
         memories: vec![(0, 0), (1, 1)],
@@ -194,8 +200,12 @@ fn trapping_init_keeps_escaped_funcrefs_alive() {
     // Like the spec's linking test: an element segment stores a function of
     // the failing instance in an imported table; it stays callable.
     unsafe extern "C" fn init(vmctx: *mut c_void) {
-        wacc_rt_table_init(vmctx, 0, 0, 1, 0, 1);
-        wacc_rt_trap(vmctx, TrapCode::TableOutOfBounds as u32);
+        // SAFETY: called as an init function with the vmctx being set up, laid out by the test's
+        // descriptor.
+        unsafe {
+            wacc_rt_table_init(vmctx, 0, 0, 1, 0, 1);
+            wacc_rt_trap(vmctx, TrapCode::TableOutOfBounds as u32);
+        }
     }
     let desc = Module {
         types: vec![(vec![], vec![])],
@@ -231,6 +241,9 @@ fn trapping_init_keeps_escaped_funcrefs_alive() {
 
 #[test]
 fn sig_ids() {
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
     unsafe {
         let p = [valtype::I32, valtype::I64];
         let r = [valtype::F64];
@@ -253,6 +266,7 @@ fn sig_ids() {
 #[test]
 fn trap_messages() {
     for code in 0..=36u32 {
+        // SAFETY: wacc_rt_trap_message returns a static NUL-terminated string for every code.
         let c = unsafe { CStr::from_ptr(wacc_rt_trap_message(code)) };
         match TrapCode::from_u32(code) {
             Some(t) => assert_eq!(c.to_str().unwrap(), t.message()),

@@ -228,6 +228,8 @@ struct Inst {
 
 impl Inst {
     fn new(desc: &'static ModuleDesc) -> Inst {
+        // SAFETY: a fresh store and a checked instantiation; `Inst` owns both and frees them once
+        // in `drop`.
         unsafe {
             let store = wacc_rt_store_new();
             let mut vmctx = ptr::null_mut();
@@ -239,18 +241,23 @@ impl Inst {
         }
     }
     fn mem(&self) -> *mut VMMemory {
+        // SAFETY: `self.vmctx` is the live instance of this `Inst`, whose test module has memory 0.
         unsafe { crate::core::vmctx::memory(self.vmctx, 0) }
     }
     fn table(&self) -> *mut VMTable {
+        // SAFETY: `self.vmctx` is the live instance of this `Inst`, whose test module has table 0.
         unsafe { crate::core::vmctx::table(self.vmctx, 0) }
     }
     fn invoke(&self, f: ArrayCall, args: &mut [ValRaw]) -> u32 {
+        // SAFETY: `self.vmctx` is live and `args` is sized for `f`'s signature by each caller.
         unsafe { wacc_rt_invoke(self.vmctx, Some(f), args.as_mut_ptr()) }
     }
 }
 
 impl Drop for Inst {
     fn drop(&mut self) {
+        // SAFETY: the instance and store were created in `new` and are freed once here, the
+        // instance first.
         unsafe {
             wacc_rt_instance_free(self.vmctx);
             wacc_rt_store_free(self.store);
@@ -259,7 +266,8 @@ impl Drop for Inst {
 }
 
 unsafe fn arg(v: *mut ValRaw, i: usize) -> u64 {
-    (*v.add(i)).get_u64()
+    // SAFETY: callers pass the values array of an array call with more than `i` entries.
+    unsafe { (*v.add(i)).get_u64() }
 }
 
 fn args(a: u64, b: u64, c: u64) -> [ValRaw; 3] {
@@ -267,7 +275,10 @@ fn args(a: u64, b: u64, c: u64) -> [ValRaw; 3] {
 }
 
 unsafe extern "C" fn ok(_: *mut c_void, v: *mut ValRaw) {
-    *v = ValRaw::i32(42);
+    // SAFETY: called by wacc_rt_invoke with a values array of at least one entry.
+    unsafe {
+        *v = ValRaw::i32(42);
+    }
 }
 
 mod bulk;

@@ -10,10 +10,6 @@
 //! [`main_entry`] holds the executable entries `wacc_rt_main*` that set the
 //! state up and run a program.
 
-// Unsafe operations inside `unsafe fn`s are spelled out, each with what it
-// relies on.
-#![deny(unsafe_op_in_unsafe_fn)]
-
 pub mod clocks;
 pub mod error;
 pub mod host;
