@@ -215,7 +215,9 @@ mod lift {
     }
 
     unsafe fn read<T: Copy>(p: *const u8) -> T {
-        std::ptr::read_unaligned(p.cast())
+        // SAFETY: the caller's `p` points to a `T` (unaligned).
+        // SAFETY: the caller's `p` points to a `T` (unaligned).
+        unsafe { std::ptr::read_unaligned(p.cast()) }
     }
 
     fn cases(t: &ValType) -> Vec<Option<&ValType>> {
@@ -225,152 +227,156 @@ mod lift {
     /// Checks the value in native layout at `p` against the vector's
     /// expectation.
     unsafe fn check(t: &ValType, p: *const u8, want: &Value) -> Result<(), String> {
-        let bad = |got: String| Err(format!("got {got}, want {want}"));
-        let int = |got: i128| {
-            let w = want
-                .as_i64()
-                .map(|x| x as i128)
-                .or(want.as_u64().map(|x| x as i128));
-            if w == Some(got) {
-                Ok(())
-            } else {
-                bad(got.to_string())
-            }
-        };
-        let ptr = PtrType::I64;
-        match t {
-            ValType::Bool => {
-                let got = read::<u8>(p);
-                if got > 1 || want.as_bool() != Some(got == 1) {
-                    return bad(got.to_string());
-                }
-                Ok(())
-            }
-            ValType::U8 => int(read::<u8>(p) as i128),
-            ValType::S8 => int(read::<i8>(p) as i128),
-            ValType::U16 => int(read::<u16>(p) as i128),
-            ValType::S16 => int(read::<i16>(p) as i128),
-            ValType::U32 => int(read::<u32>(p) as i128),
-            ValType::S32 => int(read::<i32>(p) as i128),
-            ValType::U64 => int(read::<u64>(p) as i128),
-            ValType::S64 => int(read::<i64>(p) as i128),
-            ValType::F32 => {
-                let got = read::<f32>(p);
-                if got.to_bits() == (want.as_f64().unwrap() as f32).to_bits() {
+        // SAFETY: `p` points to a value of type `t` in the native layout that
+        // the probe lifted (this function's contract).
+        unsafe {
+            let bad = |got: String| Err(format!("got {got}, want {want}"));
+            let int = |got: i128| {
+                let w = want
+                    .as_i64()
+                    .map(|x| x as i128)
+                    .or(want.as_u64().map(|x| x as i128));
+                if w == Some(got) {
                     Ok(())
                 } else {
                     bad(got.to_string())
                 }
-            }
-            ValType::F64 => {
-                let got = read::<f64>(p);
-                if got.to_bits() == want.as_f64().unwrap().to_bits() {
+            };
+            let ptr = PtrType::I64;
+            match t {
+                ValType::Bool => {
+                    let got = read::<u8>(p);
+                    if got > 1 || want.as_bool() != Some(got == 1) {
+                        return bad(got.to_string());
+                    }
                     Ok(())
-                } else {
-                    bad(got.to_string())
                 }
-            }
-            ValType::Char => {
-                let got = char::from_u32(read::<u32>(p)).ok_or("not a char")?;
-                if want.as_str().and_then(|s| s.chars().next()) == Some(got) {
-                    Ok(())
-                } else {
-                    bad(format!("{got:?}"))
-                }
-            }
-            ValType::String => {
-                let (s, n) = (read::<u64>(p) as *const u8, read::<u64>(p.add(8)) as usize);
-                let bytes = if n == 0 {
-                    &[][..]
-                } else {
-                    std::slice::from_raw_parts(s, n)
-                };
-                let got = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
-                if want["string"].as_str() == Some(got) {
-                    Ok(())
-                } else {
-                    bad(format!("{got:?}"))
-                }
-            }
-            ValType::List(e, len) => {
-                let items = want.as_array().ok_or("expected a list")?;
-                let (base, n) = match len {
-                    Some(n) => (p, *n as usize),
-                    None => (read::<u64>(p) as *const u8, read::<u64>(p.add(8)) as usize),
-                };
-                if n != items.len() {
-                    return bad(format!("{n} elements"));
-                }
-                let size = e.elem_size(ptr) as usize;
-                for (i, w) in items.iter().enumerate() {
-                    check(e, base.add(i * size), w)?;
-                }
-                Ok(())
-            }
-            ValType::Map(k, v) => {
-                let entry = ValType::Tuple(vec![(**k).clone(), (**v).clone()]);
-                check(&ValType::List(Box::new(entry), None), p, want)
-            }
-            ValType::Record(_) | ValType::Tuple(_) => {
-                let names: Vec<String> = match t {
-                    ValType::Record(fs) => fs.iter().map(|(n, _)| n.clone()).collect(),
-                    ValType::Tuple(ts) => (0..ts.len()).map(|i| i.to_string()).collect(),
-                    _ => unreachable!(),
-                };
-                let fields = wacc::component::adapter::record_fields(t).unwrap();
-                let offs = wacc::component::adapter::field_offsets(&fields, ptr);
-                for ((f, o), n) in fields.iter().zip(offs).zip(names) {
-                    check(f, p.add(o as usize), &want[n.as_str()])?;
-                }
-                Ok(())
-            }
-            ValType::Variant(_)
-            | ValType::Enum(_)
-            | ValType::Option(_)
-            | ValType::Result { .. } => {
-                let cs = cases(t);
-                let disc = match cs.len() {
-                    0..=256 => read::<u8>(p) as usize,
-                    257..=65536 => read::<u16>(p) as usize,
-                    _ => read::<u32>(p) as usize,
-                };
-                let names: Vec<String> = match t {
-                    ValType::Variant(v) => v.iter().map(|(n, _)| n.clone()).collect(),
-                    ValType::Enum(l) => l.clone(),
-                    ValType::Option(_) => vec!["none".into(), "some".into()],
-                    _ => vec!["ok".into(), "error".into()],
-                };
-                let obj = want.as_object().ok_or("expected a case")?;
-                let (name, payload) = obj.iter().next().ok_or("empty case")?;
-                if names.get(disc) != Some(name) {
-                    return bad(format!("case {disc}"));
-                }
-                match cs[disc] {
-                    Some(pt) => check(
-                        pt,
-                        p.add(wacc::component::adapter::payload_offset(t, ptr) as usize),
-                        payload,
-                    ),
-                    None => Ok(()),
-                }
-            }
-            ValType::Flags(names) => {
-                let size = t.elem_size(ptr) as usize;
-                let mut bits = 0u64;
-                for i in 0..size {
-                    bits |= (read::<u8>(p.add(i)) as u64) << (8 * i);
-                }
-                for (i, n) in names.iter().enumerate() {
-                    if want[n.as_str()].as_bool() != Some(bits >> i & 1 == 1) {
-                        return bad(format!("{bits:#x}"));
+                ValType::U8 => int(read::<u8>(p) as i128),
+                ValType::S8 => int(read::<i8>(p) as i128),
+                ValType::U16 => int(read::<u16>(p) as i128),
+                ValType::S16 => int(read::<i16>(p) as i128),
+                ValType::U32 => int(read::<u32>(p) as i128),
+                ValType::S32 => int(read::<i32>(p) as i128),
+                ValType::U64 => int(read::<u64>(p) as i128),
+                ValType::S64 => int(read::<i64>(p) as i128),
+                ValType::F32 => {
+                    let got = read::<f32>(p);
+                    if got.to_bits() == (want.as_f64().unwrap() as f32).to_bits() {
+                        Ok(())
+                    } else {
+                        bad(got.to_string())
                     }
                 }
-                if bits >> names.len() != 0 {
-                    return bad(format!("{bits:#x} (unknown bits kept)"));
+                ValType::F64 => {
+                    let got = read::<f64>(p);
+                    if got.to_bits() == want.as_f64().unwrap().to_bits() {
+                        Ok(())
+                    } else {
+                        bad(got.to_string())
+                    }
                 }
-                Ok(())
+                ValType::Char => {
+                    let got = char::from_u32(read::<u32>(p)).ok_or("not a char")?;
+                    if want.as_str().and_then(|s| s.chars().next()) == Some(got) {
+                        Ok(())
+                    } else {
+                        bad(format!("{got:?}"))
+                    }
+                }
+                ValType::String => {
+                    let (s, n) = (read::<u64>(p) as *const u8, read::<u64>(p.add(8)) as usize);
+                    let bytes = if n == 0 {
+                        &[][..]
+                    } else {
+                        std::slice::from_raw_parts(s, n)
+                    };
+                    let got = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+                    if want["string"].as_str() == Some(got) {
+                        Ok(())
+                    } else {
+                        bad(format!("{got:?}"))
+                    }
+                }
+                ValType::List(e, len) => {
+                    let items = want.as_array().ok_or("expected a list")?;
+                    let (base, n) = match len {
+                        Some(n) => (p, *n as usize),
+                        None => (read::<u64>(p) as *const u8, read::<u64>(p.add(8)) as usize),
+                    };
+                    if n != items.len() {
+                        return bad(format!("{n} elements"));
+                    }
+                    let size = e.elem_size(ptr) as usize;
+                    for (i, w) in items.iter().enumerate() {
+                        check(e, base.add(i * size), w)?;
+                    }
+                    Ok(())
+                }
+                ValType::Map(k, v) => {
+                    let entry = ValType::Tuple(vec![(**k).clone(), (**v).clone()]);
+                    check(&ValType::List(Box::new(entry), None), p, want)
+                }
+                ValType::Record(_) | ValType::Tuple(_) => {
+                    let names: Vec<String> = match t {
+                        ValType::Record(fs) => fs.iter().map(|(n, _)| n.clone()).collect(),
+                        ValType::Tuple(ts) => (0..ts.len()).map(|i| i.to_string()).collect(),
+                        _ => unreachable!(),
+                    };
+                    let fields = wacc::component::adapter::record_fields(t).unwrap();
+                    let offs = wacc::component::adapter::field_offsets(&fields, ptr);
+                    for ((f, o), n) in fields.iter().zip(offs).zip(names) {
+                        check(f, p.add(o as usize), &want[n.as_str()])?;
+                    }
+                    Ok(())
+                }
+                ValType::Variant(_)
+                | ValType::Enum(_)
+                | ValType::Option(_)
+                | ValType::Result { .. } => {
+                    let cs = cases(t);
+                    let disc = match cs.len() {
+                        0..=256 => read::<u8>(p) as usize,
+                        257..=65536 => read::<u16>(p) as usize,
+                        _ => read::<u32>(p) as usize,
+                    };
+                    let names: Vec<String> = match t {
+                        ValType::Variant(v) => v.iter().map(|(n, _)| n.clone()).collect(),
+                        ValType::Enum(l) => l.clone(),
+                        ValType::Option(_) => vec!["none".into(), "some".into()],
+                        _ => vec!["ok".into(), "error".into()],
+                    };
+                    let obj = want.as_object().ok_or("expected a case")?;
+                    let (name, payload) = obj.iter().next().ok_or("empty case")?;
+                    if names.get(disc) != Some(name) {
+                        return bad(format!("case {disc}"));
+                    }
+                    match cs[disc] {
+                        Some(pt) => check(
+                            pt,
+                            p.add(wacc::component::adapter::payload_offset(t, ptr) as usize),
+                            payload,
+                        ),
+                        None => Ok(()),
+                    }
+                }
+                ValType::Flags(names) => {
+                    let size = t.elem_size(ptr) as usize;
+                    let mut bits = 0u64;
+                    for i in 0..size {
+                        bits |= (read::<u8>(p.add(i)) as u64) << (8 * i);
+                    }
+                    for (i, n) in names.iter().enumerate() {
+                        if want[n.as_str()].as_bool() != Some(bits >> i & 1 == 1) {
+                            return bad(format!("{bits:#x}"));
+                        }
+                    }
+                    if bits >> names.len() != 0 {
+                        return bad(format!("{bits:#x} (unknown bits kept)"));
+                    }
+                    Ok(())
+                }
+                other => Err(format!("type {other:?} not covered")),
             }
-            other => Err(format!("type {other:?} not covered")),
         }
     }
 

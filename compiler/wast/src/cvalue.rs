@@ -330,139 +330,150 @@ pub fn lower_args(
 /// `p` must point to `ty`'s size of readable bytes, and every pointer in
 /// the value to readable memory of the length it is paired with.
 pub unsafe fn lift(ty: &ValType, p: *const u8) -> Result<CVal, String> {
-    use CVal as V;
-    use ValType as T;
-    unsafe fn rd<const N: usize>(p: *const u8) -> [u8; N] {
-        std::ptr::read_unaligned(p as *const [u8; N])
+    // SAFETY: the pointers come from a value of this type in the native layout, written by compiled code or the runner (this function's contract).
+    unsafe {
+        use CVal as V;
+        use ValType as T;
+        unsafe fn rd<const N: usize>(p: *const u8) -> [u8; N] {
+            // SAFETY: the pointers come from a value of this type in the native layout, written by compiled code or the runner (this function's contract).
+            unsafe { std::ptr::read_unaligned(p as *const [u8; N]) }
+        }
+        unsafe fn ptr_len(p: *const u8) -> (u64, u64) {
+            // SAFETY: the pointers come from a value of this type in the native layout, written by compiled code or the runner (this function's contract).
+            unsafe { (u64::from_le_bytes(rd(p)), u64::from_le_bytes(rd(p.add(8)))) }
+        }
+        Ok(match ty {
+            T::Bool => V::Bool(*p != 0),
+            T::S8 => V::S8(*p as i8),
+            T::U8 => V::U8(*p),
+            T::S16 => V::S16(i16::from_le_bytes(rd(p))),
+            T::U16 => V::U16(u16::from_le_bytes(rd(p))),
+            T::S32 => V::S32(i32::from_le_bytes(rd(p))),
+            T::U32 => V::U32(u32::from_le_bytes(rd(p))),
+            T::S64 => V::S64(i64::from_le_bytes(rd(p))),
+            T::U64 => V::U64(u64::from_le_bytes(rd(p))),
+            T::F32 => V::F32(FloatPattern::Bits(u32::from_le_bytes(rd(p)))),
+            T::F64 => V::F64(FloatPattern::Bits(u64::from_le_bytes(rd(p)))),
+            T::Char => {
+                let c = u32::from_le_bytes(rd(p));
+                V::Char(char::from_u32(c).ok_or_else(|| format!("invalid char 0x{c:x} returned"))?)
+            }
+            T::String => {
+                let (ptr, len) = ptr_len(p);
+                let bytes = slice(ptr, len, 1)?;
+                V::String(
+                    String::from_utf8(bytes.to_vec())
+                        .map_err(|_| "the returned string is not UTF-8".to_string())?,
+                )
+            }
+            T::List(et, None) => {
+                let (ptr, len) = ptr_len(p);
+                V::List(lift_elems(et, ptr, len)?)
+            }
+            T::List(et, Some(n)) => V::List(lift_elems(et, p as u64, *n as u64)?),
+            T::Map(k, v) => {
+                let (ptr, len) = ptr_len(p);
+                let entry = T::Tuple(vec![(**k).clone(), (**v).clone()]);
+                V::Map(
+                    lift_elems(&entry, ptr, len)?
+                        .into_iter()
+                        .map(|e| match e {
+                            V::Tuple(mut kv) if kv.len() == 2 => {
+                                let v = kv.pop().unwrap();
+                                (kv.pop().unwrap(), v)
+                            }
+                            _ => unreachable!("a map entry is a pair"),
+                        })
+                        .collect(),
+                )
+            }
+            T::Record(fs) => {
+                let types: Vec<&ValType> = fs.iter().map(|(_, t)| t).collect();
+                let mut out = vec![];
+                for ((n, t), off) in fs.iter().zip(field_offsets(&types)) {
+                    out.push((n.clone(), lift(t, p.add(off))?));
+                }
+                V::Record(out)
+            }
+            T::Tuple(ts) => {
+                let types: Vec<&ValType> = ts.iter().collect();
+                let mut out = vec![];
+                for (t, off) in ts.iter().zip(field_offsets(&types)) {
+                    out.push(lift(t, p.add(off))?);
+                }
+                V::Tuple(out)
+            }
+            T::Variant(_) | T::Enum(_) | T::Option(_) | T::Result { .. } => {
+                let cases = cases_of(ty).expect("variant-like");
+                let types: Vec<Option<&ValType>> = cases.iter().map(|(_, t)| *t).collect();
+                let (disc, off) = variant_layout(&types);
+                let mut d = [0u8; 4];
+                std::ptr::copy_nonoverlapping(p, d.as_mut_ptr(), disc);
+                let idx = u32::from_le_bytes(d) as usize;
+                let (name, t) = cases
+                    .get(idx)
+                    .ok_or_else(|| format!("invalid discriminant {idx} returned"))?;
+                let payload = match t {
+                    Some(t) => Some(Box::new(lift(t, p.add(off))?)),
+                    None => None,
+                };
+                match ty {
+                    T::Variant(_) => V::Variant(name.clone(), payload),
+                    T::Enum(_) => V::Enum(name.clone()),
+                    T::Option(_) => V::Option(payload),
+                    _ if idx == 0 => V::Result(Ok(payload)),
+                    _ => V::Result(Err(payload)),
+                }
+            }
+            T::Flags(labels) => {
+                let n = size_of(ty);
+                let mut b = [0u8; 4];
+                std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), n);
+                let bits = u32::from_le_bytes(b);
+                V::Flags(
+                    labels
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| bits >> i & 1 == 1)
+                        .map(|(_, l)| l.clone())
+                        .collect(),
+                )
+            }
+            T::Own(_) | T::Borrow(_) | T::Stream | T::Future | T::ErrorContext => {
+                V::Handle(u32::from_le_bytes(rd(p)))
+            }
+        })
     }
-    unsafe fn ptr_len(p: *const u8) -> (u64, u64) {
-        (u64::from_le_bytes(rd(p)), u64::from_le_bytes(rd(p.add(8))))
-    }
-    Ok(match ty {
-        T::Bool => V::Bool(*p != 0),
-        T::S8 => V::S8(*p as i8),
-        T::U8 => V::U8(*p),
-        T::S16 => V::S16(i16::from_le_bytes(rd(p))),
-        T::U16 => V::U16(u16::from_le_bytes(rd(p))),
-        T::S32 => V::S32(i32::from_le_bytes(rd(p))),
-        T::U32 => V::U32(u32::from_le_bytes(rd(p))),
-        T::S64 => V::S64(i64::from_le_bytes(rd(p))),
-        T::U64 => V::U64(u64::from_le_bytes(rd(p))),
-        T::F32 => V::F32(FloatPattern::Bits(u32::from_le_bytes(rd(p)))),
-        T::F64 => V::F64(FloatPattern::Bits(u64::from_le_bytes(rd(p)))),
-        T::Char => {
-            let c = u32::from_le_bytes(rd(p));
-            V::Char(char::from_u32(c).ok_or_else(|| format!("invalid char 0x{c:x} returned"))?)
-        }
-        T::String => {
-            let (ptr, len) = ptr_len(p);
-            let bytes = slice(ptr, len, 1)?;
-            V::String(
-                String::from_utf8(bytes.to_vec())
-                    .map_err(|_| "the returned string is not UTF-8".to_string())?,
-            )
-        }
-        T::List(et, None) => {
-            let (ptr, len) = ptr_len(p);
-            V::List(lift_elems(et, ptr, len)?)
-        }
-        T::List(et, Some(n)) => V::List(lift_elems(et, p as u64, *n as u64)?),
-        T::Map(k, v) => {
-            let (ptr, len) = ptr_len(p);
-            let entry = T::Tuple(vec![(**k).clone(), (**v).clone()]);
-            V::Map(
-                lift_elems(&entry, ptr, len)?
-                    .into_iter()
-                    .map(|e| match e {
-                        V::Tuple(mut kv) if kv.len() == 2 => {
-                            let v = kv.pop().unwrap();
-                            (kv.pop().unwrap(), v)
-                        }
-                        _ => unreachable!("a map entry is a pair"),
-                    })
-                    .collect(),
-            )
-        }
-        T::Record(fs) => {
-            let types: Vec<&ValType> = fs.iter().map(|(_, t)| t).collect();
-            let mut out = vec![];
-            for ((n, t), off) in fs.iter().zip(field_offsets(&types)) {
-                out.push((n.clone(), lift(t, p.add(off))?));
-            }
-            V::Record(out)
-        }
-        T::Tuple(ts) => {
-            let types: Vec<&ValType> = ts.iter().collect();
-            let mut out = vec![];
-            for (t, off) in ts.iter().zip(field_offsets(&types)) {
-                out.push(lift(t, p.add(off))?);
-            }
-            V::Tuple(out)
-        }
-        T::Variant(_) | T::Enum(_) | T::Option(_) | T::Result { .. } => {
-            let cases = cases_of(ty).expect("variant-like");
-            let types: Vec<Option<&ValType>> = cases.iter().map(|(_, t)| *t).collect();
-            let (disc, off) = variant_layout(&types);
-            let mut d = [0u8; 4];
-            std::ptr::copy_nonoverlapping(p, d.as_mut_ptr(), disc);
-            let idx = u32::from_le_bytes(d) as usize;
-            let (name, t) = cases
-                .get(idx)
-                .ok_or_else(|| format!("invalid discriminant {idx} returned"))?;
-            let payload = match t {
-                Some(t) => Some(Box::new(lift(t, p.add(off))?)),
-                None => None,
-            };
-            match ty {
-                T::Variant(_) => V::Variant(name.clone(), payload),
-                T::Enum(_) => V::Enum(name.clone()),
-                T::Option(_) => V::Option(payload),
-                _ if idx == 0 => V::Result(Ok(payload)),
-                _ => V::Result(Err(payload)),
-            }
-        }
-        T::Flags(labels) => {
-            let n = size_of(ty);
-            let mut b = [0u8; 4];
-            std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), n);
-            let bits = u32::from_le_bytes(b);
-            V::Flags(
-                labels
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| bits >> i & 1 == 1)
-                    .map(|(_, l)| l.clone())
-                    .collect(),
-            )
-        }
-        T::Own(_) | T::Borrow(_) | T::Stream | T::Future | T::ErrorContext => {
-            V::Handle(u32::from_le_bytes(rd(p)))
-        }
-    })
 }
 
 /// The `len` elements of type `et` at address `ptr`.
 unsafe fn lift_elems(et: &ValType, ptr: u64, len: u64) -> Result<Vec<CVal>, String> {
-    let es = size_of(et);
-    let bytes = slice(ptr, len, es)?;
-    (0..len as usize)
-        .map(|i| lift(et, bytes.as_ptr().add(i * es)))
-        .collect()
+    // SAFETY: the pointers come from a value of this type in the native layout, written by compiled code or the runner (this function's contract).
+    unsafe {
+        let es = size_of(et);
+        let bytes = slice(ptr, len, es)?;
+        (0..len as usize)
+            .map(|i| lift(et, bytes.as_ptr().add(i * es)))
+            .collect()
+    }
 }
 
 /// `len` elements of `elem` bytes at address `ptr`, checked for null.
 unsafe fn slice<'a>(ptr: u64, len: u64, elem: usize) -> Result<&'a [u8], String> {
-    let n = (len as usize)
-        .checked_mul(elem)
-        .filter(|n| *n < 1 << 40)
-        .ok_or_else(|| format!("implausible length {len} returned"))?;
-    if n == 0 {
-        return Ok(&[]);
+    // SAFETY: the pointers come from a value of this type in the native layout, written by compiled code or the runner (this function's contract).
+    unsafe {
+        let n = (len as usize)
+            .checked_mul(elem)
+            .filter(|n| *n < 1 << 40)
+            .ok_or_else(|| format!("implausible length {len} returned"))?;
+        if n == 0 {
+            return Ok(&[]);
+        }
+        if ptr == 0 {
+            return Err(format!("null pointer with length {len} returned"));
+        }
+        Ok(std::slice::from_raw_parts(ptr as *const u8, n))
     }
-    if ptr == 0 {
-        return Err(format!("null pointer with length {len} returned"));
-    }
-    Ok(std::slice::from_raw_parts(ptr as *const u8, n))
 }
 
 /// Does `actual` match `expected`? Floats by pattern, where an expected

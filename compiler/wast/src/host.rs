@@ -106,36 +106,47 @@ extern "C" fn print_f64_f64(_: *mut c_void, a: f64, b: f64) {
 
 // Array-call forms: `fn(vmctx, *mut ValRaw)`.
 unsafe fn arg(v: *mut ValRaw, i: usize) -> ValRaw {
-    *v.add(i)
+    // SAFETY: `v` is the value array compiled code passes for this spectest function's signature.
+    unsafe { *v.add(i) }
 }
 unsafe extern "C" fn array_print(c: *mut c_void, _: *mut ValRaw) {
     print(c)
 }
 unsafe extern "C" fn array_print_i32(c: *mut c_void, v: *mut ValRaw) {
-    print_i32(c, arg(v, 0).get_u32() as i32)
+    // SAFETY: `v` is the value array compiled code passes for this spectest function's signature.
+    unsafe { print_i32(c, arg(v, 0).get_u32() as i32) }
 }
 unsafe extern "C" fn array_print_i64(c: *mut c_void, v: *mut ValRaw) {
-    print_i64(c, arg(v, 0).get_u64() as i64)
+    // SAFETY: `v` is the value array compiled code passes for this spectest function's signature.
+    unsafe { print_i64(c, arg(v, 0).get_u64() as i64) }
 }
 unsafe extern "C" fn array_print_f32(c: *mut c_void, v: *mut ValRaw) {
-    print_f32(c, f32::from_bits(arg(v, 0).get_u32()))
+    // SAFETY: `v` is the value array compiled code passes for this spectest function's signature.
+    unsafe { print_f32(c, f32::from_bits(arg(v, 0).get_u32())) }
 }
 unsafe extern "C" fn array_print_f64(c: *mut c_void, v: *mut ValRaw) {
-    print_f64(c, f64::from_bits(arg(v, 0).get_u64()))
+    // SAFETY: `v` is the value array compiled code passes for this spectest function's signature.
+    unsafe { print_f64(c, f64::from_bits(arg(v, 0).get_u64())) }
 }
 unsafe extern "C" fn array_print_i32_f32(c: *mut c_void, v: *mut ValRaw) {
-    print_i32_f32(
-        c,
-        arg(v, 0).get_u32() as i32,
-        f32::from_bits(arg(v, 1).get_u32()),
-    )
+    // SAFETY: `v` is the value array compiled code passes for this spectest function's signature.
+    unsafe {
+        print_i32_f32(
+            c,
+            arg(v, 0).get_u32() as i32,
+            f32::from_bits(arg(v, 1).get_u32()),
+        )
+    }
 }
 unsafe extern "C" fn array_print_f64_f64(c: *mut c_void, v: *mut ValRaw) {
-    print_f64_f64(
-        c,
-        f64::from_bits(arg(v, 0).get_u64()),
-        f64::from_bits(arg(v, 1).get_u64()),
-    )
+    // SAFETY: `v` is the value array compiled code passes for this spectest function's signature.
+    unsafe {
+        print_f64_f64(
+            c,
+            f64::from_bits(arg(v, 0).get_u64()),
+            f64::from_bits(arg(v, 1).get_u64()),
+        )
+    }
 }
 
 static HOST_VMCTX: [u64; 16] = [0; 16];

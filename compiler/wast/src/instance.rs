@@ -113,7 +113,8 @@ pub struct Store<'l> {
 }
 
 unsafe fn at<T>(vmctx: *mut c_void, off: u32) -> *mut T {
-    (vmctx as *mut u8).add(off as usize) as *mut T
+    // SAFETY: `off` lies inside this vmctx (an offset from its descriptor).
+    unsafe { (vmctx as *mut u8).add(off as usize) as *mut T }
 }
 
 impl<'l> Store<'l> {
@@ -182,6 +183,7 @@ impl<'l> Store<'l> {
         let idx = e.index;
         // SAFETY: the vmctx layout is described by the instance's descriptor,
         // and every slot read here was filled by instantiation.
+        // SAFETY: `off` lies inside this vmctx (an offset from its descriptor).
         unsafe {
             let d = &*i.desc;
             Some(match e.kind {
@@ -343,6 +345,7 @@ impl<'l> Store<'l> {
         let mut vmctx: *mut c_void = std::ptr::null_mut();
         // SAFETY: imports match desc.imports one to one, and every pointer
         // in them is owned by a live instance or by the store.
+        // SAFETY: `off` lies inside this vmctx (an offset from its descriptor).
         let code = unsafe {
             (self.lib.instantiate)(
                 self.vmstore,
@@ -433,6 +436,7 @@ impl<'l> Store<'l> {
         }
         // SAFETY: the trampoline reads params from and writes results to
         // `values`, which is large enough for both.
+        // SAFETY: `off` lies inside this vmctx (an offset from its descriptor).
         let code = unsafe { (self.lib.invoke)(f.vmctx, f.array_call, values.as_mut_ptr()) };
         if code != 0 {
             return Ok(Err(code));

@@ -57,9 +57,9 @@ pub mod isa {
 pub mod component;
 pub mod libcalls;
 pub mod symbols;
-pub mod vmctx;
 #[cfg(feature = "alloc")]
 pub mod values;
+pub mod vmctx;
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -443,7 +443,8 @@ impl Str {
         if self.len == 0 {
             &[]
         } else {
-            core::slice::from_raw_parts(self.ptr, self.len)
+            // SAFETY: the caller guarantees `len` valid bytes at `ptr`.
+            unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
         }
     }
 }
