@@ -1,13 +1,11 @@
-//! Typed access to the regions of a vmctx (layout: `abi::ModuleDesc`).
+//! Typed access to the regions of a vmctx (layout: `abi::vmctx`, offsets
+//! from the module's `abi::ModuleDesc`).
 //! Indices come from validated, compiled code or from the descriptor itself
 //! and are not re-checked.
 
-use crate::abi::{
-    ModuleDesc, VMFuncRef, VMMemory, VMStore, VMTable, FUNCREF_SIZE, GLOBAL_SIZE, VMCTX_DESC,
-    VMCTX_STORE,
-};
+use crate::abi::vmctx::VmctxRegions;
+use crate::abi::{ModuleDesc, VMFuncRef, VMMemory, VMStore, VMTable, VMCTX_DESC, VMCTX_STORE};
 use core::ffi::c_void;
-use core::mem::size_of;
 
 /// Pointer to the object at byte offset `off`.
 #[inline]
@@ -15,6 +13,13 @@ pub unsafe fn at<T>(vmctx: *mut c_void, off: u32) -> *mut T {
     // SAFETY: the caller passes a live vmctx and an offset inside it taken from its descriptor (ABI
     // contract), so the result stays in the same allocation.
     unsafe { vmctx.cast::<u8>().add(off as usize).cast() }
+}
+
+/// The region offsets of `vmctx`'s module (`abi::vmctx`).
+#[inline]
+unsafe fn regions(vmctx: *mut c_void) -> VmctxRegions {
+    // SAFETY: the caller passes a live vmctx.
+    VmctxRegions::from_desc(unsafe { desc(vmctx) })
 }
 
 #[inline]
@@ -36,7 +41,7 @@ pub unsafe fn desc(vmctx: *mut c_void) -> &'static ModuleDesc {
 pub unsafe fn memory_slot(vmctx: *mut c_void, i: u32) -> *mut *mut VMMemory {
     // SAFETY: `vmctx` is live and the caller passes `i` < the module's memory count, so the slot
     // lies inside the pointer array the descriptor lays out.
-    unsafe { at(vmctx, desc(vmctx).off_memory_ptrs + 8 * i) }
+    unsafe { at(vmctx, regions(vmctx).memory_ptr(i)) }
 }
 
 #[inline]
@@ -50,19 +55,14 @@ pub unsafe fn memory(vmctx: *mut c_void, i: u32) -> *mut VMMemory {
 pub unsafe fn defined_memory(vmctx: *mut c_void, d: u32) -> *mut VMMemory {
     // SAFETY: `vmctx` is live and `d` < the number of defined memories (caller's contract), so the
     // offset is inside the vmctx's inline memories.
-    unsafe {
-        at(
-            vmctx,
-            desc(vmctx).off_memories + size_of::<VMMemory>() as u32 * d,
-        )
-    }
+    unsafe { at(vmctx, regions(vmctx).defined_memory(d)) }
 }
 
 #[inline]
 pub unsafe fn table_slot(vmctx: *mut c_void, i: u32) -> *mut *mut VMTable {
     // SAFETY: `vmctx` is live and the caller passes `i` < the module's table count, so the slot
     // lies inside the pointer array the descriptor lays out.
-    unsafe { at(vmctx, desc(vmctx).off_table_ptrs + 8 * i) }
+    unsafe { at(vmctx, regions(vmctx).table_ptr(i)) }
 }
 
 #[inline]
@@ -75,19 +75,14 @@ pub unsafe fn table(vmctx: *mut c_void, i: u32) -> *mut VMTable {
 pub unsafe fn defined_table(vmctx: *mut c_void, d: u32) -> *mut VMTable {
     // SAFETY: `vmctx` is live and `d` < the number of defined tables (caller's contract), so the
     // offset is inside the vmctx's inline tables.
-    unsafe {
-        at(
-            vmctx,
-            desc(vmctx).off_tables + size_of::<VMTable>() as u32 * d,
-        )
-    }
+    unsafe { at(vmctx, regions(vmctx).defined_table(d)) }
 }
 
 #[inline]
 pub unsafe fn global_slot(vmctx: *mut c_void, i: u32) -> *mut *mut u8 {
     // SAFETY: `vmctx` is live and the caller passes `i` < the module's global count, so the slot
     // lies inside the pointer array the descriptor lays out.
-    unsafe { at(vmctx, desc(vmctx).off_global_ptrs + 8 * i) }
+    unsafe { at(vmctx, regions(vmctx).global_ptr(i)) }
 }
 
 /// Pointer to global `i`'s 16-byte cell.
@@ -101,35 +96,35 @@ pub unsafe fn global(vmctx: *mut c_void, i: u32) -> *mut u8 {
 pub unsafe fn defined_global(vmctx: *mut c_void, d: u32) -> *mut u8 {
     // SAFETY: `vmctx` is live and `d` < the number of defined globals (caller's contract), so the
     // cell is inside the vmctx.
-    unsafe { at(vmctx, desc(vmctx).off_globals + GLOBAL_SIZE * d) }
+    unsafe { at(vmctx, regions(vmctx).defined_global(d)) }
 }
 
 #[inline]
 pub unsafe fn funcref(vmctx: *mut c_void, f: u32) -> *mut VMFuncRef {
     // SAFETY: `vmctx` is live and `f` < the module's function count (caller's contract), so the
     // funcref lies inside the vmctx.
-    unsafe { at(vmctx, desc(vmctx).off_funcrefs + FUNCREF_SIZE * f) }
+    unsafe { at(vmctx, regions(vmctx).funcref(f)) }
 }
 
 #[inline]
 pub unsafe fn type_id(vmctx: *mut c_void, t: u32) -> *mut u64 {
     // SAFETY: `vmctx` is live and `t` < the module's type count (caller's contract), so the slot
     // lies inside the vmctx.
-    unsafe { at(vmctx, desc(vmctx).off_type_ids + 8 * t) }
+    unsafe { at(vmctx, regions(vmctx).type_id(t)) }
 }
 
 #[inline]
 pub unsafe fn data_dropped(vmctx: *mut c_void, d: u32) -> *mut u32 {
     // SAFETY: `vmctx` is live and `d` < the module's data segment count (caller's contract;
     // generated code only names existing segments).
-    unsafe { at(vmctx, desc(vmctx).off_data_dropped + 4 * d) }
+    unsafe { at(vmctx, regions(vmctx).data_dropped(d)) }
 }
 
 #[inline]
 pub unsafe fn elem_dropped(vmctx: *mut c_void, e: u32) -> *mut u32 {
     // SAFETY: `vmctx` is live and `e` < the module's element segment count (caller's contract;
     // generated code only names existing segments).
-    unsafe { at(vmctx, desc(vmctx).off_elem_dropped + 4 * e) }
+    unsafe { at(vmctx, regions(vmctx).elem_dropped(e)) }
 }
 
 /// Slot of tag `i`: the tag's identity (see `ModuleDesc::off_tags`).
@@ -137,5 +132,5 @@ pub unsafe fn elem_dropped(vmctx: *mut c_void, e: u32) -> *mut u32 {
 pub unsafe fn tag_slot(vmctx: *mut c_void, i: u32) -> *mut *const c_void {
     // SAFETY: `vmctx` is live and `i` < the module's tag count (caller's contract), so the slot
     // lies inside the vmctx.
-    unsafe { at(vmctx, desc(vmctx).off_tags + 8 * i) }
+    unsafe { at(vmctx, regions(vmctx).tag(i)) }
 }

@@ -12,7 +12,6 @@ use crate::store::{wacc_rt_store_free, wacc_rt_store_new};
 use crate::table::{self, wacc_rt_table_free, wacc_rt_table_new};
 use crate::trap::{wacc_rt_invoke, wacc_rt_trap, wacc_rt_trap_message, ArrayCall};
 use core::ffi::{c_void, CStr};
-use core::mem::size_of;
 use core::ptr;
 use std::boxed::Box;
 use std::vec;
@@ -44,7 +43,7 @@ fn s(b: &[u8]) -> Str {
     }
 }
 
-/// A hand-made module descriptor; offsets computed as the compiler does.
+/// A hand-made module descriptor, laid out as the compiler does (`abi::vmctx`).
 #[derive(Default)]
 struct Module {
     types: Vec<(Vec<u8>, Vec<u8>)>,
@@ -73,32 +72,20 @@ unsafe extern "C" fn no_init(_: *mut c_void) {}
 
 impl Module {
     fn build(self) -> &'static mut ModuleDesc {
-        let mut off = VMCTX_HEADER_SIZE;
-        let mut region = |size: u32, al: u32| {
-            off = (off + al - 1) & !(al - 1);
-            let at = off;
-            off += size;
-            at
-        };
         let n = |v: usize| v as u32;
-        let off_type_ids = region(8 * n(self.types.len()), 8);
-        let off_funcrefs = region(FUNCREF_SIZE * n(self.funcs.len()), 16);
-        let off_memory_ptrs = region(8 * n(self.memories.len()), 8);
-        let off_memories = region(
-            size_of::<VMMemory>() as u32 * (n(self.memories.len()) - self.imported_memories),
-            16,
-        );
-        let off_table_ptrs = region(8 * n(self.tables.len()), 8);
-        let off_tables = region(
-            size_of::<VMTable>() as u32 * (n(self.tables.len()) - self.imported_tables),
-            16,
-        );
-        let off_global_ptrs = region(8 * self.globals, 8);
-        let off_globals = region(GLOBAL_SIZE * (self.globals - self.imported_globals), 16);
-        let off_data_dropped = region(4 * n(self.data.len()), 4);
-        let off_elem_dropped = region(4 * n(self.elems.len()), 4);
-        let off_tags = region(8 * self.tags, 8);
-        let vmctx_size = (off + 15) & !15;
+        let r = crate::abi::vmctx::VmctxRegions::new(&crate::abi::vmctx::VmctxCounts {
+            types: n(self.types.len()),
+            funcs: n(self.funcs.len()),
+            memories: n(self.memories.len()),
+            imported_memories: self.imported_memories,
+            tables: n(self.tables.len()),
+            imported_tables: self.imported_tables,
+            globals: self.globals,
+            imported_globals: self.imported_globals,
+            data: n(self.data.len()),
+            elems: n(self.elems.len()),
+            tags: self.tags,
+        });
         let types: Vec<SigDesc> = self
             .types
             .iter()
@@ -131,20 +118,20 @@ impl Module {
             } else {
                 0
             },
-            vmctx_size,
+            vmctx_size: r.size,
             num_types: n(self.types.len()),
             types: leak(types),
-            off_type_ids,
+            off_type_ids: r.type_ids,
             num_funcs: n(self.funcs.len()),
             num_imported_funcs: self.imported_funcs,
             func_types: leak(self.funcs.iter().map(|f| f.0).collect()),
             func_ptrs: leak(self.funcs.iter().map(|f| f.1).collect()),
             array_calls: leak(array_calls),
-            off_funcrefs,
+            off_funcrefs: r.funcrefs,
             num_memories: n(self.memories.len()),
             num_imported_memories: self.imported_memories,
-            off_memory_ptrs,
-            off_memories,
+            off_memory_ptrs: r.memory_ptrs,
+            off_memories: r.memories,
             memories: leak(
                 self.memories[self.imported_memories as usize..]
                     .iter()
@@ -156,8 +143,8 @@ impl Module {
             ),
             num_tables: n(self.tables.len()),
             num_imported_tables: self.imported_tables,
-            off_table_ptrs,
-            off_tables,
+            off_table_ptrs: r.table_ptrs,
+            off_tables: r.tables,
             tables: leak(
                 self.tables[self.imported_tables as usize..]
                     .iter()
@@ -171,11 +158,11 @@ impl Module {
             ),
             num_globals: self.globals,
             num_imported_globals: self.imported_globals,
-            off_global_ptrs,
-            off_globals,
+            off_global_ptrs: r.global_ptrs,
+            off_globals: r.globals,
             num_data: n(self.data.len()),
             data: leak(self.data.iter().map(|d| s(d)).collect()),
-            off_data_dropped,
+            off_data_dropped: r.data_dropped,
             num_elems: n(self.elems.len()),
             elems: leak(
                 self.elems
@@ -187,10 +174,10 @@ impl Module {
                     })
                     .collect(),
             ),
-            off_elem_dropped,
+            off_elem_dropped: r.elem_dropped,
             num_tags: self.tags,
             num_imported_tags: self.imported_tags,
-            off_tags,
+            off_tags: r.tags,
             num_imports: n(self.imports.len()),
             imports: leak(imports),
             num_exports: 0,
