@@ -14,7 +14,7 @@
 //! handles (own, borrow, stream, future, error-context) a u32.
 
 use super::ctypes::{align_of, align_to, discriminant_size, size_of, ValType};
-use super::value::{f32_matches, f64_matches, fmt_f32, fmt_f64, FloatPattern};
+use super::value::{f32_matches, f64_matches, fmt_f32_pattern, fmt_f64_pattern, FloatPattern};
 use std::fmt;
 
 /// A component value, written in a script or read back from a call.
@@ -527,22 +527,6 @@ pub fn matches(expected: &CVal, actual: &CVal) -> bool {
             e == a
         }
         (e, a) => e == a,
-    }
-}
-
-fn fmt_f32_pattern(p: &FloatPattern<u32>) -> String {
-    match p {
-        FloatPattern::Bits(b) => fmt_f32(*b),
-        FloatPattern::CanonicalNan => "nan:canonical".into(),
-        FloatPattern::ArithmeticNan => "nan:arithmetic".into(),
-    }
-}
-
-fn fmt_f64_pattern(p: &FloatPattern<u64>) -> String {
-    match p {
-        FloatPattern::Bits(b) => fmt_f64(*b),
-        FloatPattern::CanonicalNan => "nan:canonical".into(),
-        FloatPattern::ArithmeticNan => "nan:arithmetic".into(),
     }
 }
 

@@ -218,7 +218,7 @@ pub(super) fn fmt_f64(bits: u64) -> String {
     }
 }
 
-fn fmt_f32_pattern(p: &FloatPattern<u32>) -> String {
+pub(crate) fn fmt_f32_pattern(p: &FloatPattern<u32>) -> String {
     match p {
         FloatPattern::Bits(b) => fmt_f32(*b),
         FloatPattern::CanonicalNan => "nan:canonical".into(),
@@ -226,7 +226,7 @@ fn fmt_f32_pattern(p: &FloatPattern<u32>) -> String {
     }
 }
 
-fn fmt_f64_pattern(p: &FloatPattern<u64>) -> String {
+pub(crate) fn fmt_f64_pattern(p: &FloatPattern<u64>) -> String {
     match p {
         FloatPattern::Bits(b) => fmt_f64(*b),
         FloatPattern::CanonicalNan => "nan:canonical".into(),
