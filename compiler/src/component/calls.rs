@@ -5,7 +5,7 @@
 //! import. Value movement itself is `adapter::Gen::transfer`.
 
 use super::adapter::{Dst, Env, Gen, MemRef, RtCall, Side, Src};
-use super::compile::{has_borrow, host_side, params_tuple, side_of, Emitter};
+use super::emitter::{has_borrow, host_side, params_tuple, side_of, Emitter};
 use super::front::FuncType;
 use super::plan::{Lifted, Trampoline};
 use super::types::{CoreType, PtrType};

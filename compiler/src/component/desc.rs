@@ -3,7 +3,7 @@
 //! `abi/component.rs`).
 
 use super::adapter::Env;
-use super::compile::{valtype_codes, Emitter};
+use super::emitter::{valtype_codes, Emitter};
 use super::plan::{self, CoreFunc};
 use crate::emit::data::{define_data, DataBuf};
 use crate::error::{CompileError, Result};

@@ -27,6 +27,7 @@ pub mod adapter;
 mod calls;
 mod compile;
 mod desc;
+mod emitter;
 pub mod front;
 pub mod plan;
 pub mod probe;

@@ -15,7 +15,7 @@
 //! the callee, its result lifted straight into its value's slot.
 
 use super::adapter::{field_offsets, Gen, RtCall};
-use super::compile::Emitter;
+use super::emitter::Emitter;
 use super::plan::{Plan, Start, ValueSource};
 use super::types::PtrType;
 use crate::error::Result;
@@ -96,7 +96,7 @@ impl Emitter<'_> {
             .map_err(crate::emit::module_err)?;
         let params: Vec<_> = l.ty.params.iter().map(|(_, t)| t).collect();
         let offsets = field_offsets(&params, PtrType::I64);
-        let args_size = super::compile::params_tuple(&l.ty).elem_size(PtrType::I64);
+        let args_size = super::emitter::params_tuple(&l.ty).elem_size(PtrType::I64);
         self.define(id, sig, |e, b, ps| {
             let ctx = ps[0];
             // [args pointer, result pointer], then the parameter tuple.

@@ -5,68 +5,13 @@
 //! frame's results; a loop additionally has a `header` whose parameters are
 //! the loop's parameters (the target of branches to the loop).
 
+use super::frames::{Frame, FrameKind};
 use super::translator::FuncTranslator;
 use crate::error::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, Value};
 use std::collections::HashMap;
 use wasmparser::{BlockType, BrTable};
-
-pub(crate) enum FrameKind {
-    Block,
-    Loop {
-        header: Block,
-    },
-    If {
-        else_block: Block,
-        /// The if's parameters, passed again to the else branch.
-        params: Vec<Value>,
-        else_seen: bool,
-    },
-    /// A reachable `try_table` (a block; its scope is in `try_scopes`).
-    TryTable,
-    /// A frame opened in unreachable code: no blocks, only nesting.
-    Dead,
-}
-
-pub(crate) struct Frame {
-    pub kind: FrameKind,
-    pub dest: Block,
-    pub num_params: usize,
-    pub num_results: usize,
-    /// Operand stack height below the frame's parameters.
-    pub height: usize,
-    /// Whether some branch or fallthrough reaches `dest`.
-    pub dest_reached: bool,
-}
-
-impl Frame {
-    pub(crate) fn function(exit: Block, num_results: usize) -> Frame {
-        Frame {
-            kind: FrameKind::Block,
-            dest: exit,
-            num_params: 0,
-            num_results,
-            height: 0,
-            dest_reached: false,
-        }
-    }
-
-    /// Number of values a branch to this frame carries.
-    fn branch_arity(&self) -> usize {
-        match self.kind {
-            FrameKind::Loop { .. } => self.num_params,
-            _ => self.num_results,
-        }
-    }
-
-    pub(crate) fn branch_target(&self) -> Block {
-        match self.kind {
-            FrameKind::Loop { header } => header,
-            _ => self.dest,
-        }
-    }
-}
 
 fn args(vals: &[Value]) -> Vec<BlockArg> {
     vals.iter().map(|v| BlockArg::Value(*v)).collect()

@@ -13,6 +13,7 @@
 //! the payload; one caught by `catch`/`catch_all` is freed at once, one
 //! handed to wasm as an `exnref` is marked exposed and lives with the store.
 
+use super::frames::{Clause, TryScope};
 use super::translator::FuncTranslator;
 use crate::error::Result;
 use crate::libcalls::LibCall;
@@ -23,21 +24,6 @@ use cranelift_codegen::ir::{
 };
 use wacc_abi::{self as abi, TrapCode};
 use wasmparser::{Catch, TryTable};
-
-/// One catch clause, with its label resolved to a control-stack index.
-pub(crate) struct Clause {
-    /// `None` for `catch_all` / `catch_all_ref`
-    tag: Option<u32>,
-    with_ref: bool,
-    frame: usize,
-}
-
-/// A live (reachable) `try_table`.
-pub(crate) struct TryScope {
-    clauses: Vec<Clause>,
-    /// Created when the first call or throw inside needs it.
-    dispatch: Option<ir::Block>,
-}
 
 /// Where a call goes: a known function or a code pointer.
 pub(crate) enum Callee {
@@ -66,7 +52,7 @@ impl FuncTranslator<'_, '_> {
         }
         self.op_block(tt.ty)?;
         if let Some(f) = self.control.last_mut() {
-            f.kind = super::control::FrameKind::TryTable;
+            f.kind = super::frames::FrameKind::TryTable;
         }
         self.try_scopes.push(TryScope {
             clauses,

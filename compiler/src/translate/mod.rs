@@ -16,6 +16,7 @@ mod atomics;
 mod calls;
 mod control;
 mod exceptions;
+mod frames;
 mod globals;
 mod memory;
 mod numeric;

@@ -1,7 +1,7 @@
 //! Translator state, the function prologue (locals, stack-limit check), the
 //! operator loop, trap blocks, and small shared helpers.
 
-use super::control::Frame;
+use super::frames::{Frame, TryScope};
 use super::wasm_signature;
 use crate::environ::{Body, BoundsChecks, CodegenOptions, ModuleInfo};
 use crate::error::{CompileError, Result};
@@ -46,7 +46,7 @@ pub(crate) struct FuncTranslator<'m, 'f> {
     /// The wasm control stack; the outermost frame is the function body.
     pub control: Vec<Frame>,
     /// The reachable `try_table`s being translated, innermost last.
-    pub(crate) try_scopes: Vec<super::exceptions::TryScope>,
+    pub(crate) try_scopes: Vec<TryScope>,
     /// False after `br`, `return`, `unreachable`, ... until the next
     /// `else`/`end` that is reachable again: operators are then skipped.
     pub reachable: bool,
