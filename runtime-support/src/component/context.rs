@@ -12,7 +12,7 @@ use crate::abi::component::{
     FLAG_MAY_LEAVE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL, STEP_CORE_INSTANCE,
 };
 use crate::abi::{kind, TrapCode, VMFuncRef, VMMemory, VMStore, WaccImport, FUNCREF_SIZE};
-use crate::component::resource;
+use crate::component::handles;
 use crate::core::{sigs, trap};
 use crate::instance::{free_instance, wacc_rt_instantiate};
 use crate::sys;
@@ -98,7 +98,7 @@ unsafe fn slice<'a, T>(p: *const T, n: u32) -> &'a [T] {
 
 /// Runtime-private state of a context (all-zero is the empty state).
 pub(crate) struct Private {
-    pub(crate) resources: resource::State,
+    pub(crate) resources: handles::State,
     /// values lifted for the host by an export call (reset by the next)
     arena: HostArena,
     /// values lifted while a `start` step runs (kept until teardown: they

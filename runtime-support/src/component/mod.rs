@@ -16,6 +16,7 @@
 //! point to as many bytes as their length says (ABI contract in `abi`).
 
 pub mod context;
+mod handles;
 pub mod resource;
 pub mod strings;
 
