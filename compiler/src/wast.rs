@@ -8,7 +8,7 @@ use crate::environ::{BoundsChecks, CodegenOptions};
 use std::path::{Path, PathBuf};
 use wacc_linker::{link, LinkRequest, OutputKind};
 use wacc_targets::Target;
-use wacc_wast::{Builder, ExportFunc, Job, Object, WastOptions};
+use wacc_wast::{Builder, Job, Object, WastOptions};
 
 /// The runner's options for code generated with `codegen` for `target`.
 pub fn options(codegen: CodegenOptions, target: Target) -> WastOptions {
@@ -50,7 +50,7 @@ impl Builder for Compiler {
             let c = component::compile_component(job.wasm, &copts).map_err(|e| e.to_string())?;
             Ok(Object {
                 bytes: c.object,
-                exports: c.exports.iter().map(export_func).collect(),
+                exports: c.exports,
             })
         } else {
             let c = compile_module(job.wasm, &copts).map_err(|e| e.to_string())?;
@@ -81,17 +81,5 @@ impl Builder for Compiler {
             runtime: None,
         })
         .map_err(|e| format!("{e:#}"))
-    }
-}
-
-fn export_func(f: &component::ExportFunc) -> ExportFunc {
-    ExportFunc {
-        name: f.name.clone(),
-        params: f
-            .params
-            .iter()
-            .map(|(n, t)| (n.clone(), t.clone()))
-            .collect(),
-        result: f.result.clone(),
     }
 }

@@ -36,15 +36,8 @@ mod tests;
 mod values;
 
 use crate::error::{CompileError, Result};
-use types::ValType;
 
-/// A root export function and its type.
-#[derive(Clone, Debug)]
-pub struct ExportFunc {
-    pub name: String,
-    pub params: Vec<(String, ValType)>,
-    pub result: Option<ValType>,
-}
+pub use types::ExportFunc;
 
 /// True if `wasm` is a component binary (layer 1) rather than a core module.
 pub fn is_component(wasm: &[u8]) -> bool {

@@ -6,15 +6,7 @@
 //! contract's rules (`wacc_abi::values`) with 64-bit pointers.
 
 use wacc_abi::values::PtrType;
-pub use wacc_abi::values::ValType;
-
-/// A root export function of a component and its type.
-#[derive(Clone, Debug)]
-pub struct ExportFunc {
-    pub name: String,
-    pub params: Vec<(String, ValType)>,
-    pub result: Option<ValType>,
-}
+pub use wacc_abi::values::{ExportFunc, ValType};
 
 pub(crate) fn align_to(v: usize, a: usize) -> usize {
     v.div_ceil(a) * a

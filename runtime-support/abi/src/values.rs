@@ -47,6 +47,15 @@ pub enum ValType {
     Future,
 }
 
+/// A root export function of a component and its type (what a compiled
+/// component's `P_export_*` / `P_call` entries take and return).
+#[derive(Clone, Debug)]
+pub struct ExportFunc {
+    pub name: String,
+    pub params: Vec<(String, ValType)>,
+    pub result: Option<ValType>,
+}
+
 /// Width of addresses in the memory a value lives in (memory32 / memory64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PtrType {
