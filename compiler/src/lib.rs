@@ -3,6 +3,8 @@
 pub mod compile;
 pub mod component;
 pub(crate) mod emit;
+/// The C header of a core module (`wacc compile --header`).
+pub use emit::header::module_header;
 pub mod environ;
 pub mod error;
 pub mod libcalls;

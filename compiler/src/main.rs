@@ -44,6 +44,10 @@ enum Command {
         /// sources providing imports); repeatable
         #[arg(long = "link", value_name = "FILE")]
         link: Vec<PathBuf>,
+        /// also write the typed C interface of the output: for a component,
+        /// its types, exports and imports (see the header's comment)
+        #[arg(long, value_name = "FILE.h")]
+        header: Option<PathBuf>,
     },
     /// Build a WASI program (a wasip1 core module or a wasip2 component) into a native executable.
     Build {
@@ -195,6 +199,7 @@ fn compile(
     emit: Emit,
     prefix: Option<String>,
     link: &[PathBuf],
+    header: Option<&Path>,
 ) -> Result<()> {
     let target = codegen.target()?;
     let opts = codegen.codegen();
@@ -230,7 +235,7 @@ fn compile(
         threads: 0,
         emit_main: emit == Emit::Exe,
     };
-    let object = if wacc::component::is_component(&wasm) {
+    let (object, text) = if wacc::component::is_component(&wasm) {
         if emit == Emit::Exe {
             anyhow::bail!(
                 "{}: executables from components are not supported yet; \
@@ -238,11 +243,21 @@ fn compile(
                 input.display()
             );
         }
-        wacc::component::compile_component(&wasm, &copts).map(|c| c.object)
+        wacc::component::compile_component(&wasm, &copts).map(|c| (c.object, Some(c.header)))
     } else {
-        compile_module(&wasm, &copts).map(|c| c.object)
+        compile_module(&wasm, &copts).and_then(|c| {
+            let text = match header {
+                Some(_) => Some(wacc::module_header(&wasm, &copts.prefix)?),
+                None => None,
+            };
+            Ok((c.object, text))
+        })
     }
     .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    if let Some(path) = header {
+        let text = text.unwrap_or_default();
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if emit == Emit::Obj {
         return std::fs::write(output, &object)
             .with_context(|| format!("cannot write {}", output.display()));
@@ -276,7 +291,17 @@ fn main() -> ExitCode {
             emit,
             prefix,
             link,
-        } => compile(&input, &output, &codegen, emit, prefix, &link).map(|_| true),
+            header,
+        } => compile(
+            &input,
+            &output,
+            &codegen,
+            emit,
+            prefix,
+            &link,
+            header.as_deref(),
+        )
+        .map(|_| true),
         Command::Build {
             input,
             output,

@@ -3,45 +3,12 @@
  * pointers), provides the root import `log`, and checks results and traps.
  * Prints what it sees; tests/tests/components.rs compares that with
  * expected.txt. Exits nonzero on the first failed check. */
+#define COMPOSED_IMPLEMENTATION
+#include "composed.h" /* generated: wacc compile --header */
 #include "host.h"
 
-/* Compiled component (prefix `composed`) */
-uint32_t composed_instantiate(void *store, void **ctx);
-uint32_t composed_export_run(void *ctx, const void *args, void *results);
-uint32_t composed_export_greet(void *ctx, const void *args, void *results);
-/* `greet-raw`: '-' is escaped as $2d in the symbol */
-uint32_t composed_export_greet_raw(void *ctx, const void *args, void *results)
-    __asm__("composed_export_greet$2draw");
-
-/* Native layouts */
-typedef struct {
-    str_t name;
-    uint32_t qty;
-} item_t; /* size 24, align 8 */
-
-typedef struct {
-    const void *ptr;
-    uint64_t len;
-} list_t;
-
-typedef struct {
-    str_t name;
-    list_t items;
-} run_args_t;
-
-typedef struct {
-    str_t name;
-} greet_args_t;
-
-typedef struct {
-    uint32_t ptr, len;
-} greet_raw_args_t;
-
-_Static_assert(sizeof(item_t) == 24, "item layout");
-_Static_assert(sizeof(run_args_t) == 32, "run args layout");
-
-static str_t S(const char *s) {
-    str_t r = {s, strlen(s)};
+static WaccString S(const char *s) {
+    WaccString r = {s, strlen(s)};
     return r;
 }
 
@@ -50,20 +17,18 @@ static int log_calls = 0;
 static uint32_t log_fail_code = 0;
 static char last_log[256];
 
-uint32_t wacc_import_0__log(void *ctx, const void *args, void *results) {
+uint32_t composed_import_log(composed_ctx *ctx, WaccString msg) {
     (void)ctx;
-    (void)results;
-    const str_t *msg = (const str_t *)args;
+    int n = (int)msg.len;
     log_calls++;
-    int n = (int)msg->len;
-    printf("log[%d]: %.*s\n", log_calls, n, msg->ptr);
-    snprintf(last_log, sizeof last_log, "%.*s", n, msg->ptr);
+    printf("log[%d]: %.*s\n", log_calls, n, msg.ptr);
+    snprintf(last_log, sizeof last_log, "%.*s", n, msg.ptr);
     return log_fail_code;
 }
 
-static void *instantiate(void *store) {
-    void *ctx = NULL;
-    uint32_t code = composed_instantiate(store, &ctx);
+static composed_ctx *instantiate(WaccStore *store) {
+    composed_ctx *ctx = NULL;
+    uint32_t code = composed_ctx_new(store, &ctx);
     CHECK(code == 0, "instantiate: trap %u (%s)", code, wacc_rt_trap_message(code));
     CHECK(ctx != NULL, "instantiate: null context");
     if (code != 0 || ctx == NULL)
@@ -71,16 +36,16 @@ static void *instantiate(void *store) {
     return ctx;
 }
 
-static uint32_t run(void *ctx, const char *name, const item_t *items, size_t n,
-                    str_t *out) {
-    run_args_t args = {S(name), {items, n}};
+static uint32_t run(composed_ctx *ctx, const char *name, const composed_item_t *items,
+                    size_t n, WaccString *out) {
+    composed_list_item_t list = {items, n};
     memset(out, 0, sizeof *out);
-    return composed_export_run(ctx, &args, out);
+    return composed_run(ctx, S(name), list, out);
 }
 
-static void expect_run(void *ctx, const char *name, const item_t *items,
+static void expect_run(composed_ctx *ctx, const char *name, const composed_item_t *items,
                        size_t n, const char *want) {
-    str_t out;
+    WaccString out;
     uint32_t code = run(ctx, name, items, n, &out);
     CHECK(code == 0, "run(%s): trap %u (%s)", name, code, wacc_rt_trap_message(code));
     if (code != 0)
@@ -101,15 +66,15 @@ static void expect_trap(const char *what, uint32_t code, uint32_t want,
 }
 
 int main(void) {
-    void *store = wacc_rt_store_new();
+    WaccStore *store = wacc_rt_store_new();
     CHECK(store != NULL, "wacc_rt_store_new failed");
     if (!store)
         return 1;
 
     /* 1. run: strings, a list of records and a resource cross the
      *    App -> Lib boundary; the log import is called twice per run. */
-    void *ctx = instantiate(store);
-    item_t items[] = {
+    composed_ctx *ctx = instantiate(store);
+    composed_item_t items[] = {
         {S("apple"), 3},
         {S("*pear"), 4}, /* '*' counts double */
         {S("kiwi"), 2},
@@ -125,7 +90,7 @@ int main(void) {
     CHECK(log_calls == 4, "log calls %d, want 4", log_calls);
 
     /* A longer list (allocated by Lib's realloc across the boundary) */
-    item_t many[40];
+    composed_item_t many[40];
     char names[40][8];
     uint32_t want_total = 0;
     for (int i = 0; i < 40; i++) {
@@ -141,9 +106,8 @@ int main(void) {
 
     /* greet exported directly from Lib (post-return runs after the lift) */
     {
-        greet_args_t args = {S("root")};
-        str_t out = {0, 0};
-        uint32_t code = composed_export_greet(ctx, &args, &out);
+        WaccString out = {0, 0};
+        uint32_t code = composed_greet(ctx, S("root"), &out);
         CHECK(code == 0, "greet: trap %u", code);
         printf("greet(root) = %.*s\n", (int)out.len, out.ptr);
         CHECK(out.len == 11 && memcmp(out.ptr, "hello, root", 11) == 0,
@@ -153,9 +117,8 @@ int main(void) {
     /* greet-raw: App passes bytes of its own memory to Lib ("; total=" is
      * App's data at 16). */
     {
-        greet_raw_args_t args = {16, 8};
-        str_t out = {0, 0};
-        uint32_t code = composed_export_greet_raw(ctx, &args, &out);
+        WaccString out = {0, 0};
+        uint32_t code = composed_greet_raw(ctx, 16, 8, &out);
         CHECK(code == 0, "greet-raw(16, 8): trap %u", code);
         printf("greet-raw(16, 8) = %.*s\n", (int)out.len, out.ptr);
         CHECK(out.len == 15 && memcmp(out.ptr, "hello, ; total=", 15) == 0,
@@ -165,55 +128,52 @@ int main(void) {
     /* 2. A trap in Lib (greet of an empty name) reaches the host through
      *    App's call as Unreachable. */
     {
-        str_t out;
+        WaccString out;
         int before = log_calls;
         uint32_t code = run(ctx, "", items, 3, &out);
         expect_trap("run(\"\")", code, 1, "unreachable");
         CHECK(log_calls == before, "log called after the trap");
     }
-    wacc_rt_component_free(ctx);
+    composed_ctx_free(ctx);
 
     /* 3. A fresh instance has fresh state; greet traps directly too. */
     ctx = instantiate(store);
     expect_run(ctx, "again", items, 1,
                "hello, again; total=3; counter=13; drops=2; last=101");
     {
-        greet_args_t args = {S("")};
-        str_t out;
-        uint32_t code = composed_export_greet(ctx, &args, &out);
+        WaccString out;
+        uint32_t code = composed_greet(ctx, S(""), &out);
         expect_trap("greet(\"\")", code, 1, "unreachable");
     }
-    wacc_rt_component_free(ctx);
+    composed_ctx_free(ctx);
 
     /* Canonical ABI traps on the App -> Lib boundary, when the lowering in
      * App reads the string out of App's memory. */
     ctx = instantiate(store);
     {
-        greet_raw_args_t args = {65530, 100};
-        str_t out;
-        uint32_t code = composed_export_greet_raw(ctx, &args, &out);
+        WaccString out;
+        uint32_t code = composed_greet_raw(ctx, 65530, 100, &out);
         expect_trap("greet-raw(65530, 100)", code, 19, "string content out-of-bounds");
     }
-    wacc_rt_component_free(ctx);
+    composed_ctx_free(ctx);
     ctx = instantiate(store);
     {
-        greet_raw_args_t args = {80, 2};
-        str_t out;
-        uint32_t code = composed_export_greet_raw(ctx, &args, &out);
+        WaccString out;
+        uint32_t code = composed_greet_raw(ctx, 80, 2, &out);
         expect_trap("greet-raw(80, 2)", code, 21, "invalid utf-8");
     }
-    wacc_rt_component_free(ctx);
+    composed_ctx_free(ctx);
 
     /* 4. A trap code returned by the host import propagates. */
     ctx = instantiate(store);
     {
-        str_t out;
+        WaccString out;
         log_fail_code = 7;
         uint32_t code = run(ctx, "host", items, 3, &out);
         log_fail_code = 0;
         expect_trap("run with failing log", code, 7, "integer divide by zero");
     }
-    wacc_rt_component_free(ctx);
+    composed_ctx_free(ctx);
 
     wacc_rt_store_free(store);
     if (failures) {

@@ -1,16 +1,11 @@
-/* Shared by the C hosts of tests/components: the runtime's C API
- * (runtime-support/include/wacc.h), the native layout of strings, and a
- * CHECK that counts failures. */
+/* Shared by the C hosts of tests/components: the C library and a CHECK
+ * that counts failures. (Types and entries come from the header wacc
+ * generates for each component.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wacc.h"
-
-typedef struct {
-    const char *ptr;
-    uint64_t len;
-} str_t;
 
 static int failures = 0;
 

@@ -17,8 +17,9 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("component-tests", name)
 }
 
-/// Compiles tests/components/NAME.wat to a static library and links it with
-/// the C host tests/components/HOST into DIR/NAME.
+/// Compiles tests/components/NAME.wat to a static library and its header
+/// (DIR/NAME.h, which the host includes) and links the library with the C
+/// host tests/components/HOST into DIR/NAME.
 fn build(name: &str, host: &str, dir: &Path, options: &[&str]) -> PathBuf {
     let src = root().join("tests/components");
     let lib = dir.join(format!("{name}.a"));
@@ -29,6 +30,8 @@ fn build(name: &str, host: &str, dir: &Path, options: &[&str]) -> PathBuf {
             .arg("-o")
             .arg(&lib)
             .args(["--emit", "static", "--prefix", name])
+            .arg("--header")
+            .arg(dir.join(format!("{name}.h")))
             .args(options),
         "wacc compile",
         "",
@@ -37,8 +40,10 @@ fn build(name: &str, host: &str, dir: &Path, options: &[&str]) -> PathBuf {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     run_ok(
         Command::new(cc)
-            .args(["-std=c11", "-Wall", "-Werror", "-I"])
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
             .arg(root().join("runtime-support/include"))
+            .arg("-I")
+            .arg(dir)
             .arg("-o")
             .arg(&exe)
             .arg(src.join(host))

@@ -29,10 +29,12 @@ use std::collections::HashMap;
 use wacc_abi::component::{ComponentLayout, FLAG_MAY_LEAVE};
 use wacc_abi::{self as abi, TrapCode};
 
-/// A compiled component: the object and its root exports.
+/// A compiled component: the object, its root exports and its typed C
+/// interface (`super::header`).
 pub struct CompiledComponent {
     pub object: Vec<u8>,
     pub exports: Vec<ExportFunc>,
+    pub header: String,
 }
 
 /// Compile a component binary to one relocatable object.
@@ -98,6 +100,13 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
     let exports = e.emit_exports()?;
     e.emit_value_exports()?;
     e.emit_instantiate(desc, plan.unsatisfiable.is_some())?;
+    // The header's link-time check: one byte under the interface's hash.
+    define_data(
+        &mut e.module,
+        DataBuf::zeroed(1, 1),
+        Some(&super::header::abi_symbol(&opts.prefix, &plan)),
+    )?;
+    let header = super::header::component_header(&opts.prefix, &plan, &opts.prefix);
     timer.phase("trampolines and entries");
     let mut product = e.module.finish();
     for id in e.host_ids.values() {
@@ -111,7 +120,11 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
     let object = product
         .emit()
         .map_err(|e| CompileError::new(format!("writing the object failed: {e}")))?;
-    Ok(CompiledComponent { object, exports })
+    Ok(CompiledComponent {
+        object,
+        exports,
+        header,
+    })
 }
 
 /// The core signature of a lowered function (what the caller's core code

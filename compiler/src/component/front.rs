@@ -217,6 +217,26 @@ pub struct Parsed {
     pub modules: Vec<Range<usize>>,
     /// component definitions; the root is the last one
     pub components: Vec<ComponentDef>,
+    /// the types the root's imports and exports name (for host interfaces)
+    pub type_names: Vec<TypeName>,
+}
+
+/// A type named by a root import or export (WIT's type names): the root
+/// exports or imports it by `name`, or an imported or exported instance
+/// (`interface`) does.
+#[derive(Clone, Debug)]
+pub struct TypeName {
+    pub interface: Option<String>,
+    pub name: String,
+    pub ty: NamedType,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NamedType {
+    Value(ValType),
+    /// a resource type, by key (in a [`Plan`](super::plan::Plan): its
+    /// run-time index)
+    Resource(u32),
 }
 
 /// Interns wasmparser resource ids as small keys.
@@ -250,6 +270,7 @@ pub fn parse(wasm: &[u8]) -> Result<Parsed> {
     let mut out = Parsed {
         modules: Vec::new(),
         components: Vec::new(),
+        type_names: Vec::new(),
     };
     let mut stack: Vec<Level> = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -283,6 +304,9 @@ pub fn parse(wasm: &[u8]) -> Result<Parsed> {
                     unreachable!()
                 };
                 read_section(p, types, &mut keys, def, &mut out.modules)?;
+                if stack.len() == 1 {
+                    root_type_names(p, types, &mut keys, &mut out.type_names)?;
+                }
             }
         }
     }
@@ -591,6 +615,59 @@ fn read_section(
             if let Some((_, range)) = other.as_section() {
                 return Err(unsupported("this component section", range.start));
             }
+        }
+    }
+    Ok(())
+}
+
+/// The type names a root import or export section brings in.
+fn root_type_names(
+    p: &Payload,
+    types: TypesRef,
+    keys: &mut KeyMap,
+    out: &mut Vec<TypeName>,
+) -> Result<()> {
+    let mut names = vec![];
+    match p {
+        Payload::ComponentImportSection(r) => {
+            for imp in r.clone() {
+                let name = imp.map_err(err)?.name.name;
+                names.extend(types.component_item_for_import(name).map(|i| (name, i)));
+            }
+        }
+        Payload::ComponentExportSection(r) => {
+            for e in r.clone() {
+                let name = e.map_err(err)?.name.name;
+                names.extend(types.component_item_for_export(name).map(|i| (name, i)));
+            }
+        }
+        _ => return Ok(()),
+    }
+    let mut named = |interface: Option<&str>, name: &str, ty: ComponentAnyTypeId| {
+        let ty = match ty {
+            ComponentAnyTypeId::Defined(id) => {
+                NamedType::Value(val_type(types, ComponentValType::Type(id), keys))
+            }
+            ComponentAnyTypeId::Resource(r) => NamedType::Resource(keys.key(r.resource())),
+            _ => return,
+        };
+        out.push(TypeName {
+            interface: interface.map(str::to_string),
+            name: name.to_string(),
+            ty,
+        });
+    };
+    for (name, item) in names {
+        match &item.ty {
+            ComponentEntityType::Type { referenced, .. } => named(None, name, *referenced),
+            ComponentEntityType::Instance(id) => {
+                for (n, e) in &types[*id].exports {
+                    if let ComponentEntityType::Type { referenced, .. } = &e.ty {
+                        named(Some(name), n, *referenced);
+                    }
+                }
+            }
+            _ => {}
         }
     }
     Ok(())

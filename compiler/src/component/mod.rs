@@ -29,6 +29,7 @@ mod compile;
 mod desc;
 mod emitter;
 pub mod front;
+pub mod header;
 pub mod plan;
 pub mod probe;
 #[cfg(test)]

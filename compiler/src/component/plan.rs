@@ -8,7 +8,9 @@
 //! (lowered functions and built-ins), the resource types and the root
 //! exports. Only the root's imports stay open (host functions).
 
-use super::front::{CanonCore, CoreKind, FuncType, Item, Options, Parsed, Sort, StringEncoding};
+use super::front::{
+    CanonCore, CoreKind, FuncType, Item, NamedType, Options, Parsed, Sort, StringEncoding, TypeName,
+};
 use super::types::ValType;
 use crate::environ::{self, ModuleInfo};
 use crate::error::{CompileError, Result};
@@ -186,6 +188,9 @@ pub struct Plan {
     /// A root import a native host cannot provide (a core module or
     /// component): the component compiles, but instantiating it fails.
     pub unsatisfiable: Option<String>,
+    /// the types root imports and exports name, with run-time resources
+    /// (those the plan binds)
+    pub type_names: Vec<TypeName>,
 }
 
 #[derive(Clone, Debug)]
@@ -299,6 +304,7 @@ pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
             value_exports: vec![],
             host_imports: vec![],
             unsatisfiable: None,
+            type_names: vec![],
         },
         host_resources: HashMap::new(),
     };
@@ -311,6 +317,23 @@ pub fn plan(wasm: &[u8], parsed: &Parsed) -> Result<Plan> {
         }
     }
     let frame = p.instantiate(root, None, None)?;
+    p.plan.type_names = {
+        let f = frame.borrow();
+        let bound = |t: &NamedType| match t {
+            NamedType::Value(v) => map_val(&f, v).ok().map(NamedType::Value),
+            NamedType::Resource(k) => f.resources.get(k).map(|r| NamedType::Resource(*r)),
+        };
+        parsed
+            .type_names
+            .iter()
+            .filter_map(|n| {
+                Some(TypeName {
+                    ty: bound(&n.ty)?,
+                    ..n.clone()
+                })
+            })
+            .collect()
+    };
     let exports = std::mem::take(&mut frame.borrow_mut().exports);
     // Popped in name order; functions of exported instances as `instance#func`.
     let mut names: Vec<_> = exports.into_iter().collect();

@@ -5,6 +5,7 @@
 pub(crate) mod data;
 pub(crate) mod desc;
 mod entries;
+pub mod header;
 mod init;
 
 use crate::environ::{CodegenOptions, ModuleInfo};

@@ -101,3 +101,20 @@ impl Default for WastOptions {
         }
     }
 }
+
+/// The components a script defines (by `(component ...)` directives that
+/// define or instantiate them; not the ones it expects to be invalid), as
+/// (index in the script, binary), without those that use the async ABI.
+pub fn script_components(text: &str) -> Result<Vec<(usize, Vec<u8>)>, String> {
+    let s = script::Script::parse(text).map_err(|e| e.0)?;
+    let mut out = vec![];
+    for step in &s.steps {
+        if let script::Directive::Module { module, .. } = step.directive {
+            let m = &s.modules[module];
+            if let (true, None, Ok(wasm)) = (m.component, &m.needs_async, &m.wasm) {
+                out.push((module, wasm.clone()));
+            }
+        }
+    }
+    Ok(out)
+}

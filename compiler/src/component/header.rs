@@ -1,0 +1,1188 @@
+//! The typed C interface of a compiled component (`wacc compile --header`):
+//! one C type per component value type used at the root boundary, one typed
+//! function per root export, one prototype per root import the host
+//! defines, and the glue between those and the object's generic entries
+//! (`P_export_NAME(ctx, args, result)`, `wacc_import_*`), so a host needs no
+//! hand-written layout or prototype.
+//!
+//! Names (documented in the header itself): a root function `f` is
+//! `P_f`; `f` of an interface `ns:pkg/iface@v` is `P_iface_f`;
+//! `[constructor]r` is `r_new`, `[method]r.m` and `[static]r.m` are
+//! `r_m`; kebab-case becomes snake_case. Imports the host implements are
+//! `P_import_...` with the same rules. Types named in WIT keep their name
+//! (`P_point_t`); anonymous ones are named by their structure
+//! (`P_list_string_t`, `P_option_u32_t`). Whenever a rule would give two
+//! things one name, the interface's full path is spelled out.
+//!
+//! The object defines `P_abi_<hash>` ([`abi_symbol`]), a hash of everything
+//! the header encodes; `P_ctx_new` reads it, so a header that does not match
+//! the object fails to link.
+
+use super::emitter::{func_needs_async, params_tuple};
+use super::front::{FuncType, NamedType, TypeName};
+use super::plan::{Plan, Trampoline, ValueSource, HOST};
+use super::types::{discriminant_size, PtrType, ValType};
+use crate::symbols;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+
+/// The symbol an object defines to tie it to its header.
+pub fn abi_symbol(prefix: &str, plan: &Plan) -> String {
+    format!("{prefix}_abi_{:016x}", abi_hash(prefix, plan))
+}
+
+/// FNV-1a over the boundary's description: prefix, exports, host imports,
+/// resources and the type names the header uses.
+fn abi_hash(prefix: &str, plan: &Plan) -> u64 {
+    let mut text = format!("wacc component abi 1\n{prefix}\n");
+    for (name, l) in &plan.exports {
+        let _ = writeln!(text, "export {name} {:?}", l.ty);
+    }
+    for (name, ty) in host_imports(plan) {
+        let _ = writeln!(text, "import {name} {ty:?}");
+    }
+    for r in &plan.resources {
+        let _ = writeln!(text, "resource {} {:?}", r.owner, r.host_name);
+    }
+    for (name, v) in &plan.value_exports {
+        let _ = writeln!(text, "value {name} {:?}", plan.values[*v as usize].ty);
+    }
+    for v in &plan.values {
+        if let ValueSource::Import(n) = &v.source {
+            let _ = writeln!(text, "value import {n} {:?}", v.ty);
+        }
+    }
+    for n in &plan.type_names {
+        let _ = writeln!(text, "type {:?} {} {:?}", n.interface, n.name, n.ty);
+    }
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Root function imports the host defines, once each, in plan order:
+/// WASI interfaces are the runtime's, and functions over async types are
+/// never called (their trampolines trap).
+fn host_imports(plan: &Plan) -> Vec<(&str, &FuncType)> {
+    let mut out: Vec<(&str, &FuncType)> = vec![];
+    for t in &plan.trampolines {
+        if let Trampoline::HostImport { name, ty, .. } = t {
+            if !is_wasi(name) && !func_needs_async(ty) && !out.iter().any(|(n, _)| n == name) {
+                out.push((name, ty));
+            }
+        }
+    }
+    out
+}
+
+fn is_wasi(name: &str) -> bool {
+    name.starts_with("wasi:")
+}
+
+const KEYWORDS: &[&str] = &[
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "bool",
+    "true",
+    "false",
+    "alignas",
+    "alignof",
+    "and",
+    "and_eq",
+    "asm",
+    "bitand",
+    "bitor",
+    "catch",
+    "class",
+    "compl",
+    "concept",
+    "consteval",
+    "constexpr",
+    "constinit",
+    "const_cast",
+    "co_await",
+    "co_return",
+    "co_yield",
+    "decltype",
+    "delete",
+    "dynamic_cast",
+    "explicit",
+    "export",
+    "friend",
+    "mutable",
+    "namespace",
+    "new",
+    "noexcept",
+    "not",
+    "not_eq",
+    "nullptr",
+    "operator",
+    "or",
+    "or_eq",
+    "private",
+    "protected",
+    "public",
+    "reinterpret_cast",
+    "requires",
+    "static_assert",
+    "static_cast",
+    "template",
+    "this",
+    "thread_local",
+    "throw",
+    "try",
+    "typeid",
+    "typename",
+    "using",
+    "virtual",
+    "wchar_t",
+    "xor",
+    "xor_eq",
+    "char8_t",
+    "char16_t",
+    "char32_t",
+];
+
+/// Names generated functions use for their own parameters and locals.
+const RESERVED_PARAMS: &[&str] = &["ctx", "ret", "args"];
+
+/// A WIT name (kebab-case) as a C identifier part: snake_case, anything
+/// else replaced by `_`.
+fn snake(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    s
+}
+
+/// A WIT name as a C member or parameter name.
+fn member(name: &str) -> String {
+    let s = snake(name);
+    if KEYWORDS.contains(&s.as_str()) {
+        s + "_"
+    } else {
+        s
+    }
+}
+
+/// A WIT parameter name as a C parameter name.
+fn param(name: &str) -> String {
+    let s = member(name);
+    if RESERVED_PARAMS.contains(&s.as_str()) {
+        s + "_"
+    } else {
+        s
+    }
+}
+
+/// `[constructor]r` → `r_new`, `[method]r.m` / `[static]r.m` → `r_m`.
+fn func_part(name: &str) -> String {
+    if let Some(r) = name.strip_prefix("[constructor]") {
+        return snake(r) + "_new";
+    }
+    for p in ["[method]", "[static]"] {
+        if let Some(rest) = name.strip_prefix(p) {
+            return snake(&rest.replace('.', "-"));
+        }
+    }
+    snake(name)
+}
+
+/// `ns:pkg/iface@1.0.0` → (`iface`, `ns_pkg_iface`); a plain name stays.
+fn interface_parts(iface: &str) -> (String, String) {
+    let base = iface.split('@').next().unwrap_or(iface);
+    let short = base.rsplit(['/', ':']).next().unwrap_or(base);
+    (snake(short), snake(base))
+}
+
+/// Splits a root function name `iface#f` into its interface and function.
+fn split_func(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('#') {
+        Some((i, f)) => (Some(i), f),
+        None => (None, name),
+    }
+}
+
+/// Picks C names: the short form unless it is taken, then the long form,
+/// then a number. Names the header binds to object symbols are never
+/// given out (a static function of the same name would shadow the symbol).
+struct Namer {
+    taken: HashSet<String>,
+    /// prefixes of the object's symbols (`P_export_`, `P_value_`, `P_abi_`)
+    reserved: Vec<String>,
+    prefix: String,
+}
+
+impl Namer {
+    fn new(prefix: &str) -> Namer {
+        let mut taken = HashSet::new();
+        for fixed in [
+            "instantiate",
+            "call",
+            "ctx",
+            "ctx_new",
+            "ctx_free",
+            "ctx_set_user_data",
+            "ctx_user_data",
+        ] {
+            taken.insert(format!("{prefix}_{fixed}"));
+        }
+        Namer {
+            taken,
+            reserved: ["export_", "value_", "abi_", "_"]
+                .iter()
+                .map(|r| format!("{prefix}_{r}"))
+                .collect(),
+            prefix: prefix.to_string(),
+        }
+    }
+
+    fn free(&mut self, c: &str) -> bool {
+        !self.reserved.iter().any(|r| c.starts_with(r.as_str())) && self.taken.insert(c.to_string())
+    }
+
+    fn pick(&mut self, candidates: &[String]) -> String {
+        for c in candidates {
+            if self.free(c) {
+                return c.clone();
+            }
+        }
+        let last = candidates.last().cloned().unwrap_or_default();
+        let (base, suffix) = match last.strip_suffix("_t") {
+            Some(b) => (b.to_string(), "_t"),
+            None => (last, ""),
+        };
+        // `P_export_x` → `P_x_export_x`
+        let base = match self.reserved.iter().any(|r| base.starts_with(r.as_str())) {
+            true => format!("{}_x_{}", self.prefix, &base[self.prefix.len() + 1..]),
+            false => base,
+        };
+        if self.free(&format!("{base}{suffix}")) {
+            return format!("{base}{suffix}");
+        }
+        (2..)
+            .map(|i| format!("{base}{i}{suffix}"))
+            .find(|c| self.free(c))
+            .unwrap()
+    }
+}
+
+/// The C types of a boundary, defined on first use in dependency order.
+struct CTypes<'a> {
+    prefix: &'a str,
+    names: &'a [TypeName],
+    plan: &'a Plan,
+    namer: Namer,
+    /// compound types defined so far and their C names
+    defined: Vec<(ValType, String)>,
+    resources: HashMap<u32, String>,
+    out: String,
+}
+
+impl CTypes<'_> {
+    /// The C type of `t`, defining it (and what it contains) if needed.
+    fn c(&mut self, t: &ValType) -> String {
+        let prim = match t {
+            ValType::Bool => "bool",
+            ValType::S8 => "int8_t",
+            ValType::U8 => "uint8_t",
+            ValType::S16 => "int16_t",
+            ValType::U16 => "uint16_t",
+            ValType::S32 => "int32_t",
+            ValType::U32 => "uint32_t",
+            ValType::S64 => "int64_t",
+            ValType::U64 => "uint64_t",
+            ValType::F32 => "float",
+            ValType::F64 => "double",
+            ValType::Char => "uint32_t",
+            ValType::String => "WaccString",
+            ValType::ErrorContext | ValType::Stream | ValType::Future => "uint32_t",
+            ValType::Own(r) => return format!("{}_own_t", self.resource(*r)),
+            ValType::Borrow(r) => return format!("{}_borrow_t", self.resource(*r)),
+            _ => "",
+        };
+        if !prim.is_empty() {
+            return prim.to_string();
+        }
+        if let Some((_, n)) = self.defined.iter().find(|(d, _)| d == t) {
+            return n.clone();
+        }
+        self.define(t)
+    }
+
+    /// The C name stem of resource `r` (`P_counter`), its handle types
+    /// defined on first use.
+    fn resource(&mut self, r: u32) -> String {
+        if let Some(n) = self.resources.get(&r) {
+            return n.clone();
+        }
+        let named = self
+            .names
+            .iter()
+            .find(|n| n.ty == NamedType::Resource(r))
+            .map(|n| (n.interface.clone(), n.name.clone()))
+            .or_else(|| {
+                let host = self.plan.resources.get(r as usize)?.host_name.as_ref()?;
+                let (i, n) = split_func(host);
+                Some((i.map(str::to_string), n.to_string()))
+            });
+        let stem = match named {
+            Some((iface, name)) => {
+                let mut c = vec![format!("{}_{}", self.prefix, snake(&name))];
+                if let Some(i) = iface {
+                    c.push(format!(
+                        "{}_{}_{}",
+                        self.prefix,
+                        interface_parts(&i).1,
+                        snake(&name)
+                    ));
+                }
+                self.namer.pick(&c)
+            }
+            None => self.namer.pick(&[format!("{}_resource{r}", self.prefix)]),
+        };
+        let host = self
+            .plan
+            .resources
+            .get(r as usize)
+            .is_some_and(|d| d.owner == HOST);
+        let what = if host {
+            "the host's own representation of the resource (its rep)"
+        } else {
+            "an index into the context's handle table of the host"
+        };
+        for kind in ["own", "borrow"] {
+            let _ = writeln!(
+                self.out,
+                "/* {kind}<{}>: `handle` is {what}. */\ntypedef struct {stem}_{kind}_t {{\n    uint32_t handle;\n}} {stem}_{kind}_t;",
+                stem.strip_prefix(&format!("{}_", self.prefix)).unwrap_or(&stem),
+            );
+        }
+        self.out.push('\n');
+        self.resources.insert(r, stem.clone());
+        stem
+    }
+
+    /// A name for compound type `t`: its WIT name if a root import or
+    /// export names it, else one spelled from its structure.
+    fn name_of(&mut self, t: &ValType) -> String {
+        let p = self.prefix;
+        let named = self
+            .names
+            .iter()
+            .find(|n| n.ty == NamedType::Value(t.clone()))
+            .cloned();
+        let candidates = match named {
+            Some(n) => {
+                let mut c = vec![format!("{p}_{}_t", snake(&n.name))];
+                if let Some(i) = &n.interface {
+                    c.push(format!("{p}_{}_{}_t", interface_parts(i).1, snake(&n.name)));
+                }
+                c
+            }
+            None => vec![format!("{p}_{}_t", self.spell(t))],
+        };
+        self.namer.pick(&candidates)
+    }
+
+    /// The structural spelling of a type (`list_option_u32`).
+    fn spell(&mut self, t: &ValType) -> String {
+        let named = |s: &mut Self, t: &ValType| -> Option<String> {
+            let c = s.c(t);
+            c.strip_prefix(&format!("{}_", s.prefix))
+                .and_then(|c| c.strip_suffix("_t"))
+                .map(str::to_string)
+        };
+        match t {
+            ValType::Bool => "bool".into(),
+            ValType::S8 => "s8".into(),
+            ValType::U8 => "u8".into(),
+            ValType::S16 => "s16".into(),
+            ValType::U16 => "u16".into(),
+            ValType::S32 => "s32".into(),
+            ValType::U32 => "u32".into(),
+            ValType::S64 => "s64".into(),
+            ValType::U64 => "u64".into(),
+            ValType::F32 => "f32".into(),
+            ValType::F64 => "f64".into(),
+            ValType::Char => "char".into(),
+            ValType::String => "string".into(),
+            ValType::ErrorContext => "error_context".into(),
+            ValType::Stream => "stream".into(),
+            ValType::Future => "future".into(),
+            ValType::Own(_) | ValType::Borrow(_) => named(self, t).unwrap_or_default(),
+            ValType::List(e, None) => format!("list_{}", self.spell_inner(e)),
+            ValType::List(e, Some(n)) => format!("array{n}_{}", self.spell_inner(e)),
+            ValType::Option(e) => format!("option_{}", self.spell_inner(e)),
+            ValType::Result { ok, err } => {
+                let mut part = |x: &Option<Box<ValType>>| match x {
+                    Some(x) => self.spell_inner(x),
+                    None => "void".into(),
+                };
+                let ok = part(ok);
+                let err = part(err);
+                format!("result_{ok}_{err}")
+            }
+            ValType::Tuple(ts) => {
+                let parts: Vec<String> = ts.iter().map(|t| self.spell_inner(t)).collect();
+                format!("tuple{}_{}", ts.len(), parts.join("_"))
+            }
+            ValType::Map(k, v) => {
+                let (k, v) = (self.spell_inner(k), self.spell_inner(v));
+                format!("map_{k}_{v}")
+            }
+            ValType::Record(_) => "record".into(),
+            ValType::Variant(_) => "variant".into(),
+            ValType::Enum(_) => "enum".into(),
+            ValType::Flags(_) => "flags".into(),
+        }
+    }
+
+    /// Spelling of a type inside another's name: a defined type by its name.
+    fn spell_inner(&mut self, t: &ValType) -> String {
+        match t {
+            ValType::Record(_)
+            | ValType::Variant(_)
+            | ValType::Enum(_)
+            | ValType::Flags(_)
+            | ValType::Own(_)
+            | ValType::Borrow(_) => {
+                let c = self.c(t);
+                let c = c.strip_prefix(&format!("{}_", self.prefix)).unwrap_or(&c);
+                c.strip_suffix("_t").unwrap_or(c).to_string()
+            }
+            _ => self.spell(t),
+        }
+    }
+
+    /// Defines compound type `t` (after everything it contains).
+    fn define(&mut self, t: &ValType) -> String {
+        // Inner types first, so their definitions come before this one.
+        let inner: Vec<ValType> = match t {
+            ValType::List(e, _) | ValType::Option(e) => vec![(**e).clone()],
+            ValType::Map(k, v) => vec![(**k).clone(), (**v).clone()],
+            ValType::Record(fs) => fs.iter().map(|(_, t)| t.clone()).collect(),
+            ValType::Tuple(ts) => ts.clone(),
+            ValType::Variant(cs) => cs.iter().filter_map(|(_, t)| t.clone()).collect(),
+            ValType::Result { ok, err } => {
+                ok.iter().chain(err.iter()).map(|t| (**t).clone()).collect()
+            }
+            _ => vec![],
+        };
+        let inner: Vec<String> = inner.iter().map(|t| self.c(t)).collect();
+        let name = self.name_of(t);
+        self.defined.push((t.clone(), name.clone()));
+        let consts = name.strip_suffix("_t").unwrap_or(&name).to_uppercase();
+        let mut d = String::new();
+        let _ = writeln!(d, "/* {} */", wit(t, self));
+        let fields = |d: &mut String, fs: Vec<(String, &String)>| {
+            let _ = writeln!(d, "typedef struct {name} {{");
+            for (n, ty) in fs {
+                let _ = writeln!(d, "    {ty} {n};");
+            }
+            let _ = writeln!(d, "}} {name};");
+        };
+        match t {
+            ValType::Record(fs) => fields(
+                &mut d,
+                fs.iter()
+                    .map(|(n, _)| member(n))
+                    .zip(inner.iter())
+                    .collect(),
+            ),
+            ValType::Tuple(_) => fields(
+                &mut d,
+                (0..inner.len())
+                    .map(|i| format!("f{i}"))
+                    .zip(inner.iter())
+                    .collect(),
+            ),
+            ValType::List(_, None) => {
+                let _ = writeln!(
+                    d,
+                    "typedef struct {name} {{\n    const {} *ptr;\n    uint64_t len;\n}} {name};",
+                    inner[0]
+                );
+            }
+            ValType::List(_, Some(n)) => {
+                let _ = writeln!(
+                    d,
+                    "typedef struct {name} {{\n    {} v[{n}];\n}} {name};",
+                    inner[0]
+                );
+            }
+            ValType::Map(..) => {
+                let entry = format!("{}_entry_t", name.strip_suffix("_t").unwrap_or(&name));
+                let _ = writeln!(
+                    d,
+                    "typedef struct {entry} {{\n    {} key;\n    {} value;\n}} {entry};",
+                    inner[0], inner[1]
+                );
+                let _ = writeln!(
+                    d,
+                    "typedef struct {name} {{\n    const {entry} *ptr;\n    uint64_t len;\n}} {name};",
+                );
+            }
+            ValType::Option(_) => {
+                let _ = writeln!(
+                    d,
+                    "typedef struct {name} {{\n    bool is_some;\n    {} val;\n}} {name};",
+                    inner[0]
+                );
+            }
+            ValType::Result { ok, err } => {
+                let _ = writeln!(d, "typedef struct {name} {{\n    bool is_err;");
+                let mut members = vec![];
+                let mut it = inner.iter();
+                if ok.is_some() {
+                    members.push(format!("{} ok;", it.next().unwrap()));
+                }
+                if err.is_some() {
+                    members.push(format!("{} err;", it.next().unwrap()));
+                }
+                if !members.is_empty() {
+                    let _ = writeln!(
+                        d,
+                        "    union {{\n        {}\n    }} val;",
+                        members.join("\n        ")
+                    );
+                }
+                let _ = writeln!(d, "}} {name};");
+            }
+            ValType::Variant(cs) => {
+                let tag = int_type(discriminant_size(cs.len()));
+                let _ = writeln!(d, "typedef struct {name} {{\n    {tag} tag;");
+                let mut it = inner.iter();
+                let members: Vec<String> = cs
+                    .iter()
+                    .filter(|(_, t)| t.is_some())
+                    .map(|(n, _)| format!("{} {};", it.next().unwrap(), member(n)))
+                    .collect();
+                if !members.is_empty() {
+                    let _ = writeln!(
+                        d,
+                        "    union {{\n        {}\n    }} val;",
+                        members.join("\n        ")
+                    );
+                }
+                let _ = writeln!(d, "}} {name};");
+                for (i, (n, _)) in cs.iter().enumerate() {
+                    let _ = writeln!(d, "#define {consts}_{} {i}", snake(n).to_uppercase());
+                }
+            }
+            ValType::Enum(ls) => {
+                let _ = writeln!(
+                    d,
+                    "typedef {} {name};",
+                    int_type(discriminant_size(ls.len()))
+                );
+                for (i, n) in ls.iter().enumerate() {
+                    let _ = writeln!(
+                        d,
+                        "#define {consts}_{} (({name}){i})",
+                        snake(n).to_uppercase()
+                    );
+                }
+            }
+            ValType::Flags(ls) => {
+                let size = t.elem_size(PtrType::I64);
+                let _ = writeln!(d, "typedef {} {name};", int_type(size));
+                for (i, n) in ls.iter().enumerate() {
+                    let _ = writeln!(
+                        d,
+                        "#define {consts}_{} (({name})(1u << {i}))",
+                        snake(n).to_uppercase()
+                    );
+                }
+            }
+            _ => unreachable!("not a compound type"),
+        }
+        layout_assert(&mut d, &name, t);
+        self.out.push_str(&d);
+        self.out.push('\n');
+        name
+    }
+}
+
+fn int_type(size: u32) -> &'static str {
+    match size {
+        1 => "uint8_t",
+        2 => "uint16_t",
+        _ => "uint32_t",
+    }
+}
+
+fn layout_assert(d: &mut String, name: &str, t: &ValType) {
+    let _ = writeln!(
+        d,
+        "WACC_STATIC_ASSERT(sizeof({name}) == {} && WACC_ALIGNOF({name}) == {}, \"native layout of {name}\");",
+        t.elem_size(PtrType::I64),
+        t.alignment(PtrType::I64)
+    );
+}
+
+/// A type in WIT syntax, with the names the header gives defined types.
+fn wit(t: &ValType, c: &CTypes) -> String {
+    let named = |t: &ValType| {
+        c.names
+            .iter()
+            .find(|n| n.ty == NamedType::Value(t.clone()))
+            .map(|n| n.name.clone())
+    };
+    let res = |r: &u32| {
+        c.names
+            .iter()
+            .find(|n| n.ty == NamedType::Resource(*r))
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| format!("resource{r}"))
+    };
+    let inner = |t: &ValType| named(t).unwrap_or_else(|| wit(t, c));
+    let opt = |t: &Option<Box<ValType>>| t.as_deref().map_or("_".to_string(), inner);
+    match t {
+        ValType::Bool => "bool".into(),
+        ValType::S8 => "s8".into(),
+        ValType::U8 => "u8".into(),
+        ValType::S16 => "s16".into(),
+        ValType::U16 => "u16".into(),
+        ValType::S32 => "s32".into(),
+        ValType::U32 => "u32".into(),
+        ValType::S64 => "s64".into(),
+        ValType::U64 => "u64".into(),
+        ValType::F32 => "f32".into(),
+        ValType::F64 => "f64".into(),
+        ValType::Char => "char".into(),
+        ValType::String => "string".into(),
+        ValType::ErrorContext => "error-context".into(),
+        ValType::Stream => "stream".into(),
+        ValType::Future => "future".into(),
+        ValType::Own(r) => format!("own<{}>", res(r)),
+        ValType::Borrow(r) => format!("borrow<{}>", res(r)),
+        ValType::List(e, None) => format!("list<{}>", inner(e)),
+        ValType::List(e, Some(n)) => format!("list<{}, {n}>", inner(e)),
+        ValType::Option(e) => format!("option<{}>", inner(e)),
+        ValType::Result { ok, err } => format!("result<{}, {}>", opt(ok), opt(err)),
+        ValType::Tuple(ts) => format!(
+            "tuple<{}>",
+            ts.iter().map(inner).collect::<Vec<_>>().join(", ")
+        ),
+        ValType::Map(k, v) => format!("map<{}, {}>", inner(k), inner(v)),
+        ValType::Record(fs) => format!(
+            "record {{ {} }}",
+            fs.iter()
+                .map(|(n, t)| format!("{n}: {}", inner(t)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ValType::Variant(cs) => format!(
+            "variant {{ {} }}",
+            cs.iter()
+                .map(|(n, t)| match t {
+                    Some(t) => format!("{n}({})", inner(t)),
+                    None => n.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ValType::Enum(ls) => format!("enum {{ {} }}", ls.join(", ")),
+        ValType::Flags(ls) => format!("flags {{ {} }}", ls.join(", ")),
+    }
+}
+
+fn wit_func(ty: &FuncType, c: &CTypes) -> String {
+    let params: Vec<String> = ty
+        .params
+        .iter()
+        .map(|(n, t)| format!("{n}: {}", wit_named(t, c)))
+        .collect();
+    let result = ty
+        .result
+        .as_ref()
+        .map_or(String::new(), |t| format!(" -> {}", wit_named(t, c)));
+    format!("func({}){result}", params.join(", "))
+}
+
+fn wit_named(t: &ValType, c: &CTypes) -> String {
+    c.names
+        .iter()
+        .find(|n| n.ty == NamedType::Value(t.clone()))
+        .map_or_else(|| wit(t, c), |n| n.name.clone())
+}
+
+/// One function of the boundary, as C sees it.
+struct CFunc {
+    /// the component name (`iface#f`)
+    name: String,
+    c_name: String,
+    ty: FuncType,
+    /// the C types of the parameters and the result
+    params: Vec<(String, String)>,
+    result: Option<String>,
+    /// the parameter struct (`None` without parameters)
+    args: Option<String>,
+}
+
+impl CFunc {
+    /// `P_ctx *ctx, T a, ..., R *ret`
+    fn c_params(&self, prefix: &str) -> String {
+        let mut ps = vec![format!("{prefix}_ctx *ctx")];
+        ps.extend(self.params.iter().map(|(n, t)| format!("{t} {n}")));
+        if let Some(r) = &self.result {
+            ps.push(format!("{r} *ret"));
+        }
+        ps.join(", ")
+    }
+}
+
+/// The C header of a compiled component.
+pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
+    let mut types = CTypes {
+        prefix,
+        names: &plan.type_names,
+        plan,
+        namer: Namer::new(prefix),
+        defined: vec![],
+        resources: HashMap::new(),
+        out: String::new(),
+    };
+    let abi = abi_symbol(prefix, plan);
+    let upper = prefix.to_uppercase();
+
+    // Names of functions first (they are what users see most), then types.
+    let name_func = |namer: &mut Namer, kind: &str, name: &str| {
+        let (iface, f) = split_func(name);
+        let mut c = vec![];
+        match iface {
+            Some(i) => {
+                let (short, long) = interface_parts(i);
+                c.push(format!("{prefix}_{kind}{short}_{}", func_part(f)));
+                c.push(format!("{prefix}_{kind}{long}_{}", func_part(f)));
+            }
+            None => c.push(format!("{prefix}_{kind}{}", func_part(f))),
+        }
+        namer.pick(&c)
+    };
+    let exports: Vec<(String, &FuncType)> = plan
+        .exports
+        .iter()
+        .map(|(n, l)| (name_func(&mut types.namer, "", n), &l.ty))
+        .collect();
+    let imports: Vec<(String, &str, &FuncType)> = host_imports(plan)
+        .into_iter()
+        .map(|(n, ty)| (name_func(&mut types.namer, "import_", n), n, ty))
+        .collect();
+    let host_resources: Vec<(u32, &str)> = plan
+        .resources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let n = r.host_name.as_deref()?;
+            (r.owner == HOST && !is_wasi(n)).then_some((i as u32, n))
+        })
+        .collect();
+
+    let funcs = |types: &mut CTypes, list: Vec<(String, &str, &FuncType)>| -> Vec<CFunc> {
+        list.into_iter()
+            .map(|(c_name, name, ty)| {
+                let params: Vec<(String, String)> = ty
+                    .params
+                    .iter()
+                    .map(|(n, t)| (param(n), types.c(t)))
+                    .collect();
+                let result = ty.result.as_ref().map(|t| types.c(t));
+                let args = (!params.is_empty()).then(|| {
+                    let a = types.namer.pick(&[format!("{c_name}_args_t")]);
+                    let mut d =
+                        format!("/* the parameters of {c_name} */\ntypedef struct {a} {{\n");
+                    for (n, t) in &params {
+                        let _ = writeln!(d, "    {t} {n};");
+                    }
+                    let _ = writeln!(d, "}} {a};");
+                    layout_assert(&mut d, &a, &params_tuple(ty));
+                    types.out.push_str(&d);
+                    types.out.push('\n');
+                    a
+                });
+                CFunc {
+                    name: name.to_string(),
+                    c_name,
+                    ty: ty.clone(),
+                    params,
+                    result,
+                    args,
+                }
+            })
+            .collect()
+    };
+    let export_funcs = funcs(
+        &mut types,
+        plan.exports
+            .iter()
+            .zip(exports)
+            .map(|((n, _), (c, ty))| (c, n.as_str(), ty))
+            .collect(),
+    );
+    let import_funcs = funcs(&mut types, imports);
+    let values: Vec<(String, String, &str)> = plan
+        .value_exports
+        .iter()
+        .map(|(n, v)| {
+            let c_name = types.namer.pick(&[format!("{prefix}_get_{}", snake(n))]);
+            (c_name, types.c(&plan.values[*v as usize].ty), n.as_str())
+        })
+        .collect();
+    let value_imports: Vec<(String, String, &str)> = plan
+        .values
+        .iter()
+        .filter_map(|v| match &v.source {
+            ValueSource::Import(n) if !is_wasi(n) => Some((n.as_str(), &v.ty)),
+            _ => None,
+        })
+        .map(|(n, ty)| (name_func(&mut types.namer, "import_", n), types.c(ty), n))
+        .collect();
+    let mut resource_drops: Vec<(u32, String)> = types
+        .resources
+        .clone()
+        .into_iter()
+        .filter(|(r, _)| plan.resources[*r as usize].owner != HOST)
+        .map(|(r, stem)| (r, types.namer.pick(&[format!("{stem}_drop")])))
+        .collect();
+    resource_drops.sort();
+    let host_drops: Vec<(u32, &str, String)> = host_resources
+        .iter()
+        .map(|(r, n)| {
+            let stem = types.resource(*r);
+            let c = stem.replacen(&format!("{prefix}_"), &format!("{prefix}_import_"), 1);
+            (*r, *n, types.namer.pick(&[format!("{c}_drop")]))
+        })
+        .collect();
+
+    let mut h = String::new();
+    let guard = format!("{upper}_WACC_H");
+    let _ = write!(
+        h,
+        r#"/* The typed host interface of component `{source}`, compiled by wacc
+ * with prefix `{prefix}`. Generated: do not edit; regenerate with
+ * `wacc compile ... --prefix {prefix} --header FILE`.
+ *
+ * Values cross in the native layout (the canonical ABI memory layout with
+ * 64-bit pointers); the types below are that layout, checked by static
+ * assertions. Strings are UTF-8 (`WaccString`), lists `{{ptr, len}}`.
+ *
+ * Using it:
+ * - `{prefix}_ctx_new(store, &ctx)` instantiates the component (0 or a trap
+ *   code, see WACC_TRAP_* in wacc.h); `{prefix}_ctx_free(ctx)` releases it.
+ * - Every export is a function returning 0 or a trap code; its result goes
+ *   to `*ret`. Strings and lists in results stay valid until the next call
+ *   on the same context.
+ * - After a trap the context is poisoned: every later call returns
+ *   WACC_TRAP_CANNOT_ENTER. Free it and make a new one.
+ * - Own handles the host receives are the host's to drop
+ *   (`..._drop(ctx, handle)`, which runs the resource's destructor).
+ * - Imports: in exactly one C or C++ file, `#define {upper}_IMPLEMENTATION`
+ *   before including this header, and define every `{prefix}_import_*`
+ *   function declared below, with exactly that signature (a missing one
+ *   fails to link, a mistyped one to compile). Return 0, or a trap code to
+ *   make the calling export fail with it. Strings and lists in an import's
+ *   result must stay valid after it returns, until the export call ends
+ *   (static data, or wacc_rt_host_alloc(ctx, size, align)).
+ *   `#define {upper}_OPTIONAL_IMPORTS` as well makes them optional: a
+ *   missing one then fails the call with WACC_TRAP_UNRESOLVED_IMPORT.
+ * - Names: root function `f` is `{prefix}_f`, `f` of interface
+ *   `ns:pkg/iface@v` is `{prefix}_iface_f`; `[constructor]r` is `r_new`,
+ *   `[method]r.m` and `[static]r.m` are `r_m`; kebab-case becomes
+ *   snake_case; where two would clash, the interface's path is spelled out
+ *   (`{prefix}_ns_pkg_iface_f`). Types keep their WIT names, anonymous ones
+ *   are named by structure (`{prefix}_list_string_t`). Enum, flags and
+ *   variant case constants are upper case (`{upper}_COLOR_RED`).
+ */
+#ifndef {guard}
+#define {guard}
+
+#include <stddef.h>
+#include <stdint.h>
+#ifndef __cplusplus
+#include <stdbool.h>
+#endif
+#include "wacc.h"
+
+#ifdef __cplusplus
+extern "C" {{
+#endif
+
+#ifndef WACC_STATIC_ASSERT
+#ifdef __cplusplus
+#define WACC_STATIC_ASSERT(c, m) static_assert(c, m)
+#define WACC_ALIGNOF(t) alignof(t)
+#else
+#define WACC_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#define WACC_ALIGNOF(t) _Alignof(t)
+#endif
+#endif
+
+#ifndef WACC_STRING_DEFINED
+#define WACC_STRING_DEFINED
+/* string: UTF-8 bytes, not NUL-terminated */
+typedef struct WaccString {{
+    const char *ptr;
+    uint64_t len;
+}} WaccString;
+#endif
+
+/* A component context (an instance of the whole component). */
+typedef struct {prefix}_ctx {prefix}_ctx;
+
+"#
+    );
+    h.push_str("/* ---- types ---- */\n\n");
+    h.push_str(&types.out);
+
+    // The object's symbols, under C names.
+    h.push_str("/* ---- the object's entries (use the typed functions below) ---- */\n\n");
+    let _ = writeln!(
+        h,
+        "uint32_t {}(void *store, void **ctx);",
+        symbols::instantiate(prefix)
+    );
+    let _ = writeln!(
+        h,
+        "uint32_t {}(void *ctx, uint32_t export_index, const void *args, void *result);",
+        symbols::dynamic_call(prefix)
+    );
+    let _ = writeln!(h, "extern const unsigned char {abi}[];");
+    let needs_impl = !import_funcs.is_empty() || !host_drops.is_empty();
+    if !value_imports.is_empty() {
+        h.push_str("\n/* Imported values: define each in one file (`const T NAME = ...;`), in the native layout. */\n");
+        for (c, ty, n) in &value_imports {
+            let _ = writeln!(
+                h,
+                "extern const {ty} {c} __asm__(\"{}\"); /* {n} */",
+                symbols::component_import_symbol(n)
+            );
+        }
+    }
+    if needs_impl {
+        let _ = writeln!(
+            h,
+            "/* defined by the file that defines {upper}_IMPLEMENTATION */\nextern const unsigned char {prefix}__imports_defined[];"
+        );
+    }
+    for (i, f) in export_funcs.iter().enumerate() {
+        let _ = writeln!(
+            h,
+            "uint32_t {prefix}__export{i}(void *ctx, const void *args, void *result) __asm__(\"{}\");",
+            symbols::export_entry(prefix, &f.name)
+        );
+    }
+    for (i, (_, _, n)) in values.iter().enumerate() {
+        let _ = writeln!(
+            h,
+            "const void *{prefix}__value{i}(void *ctx) __asm__(\"{}\");",
+            symbols::value_export(prefix, n)
+        );
+    }
+
+    let imports_check = if needs_impl {
+        format!("    /* Fails to link if no file defines {upper}_IMPLEMENTATION. */\n    (void)*(const volatile unsigned char *){prefix}__imports_defined;\n")
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        h,
+        r#"
+/* ---- the context ---- */
+
+/* Instantiates the component in `store` (from wacc_rt_store_new()). */
+static inline uint32_t {prefix}_ctx_new(WaccStore *store, {prefix}_ctx **ctx) {{
+    void *c = NULL;
+    uint32_t code;
+    /* Fails to link if the object was compiled from another interface. */
+    (void)*(const volatile unsigned char *){abi};
+{imports_check}    code = {prefix}_instantiate(store, &c);
+    *ctx = ({prefix}_ctx *)c;
+    return code;
+}}
+
+/* Releases a context and every resource the host still owns in it. */
+static inline void {prefix}_ctx_free({prefix}_ctx *ctx) {{
+    wacc_rt_component_free(ctx);
+}}
+
+/* A pointer of the host's, for import implementations (NULL at first). */
+static inline void {prefix}_ctx_set_user_data({prefix}_ctx *ctx, void *data) {{
+    wacc_rt_component_set_user_data(ctx, data);
+}}
+
+static inline void *{prefix}_ctx_user_data({prefix}_ctx *ctx) {{
+    return wacc_rt_component_user_data(ctx);
+}}
+
+/* ---- exports ---- */
+
+"#
+    );
+    for (i, f) in export_funcs.iter().enumerate() {
+        let _ = writeln!(h, "/* {}: {} */", f.name, wit_func(&f.ty, &types));
+        let _ = writeln!(
+            h,
+            "static inline uint32_t {}({}) {{",
+            f.c_name,
+            f.c_params(prefix)
+        );
+        let args = match &f.args {
+            Some(a) => {
+                let _ = writeln!(h, "    {a} args;");
+                for (n, _) in &f.params {
+                    let _ = writeln!(h, "    args.{n} = {n};");
+                }
+                "&args"
+            }
+            None => "NULL",
+        };
+        let ret = if f.result.is_some() { "ret" } else { "NULL" };
+        let _ = writeln!(
+            h,
+            "    return {prefix}__export{i}(ctx, {args}, {ret});\n}}\n"
+        );
+    }
+    for (i, (c_name, ty, n)) in values.iter().enumerate() {
+        let _ = writeln!(
+            h,
+            "/* value export {n}: valid as long as the context */\nstatic inline const {ty} *{c_name}({prefix}_ctx *ctx) {{\n    return (const {ty} *){prefix}__value{i}(ctx);\n}}\n"
+        );
+    }
+    for (r, drop) in &resource_drops {
+        let stem = &types.resources[r];
+        let _ = writeln!(
+            h,
+            "/* Drops an own handle the host holds (runs the destructor). 0 or a trap code. */\nstatic inline uint32_t {drop}({prefix}_ctx *ctx, {stem}_own_t handle) {{\n    return wacc_rt_component_resource_drop(ctx, {r}, handle.handle);\n}}\n"
+        );
+    }
+
+    if needs_impl {
+        h.push_str("/* ---- imports: the host defines these ---- */\n\n");
+        let _ = writeln!(
+            h,
+            "#ifdef {upper}_OPTIONAL_IMPORTS\n#define {upper}__IMPORT __attribute__((weak))\n#else\n#define {upper}__IMPORT\n#endif\n"
+        );
+        for f in &import_funcs {
+            let _ = writeln!(h, "/* {}: {} */", f.name, wit_func(&f.ty, &types));
+            let _ = writeln!(
+                h,
+                "{upper}__IMPORT uint32_t {}({});\n",
+                f.c_name,
+                f.c_params(prefix)
+            );
+        }
+        for (_, n, c) in &host_drops {
+            let _ = writeln!(
+                h,
+                "/* {n}: the guest dropped its last handle to `rep` */\n{upper}__IMPORT void {c}({prefix}_ctx *ctx, uint32_t rep);\n"
+            );
+        }
+    }
+    if needs_impl {
+        let _ = writeln!(
+            h,
+            "/* ---- glue from the object's import symbols to the functions above ---- */\n#ifdef {upper}_IMPLEMENTATION\nconst unsigned char {prefix}__imports_defined[1] = {{0}};\n"
+        );
+        for (i, f) in import_funcs.iter().enumerate() {
+            let glue = format!("{prefix}__import{i}");
+            let _ = writeln!(
+                h,
+                "uint32_t {glue}(void *ctx, const void *args, void *result) __asm__(\"{}\");",
+                symbols::component_import_symbol(&f.name)
+            );
+            let _ = writeln!(
+                h,
+                "uint32_t {glue}(void *ctx, const void *args, void *result) {{"
+            );
+            let mut call = vec![format!("({prefix}_ctx *)ctx")];
+            match &f.args {
+                Some(a) => {
+                    let _ = writeln!(h, "    const {a} *a = (const {a} *)args;");
+                    call.extend(f.params.iter().map(|(n, _)| format!("a->{n}")));
+                }
+                None => {
+                    let _ = writeln!(h, "    (void)args;");
+                }
+            }
+            match &f.result {
+                Some(r) => call.push(format!("({r} *)result")),
+                None => {
+                    let _ = writeln!(h, "    (void)result;");
+                }
+            }
+            let _ = writeln!(
+                h,
+                "#ifdef {upper}_OPTIONAL_IMPORTS\n    if (!{c}) return WACC_TRAP_UNRESOLVED_IMPORT;\n#endif\n    return {c}({});\n}}\n",
+                call.join(", "),
+                c = f.c_name
+            );
+        }
+        for (i, (_, n, c)) in host_drops.iter().enumerate() {
+            let (iface, res) = n.rsplit_once('#').unwrap_or(("", n));
+            let sym = symbols::component_import_symbol(&format!("{iface}#[resource-drop]{res}"));
+            let glue = format!("{prefix}__drop{i}");
+            let _ = writeln!(
+                h,
+                "void {glue}(void *ctx, uint32_t rep) __asm__(\"{sym}\");\nvoid {glue}(void *ctx, uint32_t rep) {{\n#ifdef {upper}_OPTIONAL_IMPORTS\n    if (!{c}) return;\n#endif\n    {c}(({prefix}_ctx *)ctx, rep);\n}}\n"
+            );
+        }
+        let _ = writeln!(h, "#endif /* {upper}_IMPLEMENTATION */\n");
+    }
+    let _ = write!(
+        h,
+        "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {guard} */\n"
+    );
+    h
+}
+
+/// The header of component `wasm` without compiling it (front end and plan
+/// only), and the number of its root function exports.
+pub fn header_of(wasm: &[u8], prefix: &str) -> crate::error::Result<(String, usize)> {
+    let parsed = super::front::parse(wasm)?;
+    let plan = super::plan::plan(wasm, &parsed)?;
+    Ok((component_header(prefix, &plan, prefix), plan.exports.len()))
+}

@@ -1,0 +1,152 @@
+//! Generated component headers (`wacc compile --header`) compile cleanly:
+//! for every component with root function exports in the Component Model
+//! testsuite's `values/` and `resources/` scripts, and for the components of
+//! tests/components, the header is generated and compiled with `-Wall
+//! -Wextra -Werror -pedantic` as C11 and as C++17, once as a user of the
+//! exports and once as the file defining the import glue
+//! (`P_IMPLEMENTATION`, with every import declared optional so no
+//! implementation is needed).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+mod common;
+use common::root;
+
+/// One header to check: where it comes from, and its text.
+struct Case {
+    origin: String,
+    prefix: String,
+    header: String,
+}
+
+fn testsuite_cases(failures: &mut Vec<String>) -> (Vec<Case>, usize) {
+    let dir = wacc_tests::shared("testsuite/component-model/test");
+    let mut cases = vec![];
+    let mut no_exports = 0;
+    for sub in ["values", "resources"] {
+        let d = dir.join(sub);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wast"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let components = match wacc_wast::script_components(&text) {
+                Ok(c) => c,
+                Err(e) => {
+                    failures.push(format!("{}: {e}", f.display()));
+                    continue;
+                }
+            };
+            for (m, wasm) in components {
+                let stem = f.file_stem().unwrap().to_string_lossy().replace('-', "_");
+                let prefix = format!("{stem}_{m}");
+                match wacc::component::header::header_of(&wasm, &prefix) {
+                    Ok((_, 0)) => no_exports += 1,
+                    Ok((header, _)) => cases.push(Case {
+                        origin: format!("{} module {m}", f.display()),
+                        prefix,
+                        header,
+                    }),
+                    Err(e) => failures.push(format!("{} module {m}: {e}", f.display())),
+                }
+            }
+        }
+    }
+    (cases, no_exports)
+}
+
+fn own_cases() -> Vec<Case> {
+    let dir = root().join("tests/components");
+    let mut out = vec![];
+    for name in ["composed", "values"] {
+        let wasm = wat::parse_file(dir.join(format!("{name}.wat"))).unwrap();
+        let (header, n) = wacc::component::header::header_of(&wasm, name).unwrap();
+        assert!(n > 0, "{name} has exports");
+        out.push(Case {
+            origin: format!("tests/components/{name}.wat"),
+            prefix: name.to_string(),
+            header,
+        });
+    }
+    out
+}
+
+/// Compiles `case`'s header as C and C++, as a user and as the glue file.
+fn check(case: &Case, dir: &Path) -> Result<(), String> {
+    let h = dir.join(format!("{}.h", case.prefix));
+    std::fs::write(&h, &case.header).unwrap();
+    let upper = case.prefix.to_uppercase();
+    let user = format!(
+        "#include \"{}.h\"\nint main(void) {{ return 0; }}\n",
+        case.prefix
+    );
+    let glue = format!(
+        "#define {upper}_IMPLEMENTATION\n#define {upper}_OPTIONAL_IMPORTS\n#include \"{}.h\"\n",
+        case.prefix
+    );
+    for (kind, src) in [("user", &user), ("glue", &glue)] {
+        for (lang, compiler, std) in [("c", "cc", "-std=c11"), ("cc", "c++", "-std=c++17")] {
+            let file = dir.join(format!("{}_{kind}.{lang}", case.prefix));
+            std::fs::write(&file, src).unwrap();
+            let out = Command::new(compiler)
+                .args([std, "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "-o"])
+                .arg(dir.join(format!("{}_{kind}_{lang}.o", case.prefix)))
+                .arg("-I")
+                .arg(dir)
+                .arg("-I")
+                .arg(root().join("runtime-support/include"))
+                .arg(&file)
+                .output()
+                .map_err(|e| format!("{compiler}: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "{} ({kind}, {compiler} {std}): {}\n(header: {})",
+                    case.origin,
+                    String::from_utf8_lossy(&out.stderr),
+                    h.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn generated_headers_compile() {
+    let dir = common::scratch("component-headers", "all");
+    let mut failures = vec![];
+    let (mut cases, no_exports) = testsuite_cases(&mut failures);
+    let from_suite = cases.len();
+    cases.extend(own_cases());
+    let next = AtomicUsize::new(0);
+    let errors = Mutex::new(vec![]);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(c) = cases.get(i) else { break };
+                if let Err(e) = check(c, &dir) {
+                    errors.lock().unwrap().push(e);
+                }
+            });
+        }
+    });
+    failures.extend(errors.into_inner().unwrap());
+    println!(
+        "component headers: {} compiled (C11 and C++17, user and glue): {from_suite} from the testsuite, {} of tests/components; {no_exports} testsuite components without root function exports not counted; {} failures",
+        cases.len(),
+        cases.len() - from_suite,
+        failures.len()
+    );
+    assert!(
+        from_suite >= 20,
+        "too few testsuite components: {from_suite}"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
