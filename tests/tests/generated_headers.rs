@@ -219,3 +219,81 @@ int main(void) {
         "primes through its header"
     );
 }
+
+/// A Rust wasm32-wasip2 library with a custom world (tests/components/world:
+/// strings, lists, a record, a variant, an option, a result, an enum,
+/// flags, a resource it exports, a list of borrows, a resource and
+/// functions the host defines) driven by tests/components/world_host.c
+/// through its generated header: the host writes only the imports.
+#[test]
+fn rust_world_through_header() {
+    let dir = common::scratch("generated-headers", "world");
+    let target_dir = common::profile_dir().parent().unwrap().join("world-guest");
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args([
+        "build",
+        "--release",
+        "--locked",
+        "--target",
+        "wasm32-wasip2",
+    ])
+    .arg("--manifest-path")
+    .arg(root().join("tests/components/world/Cargo.toml"))
+    .arg("--target-dir")
+    .arg(&target_dir);
+    for v in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+    ] {
+        cmd.env_remove(v);
+    }
+    common::run_ok(
+        &mut cmd,
+        "cargo build --target wasm32-wasip2 (tests/components/world)",
+        "Install the target: `rustup target add wasm32-wasip2`.",
+    );
+    let wasm = target_dir.join("wasm32-wasip2/release/demo_world.wasm");
+    let lib = dir.join("demo.a");
+    common::run_ok(
+        Command::new(common::wacc())
+            .arg("compile")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&lib)
+            .args(["--emit", "static", "--prefix", "demo", "--header"])
+            .arg(dir.join("demo.h")),
+        "wacc compile --header (world)",
+        "",
+    );
+    let exe = dir.join("world");
+    common::run_ok(
+        Command::new("cc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+            .arg(&dir)
+            .arg("-I")
+            .arg(root().join("runtime-support/include"))
+            .arg("-I")
+            .arg(root().join("tests/components"))
+            .arg("-o")
+            .arg(&exe)
+            .arg(root().join("tests/components/world_host.c"))
+            .arg(&lib)
+            .args(["-lpthread", "-ldl", "-lm"]),
+        "cc (world_host.c)",
+        "",
+    );
+    let out = Command::new(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the host reported failures:\n{}\nstdout:\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.ends_with("ok\n"), "{stdout}");
+    assert!(stdout.contains("greet = hello, Ada #100"), "{stdout}");
+}

@@ -222,6 +222,9 @@ fn func_part(name: &str) -> String {
     if let Some(r) = name.strip_prefix("[constructor]") {
         return snake(r) + "_new";
     }
+    if let Some(r) = name.strip_prefix("[resource-drop]") {
+        return snake(r) + "_drop";
+    }
     for p in ["[method]", "[static]"] {
         if let Some(rest) = name.strip_prefix(p) {
             return snake(&rest.replace('.', "-"));
@@ -892,9 +895,13 @@ pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
     let host_drops: Vec<(u32, &str, String)> = host_resources
         .iter()
         .map(|(r, n)| {
-            let stem = types.resource(*r);
-            let c = stem.replacen(&format!("{prefix}_"), &format!("{prefix}_import_"), 1);
-            (*r, *n, types.namer.pick(&[format!("{c}_drop")]))
+            types.resource(*r);
+            let (iface, res) = n.rsplit_once('#').unwrap_or(("", n));
+            let drop = match iface {
+                "" => format!("[resource-drop]{res}"),
+                i => format!("{i}#[resource-drop]{res}"),
+            };
+            (*r, *n, name_func(&mut types.namer, "import_", &drop))
         })
         .collect();
 
