@@ -79,6 +79,23 @@ fn own_cases() -> Vec<Case> {
     out
 }
 
+/// Links the C host `host` with `lib` into `exe` (C11, warnings as
+/// errors), with `includes` on the include path besides runtime-support's.
+fn link_c_host(host: &Path, lib: &Path, exe: &Path, includes: &[&Path]) {
+    let mut cmd = Command::new("cc");
+    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+        .arg(root().join("runtime-support/include"));
+    for i in includes {
+        cmd.arg("-I").arg(i);
+    }
+    cmd.arg("-o")
+        .arg(exe)
+        .arg(host)
+        .arg(lib)
+        .args(["-lpthread", "-ldl", "-lm"]);
+    common::run_ok(&mut cmd, &format!("cc {}", host.display()), "");
+}
+
 /// Compiles `case`'s header as C and C++, as a user and as the glue file.
 fn check(case: &Case, dir: &Path) -> Result<(), String> {
     let h = dir.join(format!("{}.h", case.prefix));
@@ -197,20 +214,7 @@ int main(void) {
     )
     .unwrap();
     let exe = dir.join("primes");
-    common::run_ok(
-        Command::new("cc")
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
-            .arg(&dir)
-            .arg("-I")
-            .arg(root().join("runtime-support/include"))
-            .arg("-o")
-            .arg(&exe)
-            .arg(&host)
-            .arg(&lib)
-            .args(["-lpthread", "-ldl", "-lm"]),
-        "cc (the host of primes.h)",
-        "",
-    );
+    link_c_host(&host, &lib, &exe, &[&dir]);
     let out = Command::new(&exe).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "host failed: {stdout}");
@@ -229,33 +233,10 @@ int main(void) {
 fn rust_world_through_header() {
     let dir = common::scratch("generated-headers", "world");
     let target_dir = common::profile_dir().parent().unwrap().join("world-guest");
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args([
-        "build",
-        "--release",
-        "--locked",
-        "--target",
+    common::cargo_build_guest(
+        &root().join("tests/components/world/Cargo.toml"),
         "wasm32-wasip2",
-    ])
-    .arg("--manifest-path")
-    .arg(root().join("tests/components/world/Cargo.toml"))
-    .arg("--target-dir")
-    .arg(&target_dir);
-    for v in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-        "CARGO_MAKEFLAGS",
-        "MAKEFLAGS",
-        "MFLAGS",
-    ] {
-        cmd.env_remove(v);
-    }
-    common::run_ok(
-        &mut cmd,
-        "cargo build --target wasm32-wasip2 (tests/components/world)",
-        "Install the target: `rustup target add wasm32-wasip2`.",
+        &target_dir,
     );
     let wasm = target_dir.join("wasm32-wasip2/release/demo_world.wasm");
     let lib = dir.join("demo.a");
@@ -271,21 +252,12 @@ fn rust_world_through_header() {
         "",
     );
     let exe = dir.join("world");
-    common::run_ok(
-        Command::new("cc")
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
-            .arg(&dir)
-            .arg("-I")
-            .arg(root().join("runtime-support/include"))
-            .arg("-I")
-            .arg(root().join("tests/components"))
-            .arg("-o")
-            .arg(&exe)
-            .arg(root().join("tests/components/world_host.c"))
-            .arg(&lib)
-            .args(["-lpthread", "-ldl", "-lm"]),
-        "cc (world_host.c)",
-        "",
+    let components = root().join("tests/components");
+    link_c_host(
+        &components.join("world_host.c"),
+        &lib,
+        &exe,
+        &[&dir, &components],
     );
     let out = Command::new(&exe).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
