@@ -124,7 +124,7 @@ fn cc_link(req: &LinkRequest, runtime: &Path) -> Result<()> {
         // The runtime's C API is taken from the archive and exported; its
         // other symbols stay local, so only what something reaches from
         // the objects' entries or the C API is linked (`--gc-sections`).
-        let exports = c_api(&defined, !imports.is_empty());
+        let exports = c_api(&defined, &imports);
         for sym in &exports {
             cmd.arg(format!("-Wl,--undefined={sym}"));
         }
@@ -156,22 +156,31 @@ fn cc_link(req: &LinkRequest, runtime: &Path) -> Result<()> {
 
 /// The runtime's C API: the functions `wacc.h` declares, as far as the
 /// archive defines them (the bare-metal build has no executable entries).
-/// The entries of WASI programs are left out unless `wasi` (the objects
-/// import host functions of the runtime): they link the whole WASI host.
-fn c_api(defined: &HashSet<String>, wasi: bool) -> Vec<String> {
+/// An entry of WASI programs links all of its host, so it is left out
+/// unless the objects import from that host (`imports`: the host functions
+/// of the runtime they import).
+fn c_api(defined: &HashSet<String>, imports: &[String]) -> Vec<String> {
+    let preview1 = imports
+        .iter()
+        .filter(|i| i.starts_with(PREVIEW1_IMPORTS))
+        .count();
+    let wanted = |f: &str| match f {
+        "wacc_rt_main_wasi" => preview1 > 0,
+        "wacc_rt_main_component" => preview1 < imports.len(),
+        _ => true,
+    };
     header_functions(C_HEADER)
         .into_iter()
-        .filter(|f| defined.contains(f))
-        .filter(|f| wasi || !WASI_ENTRIES.contains(&f.as_str()))
+        .filter(|f| defined.contains(f) && wanted(f))
         .collect()
 }
 
+/// Symbols of the preview1 host's functions; the runtime's other host
+/// functions are WASI 0.2's.
+const PREVIEW1_IMPORTS: &str = "wacc_import_22_wasi_snapshot_preview1_";
+
 /// The C header of the runtime this linker is built with.
 const C_HEADER: &str = include_str!("../../runtime-support/include/wacc.h");
-
-/// Entries of `wacc.h` that set up the WASI host: linking one links all
-/// of it (preview1 or 0.2).
-const WASI_ENTRIES: [&str; 2] = ["wacc_rt_main_wasi", "wacc_rt_main_component"];
 
 /// The `wacc_rt_*` functions a C header declares (an identifier followed
 /// by `(` outside comments), in order, once each.
@@ -416,10 +425,25 @@ mod tests {
             assert!(all.iter().any(|n| n == f), "{f}");
         }
         let defined: HashSet<String> = all.iter().cloned().chain(["other".into()]).collect();
-        let plain = c_api(&defined, false);
-        assert!(WASI_ENTRIES.iter().all(|e| !plain.iter().any(|n| n == e)));
-        assert_eq!(plain.len() + WASI_ENTRIES.len(), all.len());
-        assert_eq!(c_api(&defined, true), all);
+        let entries = ["wacc_rt_main_wasi", "wacc_rt_main_component"];
+        let without = |e: &[&str]| -> Vec<String> {
+            all.iter()
+                .filter(|f| !e.contains(&f.as_str()))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(c_api(&defined, &[]), without(&entries));
+        let p1 = format!("{PREVIEW1_IMPORTS}fd_write");
+        let p2 = "wacc_import_27_wasi$3acli$2fstdout$400$2e2_get$2dstdout".to_string();
+        assert_eq!(
+            c_api(&defined, std::slice::from_ref(&p1)),
+            without(&entries[1..])
+        );
+        assert_eq!(
+            c_api(&defined, std::slice::from_ref(&p2)),
+            without(&entries[..1])
+        );
+        assert_eq!(c_api(&defined, &[p1, p2]), all);
     }
 
     #[test]

@@ -88,14 +88,15 @@ const WAST_NEEDS: [&str; 4] = [
 ];
 
 /// Checks the exports of shared library `so` built with `prefix`: its own
-/// symbols and the C API (the WASI entries only if `wasi`), with what
-/// `wacc wast` needs.
-fn check_exports(so: &Path, prefix: &str, wasi: bool) {
+/// symbols and the C API, with what `wacc wast` needs; of the WASI entries
+/// only `wasi_entry`.
+fn check_exports(so: &Path, prefix: &str, wasi_entry: Option<&str>) {
     let s = symbols(so);
     let api = c_api();
     for e in &s.exported {
         let own = e.starts_with(&format!("{prefix}_"));
-        let from_api = api.contains(e) && (wasi || !WASI_ENTRIES.contains(&e.as_str()));
+        let from_api =
+            api.contains(e) && (!WASI_ENTRIES.contains(&e.as_str()) || wasi_entry == Some(e));
         // The C library's start files define these in every shared object.
         let crt = ["_init", "_fini"].contains(&e.as_str());
         assert!(
@@ -117,10 +118,9 @@ fn check_exports(so: &Path, prefix: &str, wasi: bool) {
     for f in WASI_ENTRIES {
         assert_eq!(
             s.exported.iter().any(|e| e == f),
-            wasi,
-            "{}: `{f}` exported: {}",
+            wasi_entry == Some(f),
+            "{}: whether `{f}` is exported",
             so.display(),
-            !wasi
         );
     }
 }
@@ -148,7 +148,7 @@ fn component_without_wasi_links_no_wasi_host() {
         "composed",
     );
     assert_no_wasi(&so);
-    check_exports(&so, "composed", false);
+    check_exports(&so, "composed", None);
     let s = symbols(&so);
     for sym in ["composed_instantiate", "composed_call", "composed_cdesc"] {
         assert!(s.exported.iter().any(|e| e == sym), "no `{sym}`");
@@ -178,7 +178,7 @@ fn core_module_without_wasi_links_no_wasi_host() {
     let so = d.join("plain.so");
     compile(&src, &so, "shared", "plain");
     assert_no_wasi(&so);
-    check_exports(&so, "plain", false);
+    check_exports(&so, "plain", None);
 
     let primes = d.join("primes.so");
     compile(
@@ -188,7 +188,7 @@ fn core_module_without_wasi_links_no_wasi_host() {
         "primes",
     );
     assert_no_wasi(&primes);
-    check_exports(&primes, "primes", false);
+    check_exports(&primes, "primes", None);
 }
 
 /// A preview1 module writing `argc=N` (its argument count, one digit).
@@ -241,13 +241,19 @@ fn wasi_module_links_the_host_functions_it_imports() {
     assert!(err.contains("cannot open directory"), "{err}");
 
     // Shared library: the host functions are linked, not exported; the
-    // WASI entries are.
+    // preview1 entry is, and nothing of the 0.2 host is linked.
     let so = d.join("hello.so");
     compile(&src, &so, "shared", "hello");
-    check_exports(&so, "hello", true);
+    check_exports(&so, "hello", Some("wacc_rt_main_wasi"));
     let s = symbols(&so);
     assert!(s.defined.iter().any(|n| n == FD_WRITE));
     assert!(!s.exported.iter().any(|n| n == FD_WRITE));
+    let p2: Vec<&String> = s
+        .defined
+        .iter()
+        .filter(|n| n.contains("preview2") || (n.starts_with("wacc_import_") && n.contains("$40")))
+        .collect();
+    assert!(p2.is_empty(), "links the WASI 0.2 host: {p2:?}");
 
     // Static library and a C `main` calling `wacc_rt_main`: linking it
     // takes the imported host functions.
