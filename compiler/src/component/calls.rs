@@ -7,7 +7,7 @@
 use super::adapter::{Dst, Env, Gen, MemRef, RtCall, Side, Src};
 use super::emitter::{has_borrow, host_side, params_tuple, side_of, Emitter};
 use super::front::FuncType;
-use super::plan::{Lifted, Trampoline};
+use super::plan::{Lifted, Trampoline, HOST};
 use super::types::{CoreType, PtrType};
 use crate::error::Result;
 use cranelift_codegen::ir::{condcodes::IntCC, types, InstBuilder, MemFlagsData, Value};
@@ -213,7 +213,9 @@ pub(super) fn call_lifted<E: Env>(
     Ok(out)
 }
 
-/// Calls root import `name` (a host function over native layouts).
+/// Calls root import `name` (a host function over native layouts). Its
+/// borrow parameters are lent for the call only: a scope is open around
+/// it, and borrow handles the host received are removed when it ends.
 pub(super) fn call_host(
     g: &mut Gen<'_, '_, Emitter<'_>>,
     name: &str,
@@ -224,6 +226,12 @@ pub(super) fn call_host(
 ) -> Result<Vec<Value>> {
     let host = host_side();
     let tuple = params_tuple(ty);
+    let scope = if has_borrow(&tuple) {
+        let c = g.iconst32(g.env.table_index(HOST));
+        Some(g.rt(RtCall::CallBegin, &[c])[0])
+    } else {
+        None
+    };
     let size = g.iconst64(tuple.elem_size(PtrType::I64) as i64);
     let a = g.alloc(
         &host,
@@ -261,6 +269,9 @@ pub(super) fn call_host(
         .trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
     g.b.switch_to_block(ok);
     g.b.seal_block(ok);
+    if let Some(s) = scope {
+        g.rt(RtCall::CallEnd, &[s]);
+    }
     let mut out = vec![];
     if let Some(rt) = &ty.result {
         let mut rsrc = Src::Mem(MemRef { off: r, k: 0 });

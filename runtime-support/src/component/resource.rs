@@ -341,20 +341,37 @@ unsafe fn lend(
                 ..EMPTY_ENTRY
             })?
         };
-        // `lift_borrow`'s `add_lender` (also when the owner gets the bare rep).
+        // `lift_borrow`'s `add_lender` (also when the owner gets the bare
+        // rep, and for a lending handle that is itself a borrow: it must
+        // outlive the call too).
         if let Some(sc) = scope {
+            // A borrow lent to the host is remembered: the scope's end
+            // removes it.
+            let to_host = to != owner && to == component::desc(ctx).num_component_instances;
             // Adding to `to` may have moved `from`'s entries (same table).
             let e = s.table(ctx, from)?.get(handle)?;
-            if !s.lenders.push(Lender {
+            let lender = Lender {
                 table: from,
                 handle,
-            }) {
+            };
+            let host_borrow = Lender {
+                table: to,
+                handle: new,
+            };
+            // Pushing moves neither scopes nor tables.
+            let pushed = if to_host {
+                s.host_borrows.reserve_one()
+                    && s.lenders.push(lender)
+                    && s.host_borrows.push(host_borrow)
+            } else {
+                s.lenders.push(lender)
+            };
+            if !pushed {
                 if to != owner {
                     s.table(ctx, to)?.remove(new);
                 }
                 return Err((TrapCode::OutOfMemory, 0));
             }
-            // Pushing a lender moves neither scopes nor tables.
             (*e).lend_count += 1;
             if to != owner {
                 (*sc).num_borrows += 1;
@@ -393,6 +410,7 @@ unsafe fn call_begin(ctx: *mut c_void) -> Result<u32, Trap> {
             id,
             num_borrows: 0,
             lenders_start: s.lenders.len,
+            host_borrows_start: s.host_borrows.len,
         };
         if !s.scopes.push(sc) {
             return Err((TrapCode::OutOfMemory, 0));
@@ -421,9 +439,34 @@ unsafe fn call_end(ctx: *mut c_void, scope: u32) -> Result<(), Trap> {
             return Ok(());
         };
         let sc = *s.scopes.at(pos);
-        if sc.num_borrows != 0 {
+        // Borrow handles lent to the host for this scope (or for inner
+        // scopes still open, left by a trap) go now; the host cannot drop
+        // them, and may have dropped some.
+        let ending = |s: &State, e: *mut Entry| {
+            (*e).state == BORROW && s.find_scope((*e).scope).is_some_and(|i| i >= pos)
+        };
+        let mut host_held = 0;
+        for i in sc.host_borrows_start..s.host_borrows.len {
+            let l = *s.host_borrows.at(i);
+            if let Ok(e) = s.table(ctx, l.table).and_then(|t| t.get(l.handle)) {
+                if (*e).state == BORROW && (*e).scope == sc.id {
+                    host_held += 1;
+                }
+            }
+        }
+        if sc.num_borrows != host_held {
             return Err((TrapCode::BorrowsRemain, 0));
         }
+        for i in sc.host_borrows_start..s.host_borrows.len {
+            let l = *s.host_borrows.at(i);
+            let Ok(e) = s.table(ctx, l.table).and_then(|t| t.get(l.handle)) else {
+                continue;
+            };
+            if ending(s, e) {
+                s.table(ctx, l.table)?.remove(l.handle);
+            }
+        }
+        s.host_borrows.len = sc.host_borrows_start;
         // Inner scopes still open (left by a trap) end with this one.
         for i in sc.lenders_start..s.lenders.len {
             let l = *s.lenders.at(i);
