@@ -119,7 +119,12 @@ enum WaccTrapCode {
     /* memory.atomic.wait on a memory that is not shared. */
     WACC_TRAP_EXPECTED_SHARED_MEMORY = 39,
     /* memory.atomic.wait without a timeout that no thread could notify. */
-    WACC_TRAP_WAIT_FOREVER = 40
+    WACC_TRAP_WAIT_FOREVER = 40,
+    /* An import implementation failed (wacc_rt_component_host_error). */
+    WACC_TRAP_HOST_ERROR = 41,
+    /* The host passed a NULL context, argument or result pointer, or a
+     * NULL string or list with a nonzero length. */
+    WACC_TRAP_INVALID_ARGUMENT = 42
 };
 
 /* ---- types ---------------------------------------------------------- */
@@ -262,17 +267,50 @@ void wacc_rt_global_free(uint8_t *cell);
 /* Instantiates a component plan (`P_cdesc`) in `store` into one context.
  * Returns 0 and the context in *out_ctx, or a trap code and NULL. A
  * component's `P_instantiate(store, &ctx)` calls it. The caller owns the
- * context: free it with wacc_rt_component_free before the store. */
+ * context: free it with wacc_rt_component_free before the store.
+ *
+ * Calls on a context (`P_export_NAME`, `P_call`) return 0 or a trap code.
+ * A NULL ctx, a NULL args or result pointer where the function has
+ * parameters or a result, or a NULL string or list with a nonzero length
+ * is WACC_TRAP_INVALID_ARGUMENT. After a trap the context is poisoned: no
+ * guest code runs on it again, every later call returns
+ * WACC_TRAP_CANNOT_ENTER; free it. (The pointer checks, which refuse a
+ * call before anything runs, do not poison.)
+ * Strings and lists of a result stay valid until the next call on the
+ * context (calls made from inside an import implementation keep them
+ * until the next outer one). Import implementations
+ * (`wacc_import_...(ctx, args, result)`) get the context as `ctx`. */
 uint32_t wacc_rt_component_instantiate(WaccStore *store, const WaccComponentDesc *desc,
                                        void **out_ctx);
 
-/* Frees a context with its core instances, resource tables and arena. */
+/* Frees a context with its core instances, resource tables and arena.
+ * NULL is a no-op. */
 void wacc_rt_component_free(void *ctx);
+
+/* For import implementations: records a copy of msg[0..len) and returns
+ * WACC_TRAP_HOST_ERROR, for the implementation to return. The export call
+ * then fails with that code, and wacc_rt_component_last_error gives msg.
+ * NULL ctx: WACC_TRAP_INVALID_ARGUMENT. */
+uint32_t wacc_rt_component_host_error(void *ctx, const char *msg, size_t len);
+
+/* NUL-terminated text describing the last failed call on ctx: the message
+ * of wacc_rt_component_host_error, `unresolved import NAME` for an import
+ * whose symbol is not linked in, or the trap's message (with the handle
+ * index for handle traps); "" if none failed (or ctx is NULL). A call
+ * refused on a poisoned context leaves it describing the trap that
+ * poisoned it. Valid until the next failing call on ctx. */
+const char *wacc_rt_component_last_error(void *ctx);
+
+/* A pointer the host keeps with the context (e.g. for its import
+ * implementations, which receive the context); NULL until set. Both
+ * accept a NULL ctx (set does nothing, get returns NULL). */
+void wacc_rt_component_set_user_data(void *ctx, void *data);
+void *wacc_rt_component_user_data(void *ctx);
 
 /* `size` bytes aligned to `align` in the context's host arena (for values
  * in the native layout), valid until the next wacc_rt_host_reset of `ctx`,
- * which every export entry does on entry. Never NULL (traps when out of
- * memory). */
+ * which every outermost export call does on entry. Never NULL (traps when
+ * out of memory). */
 uint8_t *wacc_rt_host_alloc(void *ctx, uint32_t size, uint32_t align);
 void wacc_rt_host_reset(void *ctx);
 
