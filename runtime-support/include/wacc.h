@@ -274,8 +274,8 @@ void wacc_rt_global_free(uint8_t *cell);
  * parameters or a result, or a NULL string or list with a nonzero length
  * is WACC_TRAP_INVALID_ARGUMENT. After a trap the context is poisoned: no
  * guest code runs on it again, every later call returns
- * WACC_TRAP_CANNOT_ENTER; free it. (The pointer checks, which refuse a
- * call before anything runs, do not poison.)
+ * WACC_TRAP_CANNOT_ENTER; free it. (The pointer checks and the refusals of
+ * wacc_rt_component_resource_drop before it runs anything do not poison.)
  * Strings and lists of a result stay valid until the next call on the
  * context (calls made from inside an import implementation keep them
  * until the next outer one). Import implementations
@@ -284,8 +284,25 @@ uint32_t wacc_rt_component_instantiate(WaccStore *store, const WaccComponentDesc
                                        void **out_ctx);
 
 /* Frees a context with its core instances, resource tables and arena.
- * NULL is a no-op. */
+ * First it releases what the context still owns: the destructors of the
+ * own handles the host holds run (not on a poisoned context: no guest code
+ * runs there; a trap in one stops this part), then the host's
+ * `[resource-drop]` import is called for each own handle of a host
+ * resource still held by the guests (also on a poisoned context). NULL is
+ * a no-op. */
 void wacc_rt_component_free(void *ctx);
+
+/* Drops handle `handle` held by the host (an own handle an export returned,
+ * or a borrow an import implementation received) of resource `resource`,
+ * the run-time resource index (the descriptor's resources array). For an
+ * own handle the resource's destructor runs as an export call does (a trap
+ * returns its code and poisons the context). Returns 0 or a trap code:
+ * WACC_TRAP_INVALID_ARGUMENT (NULL ctx, no such resource),
+ * WACC_TRAP_CANNOT_ENTER (poisoned context, or the destructor's component
+ * is running), WACC_TRAP_UNKNOWN_HANDLE, WACC_TRAP_WRONG_RESOURCE_TYPE,
+ * WACC_TRAP_OWN_BORROWED (the handle in WaccStore.trap_detail). Freed
+ * handle indices are reused. */
+uint32_t wacc_rt_component_resource_drop(void *ctx, uint32_t resource, uint32_t handle);
 
 /* For import implementations: records a copy of msg[0..len) and returns
  * WACC_TRAP_HOST_ERROR, for the implementation to return. The export call

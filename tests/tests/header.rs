@@ -532,6 +532,10 @@ fn a_drifted_header_is_caught() {
         ("uint32_t trap_detail;", "uint64_t trap_detail;"),
         ("uint32_t (*run)", "int32_t (*run)"),
         ("WACC_TRAP_HOST_ERROR = 41", "WACC_TRAP_HOST_ERROR = 43"),
+        (
+            "uint32_t resource, uint32_t handle)",
+            "uint32_t resource, int32_t handle)",
+        ),
     ];
     for (i, (from, to)) in drifts.into_iter().enumerate() {
         assert!(text.contains(from), "`{from}` not in wacc.h");

@@ -359,15 +359,22 @@ unsafe fn fill_memories(ctx: *mut c_void, d: &ComponentDesc) {
     }
 }
 
-/// Frees a context and what it owns: its core instances (in reverse order
-/// of creation: later ones import from earlier ones), resource tables and
-/// host arena. Call before freeing its store; NULL is a no-op.
+/// Frees a context and what it owns. First the resources it still holds
+/// are released: the destructors of the own handles in the host's table
+/// run (unless the context is poisoned: no guest code runs then; a trap in
+/// one poisons it and ends this part), and the host's `[resource-drop]`
+/// of each own handle of a host resource still in a guest table is called
+/// (also on a poisoned context). Then its core instances are freed (in
+/// reverse order of creation: later ones import from earlier ones), its
+/// resource tables and host arena. Call before freeing its store; NULL is
+/// a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_component_free(ctx: *mut c_void) {
-    // SAFETY: `ctx` is null or a live context from wacc_rt_component_instantiate, not yet freed
-    // (caller's contract).
+    // SAFETY: `ctx` is null or a live context from wacc_rt_component_instantiate, not yet freed (caller's
+    // contract).
     unsafe {
         if !ctx.is_null() {
+            crate::component::resource::release_at_free(ctx);
             free_context(ctx);
         }
     }

@@ -6,9 +6,11 @@
 //! A trap poisons the context (`VMComponentContext::poisoned`): the
 //! canonical ABI leaves a component instance that trapped unusable, so no
 //! guest code runs on the context again. Export calls return `CannotEnter`,
-//! and host-import trampolines trap with it when an import implementation
-//! returns 0 on a context a nested call poisoned. Calls refused before
-//! anything ran (null pointers) return their code without poisoning.
+//! host-import trampolines trap with it when an import implementation
+//! returns 0 on a context a nested call poisoned, and freeing it runs no
+//! destructors of guest resources. Calls refused before anything ran (null
+//! pointers, an unknown handle given to `wacc_rt_component_resource_drop`)
+//! return their code without poisoning.
 
 use super::context::{header, private, store, Private};
 use super::handles::Buf;
@@ -145,6 +147,23 @@ pub(crate) unsafe fn trapped(ctx: *mut c_void, code: u32) {
         if let Some(p) = private(ctx) {
             set_error(ctx, |t| describe(p, code, detail, t));
         }
+    }
+}
+
+/// A call on `ctx` refused by a check before anything ran: the last error
+/// says why and the store's `trap_detail` holds `detail`; the context is
+/// not poisoned. Returns the code.
+pub(crate) unsafe fn refuse(ctx: *mut c_void, (code, detail): (TrapCode, u32)) -> u32 {
+    // SAFETY: `ctx` is a live context; its store is null (checked) or live.
+    unsafe {
+        let s = store(ctx);
+        if !s.is_null() {
+            (*s).trap_detail = detail;
+        }
+        if let Some(p) = private(ctx) {
+            set_error(ctx, |t| describe(p, code as u32, detail, t));
+        }
+        code as u32
     }
 }
 
