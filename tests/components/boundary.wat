@@ -9,6 +9,9 @@
 ;; $B uses `gr` and the host's resource `hr`: `f` passes a borrow of `hr`
 ;; to the host's `[method]hr.value`, `g` a borrow of `gr` to A, and both
 ;; then drop their borrow; `keep` holds an own `hr` until the end.
+;; (A host import cannot take a borrow of a resource a guest defines: a root
+;; import's type may only name imported resources. So `g` lends its borrow
+;; of `gr` on to A, the other way a borrow leaves an export.)
 (component
   (import "demo:host/res" (instance $res
     (export "hr" (type $hr (sub resource)))
