@@ -10,6 +10,14 @@
 
 #include "host.h"
 
+/* This host drives the object's raw entries on purpose (it passes NULL and
+ * bad pointers, which the typed functions of the generated header cannot
+ * express): it tests the boundary those functions wrap. */
+typedef struct {
+    const char *ptr;
+    uint64_t len;
+} str_t;
+
 /* The compiled component (prefix `boundary`) */
 uint32_t boundary_instantiate(void *store, void **ctx);
 uint32_t boundary_call(void *ctx, uint32_t index, const void *args, void *result);

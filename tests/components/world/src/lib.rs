@@ -49,7 +49,12 @@ impl Guest for Demo {
         }
     }
     fn name_of(c: Color) -> String {
-        format!("{c:?}").to_lowercase()
+        match c {
+            Color::Red => "red",
+            Color::Green => "green",
+            Color::Blue => "blue",
+        }
+        .to_string()
     }
     fn toggle(p: Perms) -> Perms {
         p ^ Perms::all()
