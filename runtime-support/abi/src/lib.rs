@@ -363,26 +363,33 @@ pub const FUNCREF_SIZE: u32 = 32;
 pub struct ValRaw(pub [u8; 16]);
 
 impl ValRaw {
+    #[inline]
     pub fn i32(v: i32) -> ValRaw {
         Self::u64(v as u32 as u64)
     }
+    #[inline]
     pub fn i64(v: i64) -> ValRaw {
         Self::u64(v as u64)
     }
+    #[inline]
     pub fn u64(v: u64) -> ValRaw {
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&v.to_le_bytes());
         ValRaw(b)
     }
+    #[inline]
     pub fn f32_bits(v: u32) -> ValRaw {
         Self::u64(v as u64)
     }
+    #[inline]
     pub fn f64_bits(v: u64) -> ValRaw {
         Self::u64(v)
     }
+    #[inline]
     pub fn get_u32(&self) -> u32 {
         u32::from_le_bytes([self.0[0], self.0[1], self.0[2], self.0[3]])
     }
+    #[inline]
     pub fn get_u64(&self) -> u64 {
         let mut b = [0u8; 8];
         b.copy_from_slice(&self.0[..8]);

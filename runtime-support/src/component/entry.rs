@@ -193,19 +193,17 @@ pub unsafe extern "C" fn wacc_rt_component_call(
         if poisoned(ctx) {
             return TrapCode::CannotEnter as u32;
         }
-        let null = if needs & NEEDS_ARGS != 0 && args.is_null() {
-            "args"
-        } else if needs & NEEDS_RESULT != 0 && result.is_null() {
-            "result"
-        } else {
-            ""
-        };
-        if !null.is_empty() {
-            let code = TrapCode::InvalidArgument;
-            set_error(ctx, |t| {
-                let _ = write!(t, "{}: `{null}` is NULL", code.message());
-            });
-            return code as u32;
+        if (needs & NEEDS_ARGS != 0 && args.is_null())
+            || (needs & NEEDS_RESULT != 0 && result.is_null())
+        {
+            return null_argument(
+                ctx,
+                if args.is_null() && needs & NEEDS_ARGS != 0 {
+                    "args"
+                } else {
+                    "result"
+                },
+            );
         }
         let mut values = [ValRaw::u64(args as u64), ValRaw::u64(result as u64)];
         let code = enter(ctx, true, |ctx| {
@@ -216,6 +214,19 @@ pub unsafe extern "C" fn wacc_rt_component_call(
         }
         code
     }
+}
+
+/// Refuses a call whose `what` pointer is NULL (without poisoning).
+#[cold]
+unsafe fn null_argument(ctx: *mut c_void, what: &str) -> u32 {
+    let code = TrapCode::InvalidArgument;
+    // SAFETY: `ctx` is a live context (caller's contract).
+    unsafe {
+        set_error(ctx, |t| {
+            let _ = write!(t, "{}: `{what}` is NULL", code.message());
+        });
+    }
+    code as u32
 }
 
 /// Called by a host-import trampoline whose import symbol is unresolved:
