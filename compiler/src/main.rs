@@ -197,6 +197,14 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>> {
         })
 }
 
+/// The interface files `compile` writes besides the output.
+struct Interfaces<'a> {
+    /// `--header`: the C header
+    header: Option<&'a Path>,
+    /// `--rust-bindings`: the Rust bindings of a component
+    rust_bindings: Option<&'a Path>,
+}
+
 fn compile(
     input: &Path,
     output: &Path,
@@ -204,9 +212,12 @@ fn compile(
     emit: Emit,
     prefix: Option<String>,
     link: &[PathBuf],
-    header: Option<&Path>,
-    rust_bindings: Option<&Path>,
+    interfaces: Interfaces,
 ) -> Result<()> {
+    let Interfaces {
+        header,
+        rust_bindings,
+    } = interfaces;
     let target = codegen.target()?;
     let opts = codegen.codegen();
     if opts.bounds_checks == BoundsChecks::Guard && !target.has_os() {
@@ -318,8 +329,10 @@ fn main() -> ExitCode {
             emit,
             prefix,
             &link,
-            header.as_deref(),
-            rust_bindings.as_deref(),
+            Interfaces {
+                header: header.as_deref(),
+                rust_bindings: rust_bindings.as_deref(),
+            },
         )
         .map(|_| true),
         Command::Build {

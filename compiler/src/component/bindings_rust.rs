@@ -1032,8 +1032,8 @@ impl Instance {{
             "            let r = host.{name}({})?;",
             call.join(", ")
         );
-        if f.ty.result.is_some() {
-            let t = g.ty(f.ty.result.as_ref().unwrap(), "'_");
+        if let Some(t) = &f.ty.result {
+            let t = g.ty(t, "'_");
             let _ = writeln!(g.out, "            result.cast::<{t}>().write(r);");
         } else {
             g.out.push_str("            let _ = (r, result);\n");

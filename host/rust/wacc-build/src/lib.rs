@@ -2,10 +2,8 @@
 //! script and generate typed bindings for it.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     wacc_build::Component::new("demo.wat").prefix("demo").compile();
-//! }
+//! // build.rs: in `fn main()`
+//! wacc_build::Component::new("demo.wat").prefix("demo").compile();
 //! ```
 //!
 //! ```ignore
