@@ -98,7 +98,13 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
     .unwrap();
     for edition in ["2021", "2024"] {
         let out = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-            .args(["--edition", edition, "--crate-type", "lib", "--emit=metadata"])
+            .args([
+                "--edition",
+                edition,
+                "--crate-type",
+                "lib",
+                "--emit=metadata",
+            ])
             .arg("--crate-name")
             .arg(format!("b_{}", case.prefix))
             .arg("--out-dir")
