@@ -1,7 +1,8 @@
 //! Generated Rust bindings (`wacc compile --rust-bindings`) compile cleanly:
 //! for every component with root function exports in the Component Model
 //! testsuite's `values/` and `resources/` scripts, the components of
-//! tests/components and the example examples/rust-host, the bindings are
+//! tests/components and tests/rust-bindings (a resource the host defines)
+//! and the example examples/rust-host, the bindings are
 //! generated and checked by rustc under `#![deny(warnings)]`, as edition
 //! 2021 and 2024 (the layout assertions are evaluated there). Running
 //! them is examples/rust-host's test.
@@ -76,6 +77,7 @@ fn own_cases() -> Vec<Case> {
         ("tests/components/composed.wat", "composed"),
         ("tests/components/values.wat", "values"),
         ("examples/rust-host/demo.wat", "demo"),
+        ("tests/rust-bindings/host_resource.wat", "host_resource"),
     ] {
         let wasm = wat::parse_file(root().join(path)).unwrap();
         out.push(Case {
