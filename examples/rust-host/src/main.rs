@@ -8,10 +8,14 @@ include!(concat!(env!("OUT_DIR"), "/demo.rs"));
 use demo::{Alloc, Imports, Instance, Item, Perms, Rect, Shape, Store, Trap, WaccStr};
 
 // ---- the host's glue: the component's imports ----
-struct Host;
+struct Host {
+    logged: usize,
+}
 
 impl Imports for Host {
     fn log(&mut self, msg: &str) -> Result<(), u32> {
+        assert!(!msg.contains("panic"), "the host refuses to log {msg:?}");
+        self.logged += 1;
         println!("log: {msg}");
         Ok(())
     }
@@ -24,7 +28,7 @@ impl Imports for Host {
 
 fn main() -> Result<(), Trap> {
     let store = Store::new();
-    let mut component = Instance::new(&store, Host)?;
+    let mut component = Instance::new(&store, Host { logged: 0 })?;
 
     println!("greet: {}", component.greet("world")?);
 
@@ -77,11 +81,21 @@ fn main() -> Result<(), Trap> {
     b.release()?;
     println!("drops after releasing b: {}", component.drops()?);
 
-    // A trap is an `Err`.
+    // The host's state, back from the instance.
+    let logged = component.with_imports(|h: &mut Host| h.logged);
+    println!("log calls: {logged:?}");
+
+    // A trap is an `Err` (and poisons the instance).
     let dead = component.counter_add(demo::CounterBorrow(99), 1);
-    println!(
-        "counter 99: {}",
-        dead.map_or_else(|t| t.to_string(), |v| v.to_string())
-    );
+    println!("counter 99: {}", show(dead));
+    println!("after a trap: {}", show(component.drops()));
+
+    // A panicking import traps the export calling it.
+    let mut other = Instance::new(&store, Host { logged: 0 })?;
+    println!("greet(panic): {}", show(other.greet("panic")));
     Ok(())
+}
+
+fn show<T: std::fmt::Display>(r: Result<T, Trap>) -> String {
+    r.map_or_else(|t| t.to_string(), |v| v.to_string())
 }

@@ -31,7 +31,10 @@ fn host_output() {
         "total: 7",
         "drops after dropping a: 1",
         "drops after releasing b: 2",
+        "log calls: Some(1)",
         "counter 99: wasm trap 27: unknown handle index",
+        "after a trap: wasm trap 26: cannot enter component instance",
+        "greet(panic): wasm trap 1: unreachable",
     ] {
         assert!(stdout.lines().any(|l| l == line), "missing line: {line}");
     }
