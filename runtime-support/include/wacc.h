@@ -119,7 +119,12 @@ enum WaccTrapCode {
     /* memory.atomic.wait on a memory that is not shared. */
     WACC_TRAP_EXPECTED_SHARED_MEMORY = 39,
     /* memory.atomic.wait without a timeout that no thread could notify. */
-    WACC_TRAP_WAIT_FOREVER = 40
+    WACC_TRAP_WAIT_FOREVER = 40,
+    /* An import implementation failed (wacc_rt_component_host_error). */
+    WACC_TRAP_HOST_ERROR = 41,
+    /* The host passed a NULL context, argument or result pointer, or a
+     * NULL string or list with a nonzero length. */
+    WACC_TRAP_INVALID_ARGUMENT = 42
 };
 
 /* ---- types ---------------------------------------------------------- */
@@ -262,17 +267,67 @@ void wacc_rt_global_free(uint8_t *cell);
 /* Instantiates a component plan (`P_cdesc`) in `store` into one context.
  * Returns 0 and the context in *out_ctx, or a trap code and NULL. A
  * component's `P_instantiate(store, &ctx)` calls it. The caller owns the
- * context: free it with wacc_rt_component_free before the store. */
+ * context: free it with wacc_rt_component_free before the store.
+ *
+ * Calls on a context (`P_export_NAME`, `P_call`) return 0 or a trap code.
+ * A NULL ctx, a NULL args or result pointer where the function has
+ * parameters or a result, or a NULL string or list with a nonzero length
+ * is WACC_TRAP_INVALID_ARGUMENT. After a trap the context is poisoned: no
+ * guest code runs on it again, every later call returns
+ * WACC_TRAP_CANNOT_ENTER; free it. (The pointer checks and the refusals of
+ * wacc_rt_component_resource_drop before it runs anything do not poison.)
+ * Strings and lists of a result stay valid until the next call on the
+ * context (calls made from inside an import implementation keep them
+ * until the next outer one). Import implementations
+ * (`wacc_import_...(ctx, args, result)`) get the context as `ctx`. */
 uint32_t wacc_rt_component_instantiate(WaccStore *store, const WaccComponentDesc *desc,
                                        void **out_ctx);
 
-/* Frees a context with its core instances, resource tables and arena. */
+/* Frees a context with its core instances, resource tables and arena.
+ * First it releases what the context still owns: the destructors of the
+ * own handles the host holds run (not on a poisoned context: no guest code
+ * runs there; a trap in one stops this part), then the host's
+ * `[resource-drop]` import is called for each own handle of a host
+ * resource still held by the guests (also on a poisoned context). NULL is
+ * a no-op. */
 void wacc_rt_component_free(void *ctx);
+
+/* Drops handle `handle` held by the host (an own handle an export returned,
+ * or a borrow an import implementation received) of resource `resource`,
+ * the run-time resource index (the descriptor's resources array). For an
+ * own handle the resource's destructor runs as an export call does (a trap
+ * returns its code and poisons the context). Returns 0 or a trap code:
+ * WACC_TRAP_INVALID_ARGUMENT (NULL ctx, no such resource),
+ * WACC_TRAP_CANNOT_ENTER (poisoned context, or the destructor's component
+ * is running), WACC_TRAP_UNKNOWN_HANDLE, WACC_TRAP_WRONG_RESOURCE_TYPE,
+ * WACC_TRAP_OWN_BORROWED (the handle in WaccStore.trap_detail). Freed
+ * handle indices are reused. */
+uint32_t wacc_rt_component_resource_drop(void *ctx, uint32_t resource, uint32_t handle);
+
+/* For import implementations: records a copy of msg[0..len) and returns
+ * WACC_TRAP_HOST_ERROR, for the implementation to return. The export call
+ * then fails with that code, and wacc_rt_component_last_error gives msg.
+ * NULL ctx: WACC_TRAP_INVALID_ARGUMENT. */
+uint32_t wacc_rt_component_host_error(void *ctx, const char *msg, size_t len);
+
+/* NUL-terminated text describing the last failed call on ctx: the message
+ * of wacc_rt_component_host_error, `unresolved import NAME` for an import
+ * whose symbol is not linked in, or the trap's message (with the handle
+ * index for handle traps); "" if none failed (or ctx is NULL). A call
+ * refused on a poisoned context leaves it describing the trap that
+ * poisoned it. Valid until the next failing call on ctx. */
+const char *wacc_rt_component_last_error(void *ctx);
+
+/* A pointer the host keeps with the context (e.g. for its import
+ * implementations, which receive the context); NULL until set. Both
+ * accept a NULL ctx (set does nothing, get returns NULL). */
+void wacc_rt_component_set_user_data(void *ctx, void *data);
+void *wacc_rt_component_user_data(void *ctx);
 
 /* `size` bytes aligned to `align` in the context's host arena (for values
  * in the native layout), valid until the next wacc_rt_host_reset of `ctx`,
- * which every export entry does on entry. Never NULL (traps when out of
- * memory). */
+ * which every outermost export call does on entry. Never NULL (traps when
+ * out of memory). */
 uint8_t *wacc_rt_host_alloc(void *ctx, uint32_t size, uint32_t align);
 void wacc_rt_host_reset(void *ctx);
 

@@ -1,6 +1,6 @@
 //! Runtime support linked into every wacc output.
 //!
-//! Four parts, one folder each:
+//! Four parts, one folder each, and the entry of executables:
 //! - [`core`]: stores, instances, memories, tables, traps, exceptions and
 //!   the `wacc_rt_*` libcalls generated code calls; hosts create stores
 //!   ([`store`]), instances ([`instance`]), standalone memories and tables,
@@ -10,7 +10,10 @@
 //!   static `arena` without it) and, with `std`, the fault handler behind
 //!   guard-mode bounds checks;
 //! - [`wasi`] (`std` only): the WASI preview1 and 0.2 hosts and the
-//!   executable entries.
+//!   entries of WASI programs;
+//! - [`program`] (`std` only): `wacc_rt_main`, which runs a core module as
+//!   an executable, and what the executable entries share. It refers to
+//!   no WASI, so an output links the WASI host only if it imports WASI.
 //!
 //! The contract with the compiler is [`abi`].
 //!
@@ -49,6 +52,8 @@ pub mod component;
 mod contract;
 pub mod core;
 pub mod platform;
+#[cfg(feature = "std")]
+pub mod program;
 #[cfg(feature = "std")]
 pub mod wasi;
 

@@ -48,6 +48,8 @@ const INTERNAL: &[&str] = &[
     "wacc_rt_resource_lend",
     "wacc_rt_call_begin",
     "wacc_rt_call_end",
+    "wacc_rt_unresolved_import",
+    "wacc_rt_component_call",
 ];
 
 /// `MemoryOutOfBounds` -> `MEMORY_OUT_OF_BOUNDS`.
@@ -529,6 +531,11 @@ fn a_drifted_header_is_caught() {
         ),
         ("uint32_t trap_detail;", "uint64_t trap_detail;"),
         ("uint32_t (*run)", "int32_t (*run)"),
+        ("WACC_TRAP_HOST_ERROR = 41", "WACC_TRAP_HOST_ERROR = 43"),
+        (
+            "uint32_t resource, uint32_t handle)",
+            "uint32_t resource, int32_t handle)",
+        ),
     ];
     for (i, (from, to)) in drifts.into_iter().enumerate() {
         assert!(text.contains(from), "`{from}` not in wacc.h");

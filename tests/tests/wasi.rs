@@ -104,30 +104,10 @@ fn rust_guests(abi: Abi) -> &'static Path {
     static DIRS: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
     DIRS[abi as usize].get_or_init(|| {
         let target_dir = profile_dir().parent().unwrap().join("wasi-guests");
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "--release", "--locked", "--target", abi.target()])
-            .arg("--manifest-path")
-            .arg(root().join("tests/programs/rust/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target_dir);
-        for v in [
-            "RUSTFLAGS",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "CARGO_BUILD_TARGET",
-            "CARGO_TARGET_DIR",
-            "CARGO_MAKEFLAGS",
-            "MAKEFLAGS",
-            "MFLAGS",
-        ] {
-            cmd.env_remove(v);
-        }
-        run_ok(
-            &mut cmd,
-            &format!(
-                "cargo build --target {} (tests/programs/rust)",
-                abi.target()
-            ),
-            &format!("Install the target: `rustup target add {}`.", abi.target()),
+        common::cargo_build_guest(
+            &root().join("tests/programs/rust/Cargo.toml"),
+            abi.target(),
+            &target_dir,
         );
         target_dir.join(abi.target()).join("release")
     })

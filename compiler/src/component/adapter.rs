@@ -365,6 +365,19 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
         self.trap_if(past, oob);
     }
 
+    /// Traps with `InvalidArgument` if the host (only: guests' pointers are
+    /// offsets, and 0 is a valid one) hands over a null pointer with a
+    /// nonzero length. Both are i64.
+    fn check_host_ptr(&mut self, side: &Side, ptr: Value, len: Value) {
+        if !side.is_host() {
+            return;
+        }
+        let null = self.b.ins().icmp_imm_u(IntCC::Equal, ptr, 0);
+        let some = self.b.ins().icmp_imm_u(IntCC::NotEqual, len, 0);
+        let bad = self.b.ins().band(null, some);
+        self.trap_if(bad, TrapCode::InvalidArgument);
+    }
+
     /// Allocates `size` (i64) bytes aligned to `align` on the side: its
     /// realloc (result checked) or the host arena. Returns the offset (i64).
     /// A bad realloc result traps with `oob` / unaligned-pointer between
@@ -695,6 +708,7 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
     fn copy_string(&mut self, src: &mut Src, ss: &Side, dst: &mut Dst, ds: &Side) -> Result<()> {
         let ptr = self.read_ptr(src, ss, 0);
         let len = self.read_ptr(src, ss, ss.ptr().size());
+        self.check_host_ptr(ss, ptr, len);
         // Encoding code, plus WIDE64 for 64-bit memories (the utf16 tag of
         // latin1+utf16 lengths is their top bit).
         let enc = |s: &Side| {
@@ -776,6 +790,9 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
         let len = self.read_ptr(src, ss, ss.ptr().size());
         let s_size = elem.elem_size(ss.ptr());
         let d_size = elem.elem_size(ds.ptr());
+        if s_size > 0 {
+            self.check_host_ptr(ss, ptr, len);
+        }
         let s_bytes = self.b.ins().imul_imm_u(len, s_size as i64);
         self.check_range(
             ss,

@@ -7,11 +7,11 @@
 use super::adapter::{Dst, Env, Gen, MemRef, RtCall, Side, Src};
 use super::emitter::{has_borrow, host_side, params_tuple, side_of, Emitter};
 use super::front::FuncType;
-use super::plan::{Lifted, Trampoline};
+use super::plan::{Lifted, Trampoline, HOST};
 use super::types::{CoreType, PtrType};
 use crate::error::Result;
 use cranelift_codegen::ir::{condcodes::IntCC, types, InstBuilder, MemFlagsData, Value};
-use wacc_abi::component::{FLAG_MAY_ENTER, FLAG_MAY_LEAVE};
+use wacc_abi::component::{CTX_POISONED, FLAG_MAY_ENTER, FLAG_MAY_LEAVE};
 use wacc_abi::TrapCode;
 
 /// How arguments reach a lifted function and where its result goes.
@@ -213,7 +213,11 @@ pub(super) fn call_lifted<E: Env>(
     Ok(out)
 }
 
-/// Calls root import `name` (a host function over native layouts).
+/// Calls root import `name` (a host function over native layouts). Its
+/// borrow parameters are lent for the call only: a scope is open around
+/// it, and borrow handles the host received are removed when it ends. An
+/// import implementation returning 0 on a context that a call nested in it
+/// poisoned traps with `CannotEnter`: no guest code runs after a trap.
 pub(super) fn call_host(
     g: &mut Gen<'_, '_, Emitter<'_>>,
     name: &str,
@@ -224,6 +228,12 @@ pub(super) fn call_host(
 ) -> Result<Vec<Value>> {
     let host = host_side();
     let tuple = params_tuple(ty);
+    let scope = if has_borrow(&tuple) {
+        let c = g.iconst32(g.env.table_index(HOST));
+        Some(g.rt(RtCall::CallBegin, &[c])[0])
+    } else {
+        None
+    };
     let size = g.iconst64(tuple.elem_size(PtrType::I64) as i64);
     let a = g.alloc(
         &host,
@@ -248,10 +258,22 @@ pub(super) fn call_host(
     let f = g.env.host_func(g.b, name)?;
     let addr = g.b.ins().func_addr(types::I64, f);
     let missing = g.b.ins().icmp_imm_u(IntCC::Equal, addr, 0);
-    g.trap_if(missing, TrapCode::UnresolvedImport);
+    let unresolved = g.b.create_block();
+    g.b.set_cold_block(unresolved);
+    let resolved = g.b.create_block();
+    g.b.ins().brif(missing, unresolved, &[], resolved, &[]);
+    g.b.switch_to_block(unresolved);
+    g.b.seal_block(unresolved);
+    let (p, len) = g.env.import_name(g.b, name)?;
+    g.rt(RtCall::UnresolvedImport, &[p, len]);
+    g.b.ins()
+        .trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
+    g.b.switch_to_block(resolved);
+    g.b.seal_block(resolved);
     let call = g.b.ins().call(f, &[g.ctx, a, r]);
     let code = g.b.inst_results(call)[0];
     let failed = g.b.create_block();
+    g.b.set_cold_block(failed);
     let ok = g.b.create_block();
     g.b.ins().brif(code, failed, &[], ok, &[]);
     g.b.switch_to_block(failed);
@@ -261,6 +283,16 @@ pub(super) fn call_host(
         .trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
     g.b.switch_to_block(ok);
     g.b.seal_block(ok);
+    let poisoned = g.b.ins().load(
+        types::I32,
+        MemFlagsData::trusted(),
+        g.ctx,
+        CTX_POISONED as i32,
+    );
+    g.trap_if(poisoned, TrapCode::CannotEnter);
+    if let Some(s) = scope {
+        g.rt(RtCall::CallEnd, &[s]);
+    }
     let mut out = vec![];
     if let Some(rt) = &ty.result {
         let mut rsrc = Src::Mem(MemRef { off: r, k: 0 });

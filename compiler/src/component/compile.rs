@@ -18,15 +18,14 @@ use crate::libcalls::EntryCall;
 use crate::symbols;
 use crate::translate::wasm_signature;
 use cranelift_codegen::ir::{
-    condcodes::IntCC, types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, Value,
+    condcodes::IntCC, types, AbiParam, InstBuilder, MemFlagsData, Signature, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use std::collections::HashMap;
-use wacc_abi::component::{ComponentLayout, FLAG_MAY_LEAVE};
+use wacc_abi::component::{ComponentLayout, FLAG_MAY_LEAVE, NEEDS_ARGS, NEEDS_RESULT};
 use wacc_abi::{self as abi, TrapCode};
 
 /// A compiled component: the object, its root exports and its typed C
@@ -85,6 +84,7 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
         host_ids: HashMap::new(),
         value_offsets,
         value_ids: HashMap::new(),
+        name_ids: HashMap::new(),
         ctx: Context::new(),
         fctx: FunctionBuilderContext::new(),
     };
@@ -125,6 +125,35 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
         exports,
         header,
     })
+}
+
+/// What a typed host entry runs: one export entry with its
+/// [`entry_needs`], or (`P_call`) the one an index selects from a table of
+/// `ENTRY_ROW`-byte rows (entry pointer, needs).
+#[derive(Clone, Copy)]
+enum EntryTarget {
+    Direct(FuncId, u32),
+    Table(DataId, u32),
+}
+
+const ENTRY_ROW: usize = 16;
+
+/// Which of its `args` and `result` pointers an export's entry uses
+/// (`NEEDS_ARGS`, `NEEDS_RESULT`): those that hold bytes.
+fn entry_needs(ty: &FuncType) -> u32 {
+    let mut needs = 0;
+    let params: Vec<ValType> = ty.params.iter().map(|(_, t)| t.clone()).collect();
+    if ValType::Tuple(params).elem_size(PtrType::I64) > 0 {
+        needs |= NEEDS_ARGS;
+    }
+    if ty
+        .result
+        .as_ref()
+        .is_some_and(|t| t.elem_size(PtrType::I64) > 0)
+    {
+        needs |= NEEDS_RESULT;
+    }
+    needs
 }
 
 /// The core signature of a lowered function (what the caller's core code
@@ -301,40 +330,40 @@ impl Emitter<'_> {
         let mut out = vec![];
         for (i, (name, l)) in plan.exports.iter().enumerate() {
             let entry = self.define_host_entry(&format!("{}_export_entry{i}", self.prefix), l)?;
-            entries.push(entry);
+            let needs = entry_needs(&l.ty);
+            entries.push((entry, needs));
             // Typed symbol: P_export_<name>(ctx, args, results) -> trap code
             let sym = symbols::export_entry(&self.prefix, name);
-            self.define_typed_entry(&sym, Some(entry), None)?;
+            self.define_typed_entry(&sym, EntryTarget::Direct(entry, needs))?;
             out.push(ExportFunc {
                 name: name.clone(),
                 params: l.ty.params.clone(),
                 result: l.ty.result.clone(),
             });
         }
-        // Dynamic entry: P_call(ctx, index, args, results) -> trap code
+        // Dynamic entry: P_call(ctx, index, args, results) -> trap code,
+        // through a table of (entry, needs) pairs.
         let table = {
-            let mut buf = DataBuf::zeroed(8 * entries.len(), 8);
-            for (i, f) in entries.iter().enumerate() {
-                buf.put_func(8 * i, *f);
+            let mut buf = DataBuf::zeroed(ENTRY_ROW * entries.len(), 8);
+            for (i, (f, needs)) in entries.iter().enumerate() {
+                buf.put_func(ENTRY_ROW * i, *f);
+                buf.put_u32(ENTRY_ROW * i + 8, *needs);
             }
             define_data(&mut self.module, buf, None)?
         };
         let sym = symbols::dynamic_call(&self.prefix);
-        self.define_typed_entry(&sym, None, Some((table, entries.len() as u32)))?;
+        self.define_typed_entry(&sym, EntryTarget::Table(table, entries.len() as u32))?;
         Ok(out)
     }
 
-    /// `fn(ctx, [index,] args, results) -> u32`: resets the host arena and
-    /// runs an entry under a landing pad (`wacc_rt_invoke`).
-    fn define_typed_entry(
-        &mut self,
-        sym: &str,
-        entry: Option<FuncId>,
-        table: Option<(DataId, u32)>,
-    ) -> Result<()> {
+    /// `fn(ctx, [index,] args, results) -> u32`: runs an entry for the host
+    /// through `wacc_rt_component_call`, which checks the context and the
+    /// pointers the entry's `needs` name, resets the host arena and runs it
+    /// under a landing pad.
+    fn define_typed_entry(&mut self, sym: &str, target: EntryTarget) -> Result<()> {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(types::I64));
-        if table.is_some() {
+        if matches!(target, EntryTarget::Table(..)) {
             sig.params.push(AbiParam::new(types::I32));
         }
         sig.params.push(AbiParam::new(types::I64));
@@ -344,17 +373,17 @@ impl Emitter<'_> {
             .module
             .declare_function(sym, Linkage::Export, &sig)
             .map_err(Self::err)?;
-        let invoke = self.declare_entry_call(EntryCall::Invoke)?;
-        let reset = self.declare_entry_call(EntryCall::HostReset)?;
+        let call = self.declare_entry_call(EntryCall::ComponentCall)?;
         self.define(id, sig, |e, b, ps| {
             let ctx = ps[0];
             let (args, results) = (ps[ps.len() - 2], ps[ps.len() - 1]);
-            let target = match (entry, table) {
-                (Some(f), _) => {
+            let (entry, needs) = match target {
+                EntryTarget::Direct(f, needs) => {
                     let r = e.module.declare_func_in_func(f, b.func);
-                    b.ins().func_addr(types::I64, r)
+                    let addr = b.ins().func_addr(types::I64, r);
+                    (addr, b.ins().iconst(types::I32, needs as i64))
                 }
-                (None, Some((data, n))) => {
+                EntryTarget::Table(data, n) => {
                     let index = ps[1];
                     let bad =
                         b.ins()
@@ -371,29 +400,17 @@ impl Emitter<'_> {
                     let gv = e.module.declare_data_in_func(data, b.func);
                     let base = b.ins().symbol_value(types::I64, gv);
                     let i = b.ins().uextend(types::I64, index);
-                    let off = b.ins().imul_imm_u(i, 8);
+                    let off = b.ins().imul_imm_u(i, ENTRY_ROW as i64);
                     let at = b.ins().iadd(base, off);
-                    b.ins().load(types::I64, MemFlagsData::trusted(), at, 0)
+                    let f = MemFlagsData::trusted();
+                    (
+                        b.ins().load(types::I64, f, at, 0),
+                        b.ins().load(types::I32, f, at, 8),
+                    )
                 }
-                _ => unreachable!(),
             };
-            let r = e.module.declare_func_in_func(reset, b.func);
-            b.ins().call(r, &[ctx]);
-            let slot = b.create_sized_stack_slot(StackSlotData::new(
-                StackSlotKind::ExplicitSlot,
-                2 * abi::VALRAW_SIZE,
-                4,
-            ));
-            let vals = b.ins().stack_addr(types::I64, slot, 0);
-            b.ins().store(MemFlagsData::trusted(), args, vals, 0);
-            b.ins().store(
-                MemFlagsData::trusted(),
-                results,
-                vals,
-                abi::VALRAW_SIZE as i32,
-            );
-            let inv = e.module.declare_func_in_func(invoke, b.func);
-            let call = b.ins().call(inv, &[ctx, target, vals]);
+            let c = e.module.declare_func_in_func(call, b.func);
+            let call = b.ins().call(c, &[ctx, entry, args, results, needs]);
             let code = b.inst_results(call)[0];
             b.ins().return_(&[code]);
             Ok(())

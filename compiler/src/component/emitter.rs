@@ -8,6 +8,7 @@ use super::adapter::{Env, RtCall, Side};
 use super::front::{FuncType, StringEncoding};
 use super::plan::{self, CoreFunc, Plan, Trampoline, HOST};
 use super::types::{CoreType, PtrType, ValType};
+use crate::emit::data::{define_data, DataBuf};
 use crate::emit::{build_generated, define_generated, module_err};
 use crate::error::{CompileError, Result};
 use crate::libcalls::EntryCall;
@@ -88,6 +89,9 @@ pub(super) struct Emitter<'p> {
     pub(super) value_offsets: Vec<Option<u32>>,
     /// data symbols of imported values, by import name
     pub(super) value_ids: HashMap<String, DataId>,
+    /// the names of root function imports as data (for the last error
+    /// when one is unresolved), by import name
+    pub(super) name_ids: HashMap<String, DataId>,
     pub(super) ctx: Context,
     pub(super) fctx: FunctionBuilderContext,
 }
@@ -190,6 +194,28 @@ impl Emitter<'_> {
         let func = build_generated(self, &mut fctx, config, id, sig, body);
         self.fctx = fctx;
         define_generated(&mut self.module, &mut self.ctx, id, func?)
+    }
+
+    /// The address and length of root import `name` as bytes in the object.
+    pub(super) fn import_name(
+        &mut self,
+        b: &mut FunctionBuilder,
+        name: &str,
+    ) -> Result<(Value, Value)> {
+        let id = match self.name_ids.get(name) {
+            Some(id) => *id,
+            None => {
+                let mut buf = DataBuf::zeroed(name.len(), 1);
+                buf.bytes.copy_from_slice(name.as_bytes());
+                let id = define_data(&mut self.module, buf, None)?;
+                self.name_ids.insert(name.to_string(), id);
+                id
+            }
+        };
+        let gv = self.module.declare_data_in_func(id, b.func);
+        let p = b.ins().symbol_value(types::I64, gv);
+        let len = b.ins().iconst(types::I64, name.len() as i64);
+        Ok((p, len))
     }
 
     /// The weak symbol `void (void *ctx, uint32_t rep)` told when a guest

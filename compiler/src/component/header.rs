@@ -222,6 +222,9 @@ pub(super) fn func_part(name: &str) -> String {
     if let Some(r) = name.strip_prefix("[constructor]") {
         return snake(r) + "_new";
     }
+    if let Some(r) = name.strip_prefix("[resource-drop]") {
+        return snake(r) + "_drop";
+    }
     for p in ["[method]", "[static]"] {
         if let Some(rest) = name.strip_prefix(p) {
             return snake(&rest.replace('.', "-"));
@@ -435,23 +438,10 @@ impl CTypes<'_> {
                 .and_then(|c| c.strip_suffix("_t"))
                 .map(str::to_string)
         };
+        if let Some(p) = wit_primitive(t) {
+            return p.replace('-', "_");
+        }
         match t {
-            ValType::Bool => "bool".into(),
-            ValType::S8 => "s8".into(),
-            ValType::U8 => "u8".into(),
-            ValType::S16 => "s16".into(),
-            ValType::U16 => "u16".into(),
-            ValType::S32 => "s32".into(),
-            ValType::U32 => "u32".into(),
-            ValType::S64 => "s64".into(),
-            ValType::U64 => "u64".into(),
-            ValType::F32 => "f32".into(),
-            ValType::F64 => "f64".into(),
-            ValType::Char => "char".into(),
-            ValType::String => "string".into(),
-            ValType::ErrorContext => "error_context".into(),
-            ValType::Stream => "stream".into(),
-            ValType::Future => "future".into(),
             ValType::Own(_) | ValType::Borrow(_) => named(self, t).unwrap_or_default(),
             ValType::List(e, None) => format!("list_{}", self.spell_inner(e)),
             ValType::List(e, Some(n)) => format!("array{n}_{}", self.spell_inner(e)),
@@ -477,6 +467,7 @@ impl CTypes<'_> {
             ValType::Variant(_) => "variant".into(),
             ValType::Enum(_) => "enum".into(),
             ValType::Flags(_) => "flags".into(),
+            _ => unreachable!("primitives are spelled above"),
         }
     }
 
@@ -663,6 +654,29 @@ fn layout_assert(d: &mut String, name: &str, t: &ValType) {
     );
 }
 
+/// The WIT name of a type without parameters.
+fn wit_primitive(t: &ValType) -> Option<&'static str> {
+    Some(match t {
+        ValType::Bool => "bool",
+        ValType::S8 => "s8",
+        ValType::U8 => "u8",
+        ValType::S16 => "s16",
+        ValType::U16 => "u16",
+        ValType::S32 => "s32",
+        ValType::U32 => "u32",
+        ValType::S64 => "s64",
+        ValType::U64 => "u64",
+        ValType::F32 => "f32",
+        ValType::F64 => "f64",
+        ValType::Char => "char",
+        ValType::String => "string",
+        ValType::ErrorContext => "error-context",
+        ValType::Stream => "stream",
+        ValType::Future => "future",
+        _ => return None,
+    })
+}
+
 /// A type in WIT syntax, with the names the header gives defined types.
 pub(super) fn wit(t: &ValType, c: &CTypes) -> String {
     let named = |t: &ValType| {
@@ -680,23 +694,10 @@ pub(super) fn wit(t: &ValType, c: &CTypes) -> String {
     };
     let inner = |t: &ValType| named(t).unwrap_or_else(|| wit(t, c));
     let opt = |t: &Option<Box<ValType>>| t.as_deref().map_or("_".to_string(), inner);
+    if let Some(p) = wit_primitive(t) {
+        return p.to_string();
+    }
     match t {
-        ValType::Bool => "bool".into(),
-        ValType::S8 => "s8".into(),
-        ValType::U8 => "u8".into(),
-        ValType::S16 => "s16".into(),
-        ValType::U16 => "u16".into(),
-        ValType::S32 => "s32".into(),
-        ValType::U32 => "u32".into(),
-        ValType::S64 => "s64".into(),
-        ValType::U64 => "u64".into(),
-        ValType::F32 => "f32".into(),
-        ValType::F64 => "f64".into(),
-        ValType::Char => "char".into(),
-        ValType::String => "string".into(),
-        ValType::ErrorContext => "error-context".into(),
-        ValType::Stream => "stream".into(),
-        ValType::Future => "future".into(),
         ValType::Own(r) => format!("own<{}>", res(r)),
         ValType::Borrow(r) => format!("borrow<{}>", res(r)),
         ValType::List(e, None) => format!("list<{}>", inner(e)),
@@ -727,6 +728,7 @@ pub(super) fn wit(t: &ValType, c: &CTypes) -> String {
         ),
         ValType::Enum(ls) => format!("enum {{ {} }}", ls.join(", ")),
         ValType::Flags(ls) => format!("flags {{ {} }}", ls.join(", ")),
+        _ => unreachable!("primitives are spelled above"),
     }
 }
 
@@ -910,9 +912,13 @@ pub(super) fn model<'a>(prefix: &'a str, plan: &'a Plan) -> Model<'a> {
     let host_drops: Vec<(u32, &str, String)> = host_resources
         .iter()
         .map(|(r, n)| {
-            let stem = types.resource(*r);
-            let c = stem.replacen(&format!("{prefix}_"), &format!("{prefix}_import_"), 1);
-            (*r, *n, types.namer.pick(&[format!("{c}_drop")]))
+            types.resource(*r);
+            let (iface, res) = n.rsplit_once('#').unwrap_or(("", n));
+            let drop = match iface {
+                "" => format!("[resource-drop]{res}"),
+                i => format!("{i}#[resource-drop]{res}"),
+            };
+            (*r, *n, name_func(&mut types.namer, "import_", &drop))
         })
         .collect();
     Model {

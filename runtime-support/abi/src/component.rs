@@ -19,13 +19,19 @@ pub struct VMComponentContext {
     pub store: *mut super::VMStore,
     /// offset 8
     pub desc: *const ComponentDesc,
-    /// offset 16: runtime-private state (resource tables, host arena)
+    /// offset 16: runtime-private state (resource tables, host arena,
+    /// user data, last error)
     pub private: *mut c_void,
-    pub _reserved: usize,
+    /// offset 24: 0, or the code of the trap that poisoned the context:
+    /// after a trap no guest code runs on it again (entries return
+    /// `CannotEnter`; generated code reads it after each host import call)
+    pub poisoned: u32,
+    pub _pad: u32,
 }
 
 pub const CTX_STORE: u32 = 0;
 pub const CTX_DESC: u32 = 8;
+pub const CTX_POISONED: u32 = 24;
 pub const CTX_HEADER_SIZE: u32 = 32;
 
 /// Where each region of a component context lives. Computed the same way by
@@ -147,6 +153,12 @@ pub struct ResourceDesc {
     pub dtor: *const c_void,
 }
 
+/// Bits of the `needs` argument of `wacc_rt_component_call`: the entry
+/// reads `args` (its parameters take bytes in the native layout).
+pub const NEEDS_ARGS: u32 = 1;
+/// The entry writes `result` (its result takes bytes).
+pub const NEEDS_RESULT: u32 = 2;
+
 /// A step of instantiation, run in order.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -197,11 +209,18 @@ pub struct ComponentDesc {
 //   wacc_rt_component_instantiate(store, desc, out_ctx: *mut *mut c_void) -> u32
 //       (trap code; runs every step under a landing pad; on failure *out_ctx
 //        is null and what was created is released or kept by the store)
+//   wacc_rt_component_call(ctx, entry, args, result, needs: u32) -> u32
+//       (what every `P_export_*` / `P_call` entry calls: checks the context
+//        and the pointers `needs` says are read or written
+//        ([`NEEDS_ARGS`], [`NEEDS_RESULT`]) and refuses a poisoned
+//        context, resets the host arena on an outermost call, runs
+//        `entry(ctx, [args, result])` under a landing pad; a trap poisons
+//        the context and records the last error)
 //   wacc_rt_component_free(ctx)
 //   wacc_rt_host_alloc(ctx, size: u32, align: u32) -> *mut u8
 //       (memory for values lifted into the host's native layout; valid until
-//        the next `wacc_rt_host_reset(ctx)`, which every export entry calls
-//        on entry; during instantiation, valid as long as the context)
+//        the next outermost export call on `ctx`; during instantiation,
+//        valid as long as the context)
 //   wacc_rt_host_reset(ctx)
 //
 // Resource libcalls called by trampolines (all trap through `wacc_rt_trap`
@@ -222,5 +241,9 @@ pub struct ComponentDesc {
 //        or transferred, until the innermost call scope ends)
 //   wacc_rt_call_begin(ctx, callee: u32) -> u32     (call scope token)
 //   wacc_rt_call_end(ctx, scope: u32)
-//       (ends the lends made for the call; traps if the callee still holds
-//        borrow handles it received)
+//       (ends the lends made for the call and removes the borrow handles
+//        lent to the host for it (the host cannot drop them); traps if a
+//        guest callee still holds borrow handles it received)
+//   wacc_rt_unresolved_import(ctx, name: *const u8, len: usize) -> !
+//       (a host import whose weak symbol is unresolved was called: traps
+//        with UnresolvedImport, the name goes into the last error)

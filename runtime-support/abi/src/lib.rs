@@ -153,6 +153,12 @@ pub enum TrapCode {
     /// `memory.atomic.wait` without a timeout whose value matched: no other
     /// thread exists to notify it, so it would wait forever.
     WaitForever = 40,
+    /// An import implementation failed and said why
+    /// (`wacc_rt_component_host_error`).
+    HostError = 41,
+    /// The host passed a null context, argument or result pointer, or a
+    /// null string or list with a nonzero length.
+    InvalidArgument = 42,
 }
 
 impl TrapCode {
@@ -200,6 +206,8 @@ impl TrapCode {
             38 => UnalignedAtomic,
             39 => ExpectedSharedMemory,
             40 => WaitForever,
+            41 => HostError,
+            42 => InvalidArgument,
             _ => return Option::None,
         })
     }
@@ -249,6 +257,8 @@ impl TrapCode {
             UnalignedAtomic => c"unaligned atomic",
             ExpectedSharedMemory => c"expected shared memory",
             WaitForever => c"atomic wait without timeout would never be notified (single-threaded)",
+            HostError => c"host error",
+            InvalidArgument => c"invalid argument from the host",
         }
     }
 

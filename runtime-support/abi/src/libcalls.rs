@@ -109,6 +109,9 @@ macro_rules! foreach_libcall {
             rt CallBegin = wacc_rt_call_begin[ctx](callee: u32) -> (u32);
             /// Close it: every borrow lent in it must be gone.
             rt CallEnd = wacc_rt_call_end[ctx](scope: u32) -> ();
+            /// A host import whose symbol is unresolved was called: trap
+            /// `UnresolvedImport`, naming it (`name`, UTF-8) in the last error.
+            rt UnresolvedImport = wacc_rt_unresolved_import[ctx](name: *const u8, len: usize) -> (!);
             /// Copy `len` bytes (ranges already checked).
             rt Memcpy = wacc_rt_memcpy(dst: *mut u8, src: *const u8, len: usize) -> ();
         }
@@ -120,8 +123,10 @@ macro_rules! foreach_libcall {
             rt Invoke = wacc_rt_invoke(vmctx: *mut c_void, array_call: Option<$crate::libcalls::ArrayCall>, values: *mut $crate::ValRaw) -> (u32);
             /// Instantiate a core module: a trap code.
             rt Instantiate = wacc_rt_instantiate(store: *mut $crate::VMStore, desc: *const $crate::ModuleDesc, imports: *const $crate::WaccImport, nimports: usize, out_vmctx: *mut *mut c_void) -> (u32);
-            /// Free what values lifted to the host took since the last call.
-            rt HostReset = wacc_rt_host_reset(ctx: *mut c_void) -> ();
+            /// Run a component export entry `fn(ctx, [args, result])` for the
+            /// host (`P_export_*`, `P_call`): checks the pointers, refuses a
+            /// poisoned context, runs it under a landing pad; a trap code.
+            rt ComponentCall = wacc_rt_component_call(ctx: *mut c_void, entry: Option<$crate::libcalls::ArrayCall>, args: *const u8, result: *mut u8, needs: u32) -> (u32);
             /// Run a component's instantiation plan: a trap code.
             rt ComponentInstantiate = wacc_rt_component_instantiate(store: *mut $crate::VMStore, desc: *const $crate::component::ComponentDesc, out_ctx: *mut *mut c_void) -> (u32);
             /// `main` of an executable built from a core module without WASI.

@@ -100,11 +100,26 @@ unsafe fn slice<'a, T>(p: *const T, n: u32) -> &'a [T] {
 pub(crate) struct Private {
     pub(crate) resources: handles::State,
     /// values lifted for the host by an export call (reset by the next)
-    arena: HostArena,
+    pub(crate) arena: HostArena,
     /// values lifted while a `start` step runs (kept until teardown: they
     /// are the component's values)
     values: HostArena,
     in_start: bool,
+    /// export calls and host destructor calls running (nested ones come
+    /// from import implementations); the arena is reset only by an
+    /// outermost call
+    pub(crate) depth: u32,
+    /// `wacc_rt_component_set_user_data`
+    pub(crate) user_data: *mut c_void,
+    /// NUL-terminated text of the last failed call (empty: none yet)
+    pub(crate) last_error: handles::Buf<u8>,
+    /// the message of the last `wacc_rt_component_host_error` of the
+    /// current outermost call, if any
+    pub(crate) host_error: handles::Buf<u8>,
+    pub(crate) has_host_error: bool,
+    /// the name of the unresolved import called in the current outermost
+    /// call (static data of the object), if any
+    pub(crate) unresolved: (*const u8, usize),
 }
 
 /// The context's private state, created on first use (None if out of memory).
@@ -136,6 +151,8 @@ unsafe fn free_private(ctx: *mut c_void) {
         (*p).arena.release();
         (*p).values.release();
         (*p).resources.release();
+        (*p).last_error.release();
+        (*p).host_error.release();
         sys::free(p.cast(), size_of::<Private>(), align_of::<Private>());
         (*h).private = ptr::null_mut();
     }
@@ -342,15 +359,22 @@ unsafe fn fill_memories(ctx: *mut c_void, d: &ComponentDesc) {
     }
 }
 
-/// Frees a context and what it owns: its core instances (in reverse order
-/// of creation: later ones import from earlier ones), resource tables and
-/// host arena. Call before freeing its store.
+/// Frees a context and what it owns. First the resources it still holds
+/// are released: the destructors of the own handles in the host's table
+/// run (unless the context is poisoned: no guest code runs then; a trap in
+/// one poisons it and ends this part), and the host's `[resource-drop]`
+/// of each own handle of a host resource still in a guest table is called
+/// (also on a poisoned context). Then its core instances are freed (in
+/// reverse order of creation: later ones import from earlier ones), its
+/// resource tables and host arena. Call before freeing its store; NULL is
+/// a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_component_free(ctx: *mut c_void) {
-    // SAFETY: `ctx` is null or a live context from wacc_rt_component_new, not yet freed (caller's
+    // SAFETY: `ctx` is null or a live context from wacc_rt_component_instantiate, not yet freed (caller's
     // contract).
     unsafe {
         if !ctx.is_null() {
+            crate::component::resource::release_at_free(ctx);
             free_context(ctx);
         }
     }
@@ -453,7 +477,7 @@ impl HostArena {
     }
 
     /// Frees every chunk but the newest, which is reused from its start.
-    unsafe fn reset(&mut self) {
+    pub(crate) unsafe fn reset(&mut self) {
         // SAFETY: the chunk list holds only chunks allocated by `alloc`, each freed once with its
         // recorded size.
         unsafe {
@@ -486,7 +510,8 @@ impl HostArena {
 }
 
 /// `size` bytes aligned to `align` (a power of two; others are rounded up
-/// to one), valid until the next [`wacc_rt_host_reset`] of `ctx` (while a
+/// to one), valid until the next [`wacc_rt_host_reset`] of `ctx`, which
+/// every outermost export call does (while a
 /// `start` step runs: until the context is freed). Never null: a zero size
 /// gets an aligned dangling pointer, and running out of memory traps with
 /// `OutOfMemory`.
@@ -507,7 +532,9 @@ pub unsafe extern "C" fn wacc_rt_host_alloc(ctx: *mut c_void, size: u32, align: 
     }
 }
 
-/// Ends the lifetime of everything [`wacc_rt_host_alloc`] returned for `ctx`.
+/// Ends the lifetime of everything [`wacc_rt_host_alloc`] returned for
+/// `ctx` (outside a `start` step's values). Export calls do it themselves
+/// when they are not nested in another call on `ctx`.
 #[no_mangle]
 pub unsafe extern "C" fn wacc_rt_host_reset(ctx: *mut c_void) {
     // SAFETY: `ctx` is a live context (ABI contract); its private state is null (checked) or live.

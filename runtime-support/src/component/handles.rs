@@ -188,9 +188,13 @@ pub(crate) struct Scope {
     pub(crate) num_borrows: u32,
     /// this scope's lenders are `lenders[lenders_start..]` (up to the next scope's)
     pub(crate) lenders_start: u32,
+    /// borrow handles lent to the host for this scope are
+    /// `host_borrows[host_borrows_start..]` (up to the next scope's)
+    pub(crate) host_borrows_start: u32,
 }
 
-/// A handle whose `lend_count` a scope increased.
+/// A handle of a table: one whose `lend_count` a scope increased, or a
+/// borrow handle lent to the host.
 #[derive(Clone, Copy)]
 pub(crate) struct Lender {
     pub(crate) table: u32,
@@ -204,6 +208,9 @@ pub(crate) struct State {
     pub(crate) num_tables: u32,
     pub(crate) scopes: Buf<Scope>,
     pub(crate) lenders: Buf<Lender>,
+    /// borrow handles lowered into the host's table, removed when their
+    /// scope ends (the host cannot drop them)
+    pub(crate) host_borrows: Buf<Lender>,
     /// id of the last scope begun (ids are never 0)
     pub(crate) last_scope: u32,
 }
@@ -242,6 +249,7 @@ impl State {
             self.num_tables = 0;
             self.scopes.release();
             self.lenders.release();
+            self.host_borrows.release();
         }
     }
 }

@@ -15,6 +15,7 @@
 //! is live when a trap unwinds (everything here is plain data in `sys`
 //! memory), so a context stays consistent after a trap.
 
+use crate::abi::component::FLAG_MAY_ENTER;
 use crate::abi::TrapCode;
 use crate::component::{self, private};
 use crate::core::trap;
@@ -341,20 +342,37 @@ unsafe fn lend(
                 ..EMPTY_ENTRY
             })?
         };
-        // `lift_borrow`'s `add_lender` (also when the owner gets the bare rep).
+        // `lift_borrow`'s `add_lender` (also when the owner gets the bare
+        // rep, and for a lending handle that is itself a borrow: it must
+        // outlive the call too).
         if let Some(sc) = scope {
+            // A borrow lent to the host is remembered: the scope's end
+            // removes it.
+            let to_host = to != owner && to == component::desc(ctx).num_component_instances;
             // Adding to `to` may have moved `from`'s entries (same table).
             let e = s.table(ctx, from)?.get(handle)?;
-            if !s.lenders.push(Lender {
+            let lender = Lender {
                 table: from,
                 handle,
-            }) {
+            };
+            let host_borrow = Lender {
+                table: to,
+                handle: new,
+            };
+            // Pushing moves neither scopes nor tables.
+            let pushed = if to_host {
+                s.host_borrows.reserve_one()
+                    && s.lenders.push(lender)
+                    && s.host_borrows.push(host_borrow)
+            } else {
+                s.lenders.push(lender)
+            };
+            if !pushed {
                 if to != owner {
                     s.table(ctx, to)?.remove(new);
                 }
                 return Err((TrapCode::OutOfMemory, 0));
             }
-            // Pushing a lender moves neither scopes nor tables.
             (*e).lend_count += 1;
             if to != owner {
                 (*sc).num_borrows += 1;
@@ -393,6 +411,7 @@ unsafe fn call_begin(ctx: *mut c_void) -> Result<u32, Trap> {
             id,
             num_borrows: 0,
             lenders_start: s.lenders.len,
+            host_borrows_start: s.host_borrows.len,
         };
         if !s.scopes.push(sc) {
             return Err((TrapCode::OutOfMemory, 0));
@@ -421,9 +440,34 @@ unsafe fn call_end(ctx: *mut c_void, scope: u32) -> Result<(), Trap> {
             return Ok(());
         };
         let sc = *s.scopes.at(pos);
-        if sc.num_borrows != 0 {
+        // Borrow handles lent to the host for this scope (or for inner
+        // scopes still open, left by a trap) go now; the host cannot drop
+        // them, and may have dropped some.
+        let ending = |s: &State, e: *mut Entry| {
+            (*e).state == BORROW && s.find_scope((*e).scope).is_some_and(|i| i >= pos)
+        };
+        let mut host_held = 0;
+        for i in sc.host_borrows_start..s.host_borrows.len {
+            let l = *s.host_borrows.at(i);
+            if let Ok(e) = s.table(ctx, l.table).and_then(|t| t.get(l.handle)) {
+                if (*e).state == BORROW && (*e).scope == sc.id {
+                    host_held += 1;
+                }
+            }
+        }
+        if sc.num_borrows != host_held {
             return Err((TrapCode::BorrowsRemain, 0));
         }
+        for i in sc.host_borrows_start..s.host_borrows.len {
+            let l = *s.host_borrows.at(i);
+            let Ok(e) = s.table(ctx, l.table).and_then(|t| t.get(l.handle)) else {
+                continue;
+            };
+            if ending(s, e) {
+                s.table(ctx, l.table)?.remove(l.handle);
+            }
+        }
+        s.host_borrows.len = sc.host_borrows_start;
         // Inner scopes still open (left by a trap) end with this one.
         for i in sc.lenders_start..s.lenders.len {
             let l = *s.lenders.at(i);
@@ -444,4 +488,197 @@ pub unsafe extern "C" fn wacc_rt_call_end(ctx: *mut c_void, scope: u32) {
     // SAFETY: ctx is a live component context (ABI contract: generated code passes its own
     // context).
     unsafe { check(ctx, call_end(ctx, scope)) }
+}
+
+// ---------------------------------------------------------------------------
+// The host's own handles: dropping them, and what a context still owns when
+// it is freed.
+
+struct DtorCall {
+    dtor: unsafe extern "C" fn(*mut c_void, i32),
+    vmctx: *mut c_void,
+    rep: u32,
+}
+
+unsafe extern "C" fn run_dtor(data: *mut c_void) {
+    // SAFETY: `data` is the `DtorCall` built by `call_dtor` on its stack, alive for this call.
+    unsafe {
+        let c = &*(data as *const DtorCall);
+        (c.dtor)(c.vmctx, c.rep as i32)
+    }
+}
+
+/// Runs destructor `dtor(vmctx, rep)` under a landing pad; its trap code.
+/// While it runs, guest instance `owner` (if it is one) cannot be entered
+/// again, as during an export call.
+unsafe fn call_dtor(
+    ctx: *mut c_void,
+    owner: u32,
+    dtor: *const c_void,
+    vmctx: *mut c_void,
+    rep: u32,
+) -> u32 {
+    // SAFETY: `ctx` is a live context and `dtor` a destructor of its descriptor, `fn(vmctx, rep:
+    // i32)`; `owner`'s flags are read only if it is a guest instance.
+    unsafe {
+        let guest = owner < component::desc(ctx).num_component_instances;
+        if guest {
+            *component::flags(ctx, owner) &= !FLAG_MAY_ENTER;
+        }
+        let mut call = DtorCall {
+            dtor: core::mem::transmute::<*const c_void, unsafe extern "C" fn(*mut c_void, i32)>(
+                dtor,
+            ),
+            vmctx,
+            rep,
+        };
+        let code = component::enter(ctx, false, |ctx| {
+            trap::catch(
+                component::store(ctx),
+                run_dtor,
+                (&mut call as *mut DtorCall).cast(),
+            )
+        });
+        if guest {
+            *component::flags(ctx, owner) |= FLAG_MAY_ENTER;
+        }
+        code
+    }
+}
+
+/// Removes handle `handle` of `resource` from the host's table; for an own
+/// handle whose resource has a destructor, returns the call to make
+/// (owner, destructor, vmctx, rep).
+unsafe fn host_drop(
+    ctx: *mut c_void,
+    resource: u32,
+    handle: u32,
+) -> Result<Option<(u32, *const c_void, *mut c_void, u32)>, Trap> {
+    // SAFETY: `ctx` is a live context and `resource` below the resource count (checked by the
+    // caller); `lookup` returns a live entry, copied before the table changes.
+    unsafe {
+        let d = component::desc(ctx);
+        let host = d.num_component_instances;
+        let s = state(ctx)?;
+        let e = *lookup(s, ctx, host, resource, handle)?;
+        if e.lend_count != 0 {
+            return Err((TrapCode::OwnBorrowed, handle));
+        }
+        let r = &*d.resources.add(resource as usize);
+        let dtor = e.state == OWN && !r.dtor.is_null();
+        // The destructor's instance must not be running (reentrance).
+        if dtor && r.owner < host && *component::flags(ctx, r.owner) & FLAG_MAY_ENTER == 0 {
+            return Err((TrapCode::CannotEnter, 0));
+        }
+        s.table(ctx, host)?.remove(handle);
+        if e.state == BORROW {
+            if let Some(i) = s.find_scope(e.scope) {
+                let sc = s.scopes.at(i);
+                (*sc).num_borrows = (*sc).num_borrows.saturating_sub(1);
+            }
+            return Ok(None);
+        }
+        if !dtor {
+            return Ok(None);
+        }
+        let vmctx = if r.dtor_instance < d.num_instances {
+            *component::instance_slot(ctx, r.dtor_instance)
+        } else {
+            ctx
+        };
+        Ok(Some((r.owner, r.dtor, vmctx, e.rep)))
+    }
+}
+
+/// Drops handle `handle` of resource `resource` (an index of the
+/// descriptor's resources) held by the host: an own handle's resource is
+/// destroyed, its destructor running as an export call does (a trap in it
+/// poisons the context); a borrow handle (one an import implementation
+/// received) ends its lend. Returns 0 or a trap code: `InvalidArgument`
+/// for a null context or an unknown resource, `CannotEnter` on a poisoned
+/// context or when the destructor's instance is running, the handle traps
+/// (`UnknownHandle`, `WrongResourceType`, `OwnBorrowed`) with the handle
+/// in `VMStore::trap_detail`. Only a trap in the destructor poisons.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_component_resource_drop(
+    ctx: *mut c_void,
+    resource: u32,
+    handle: u32,
+) -> u32 {
+    // SAFETY: `ctx` is null (checked) or a live context (caller's contract); `resource` is checked
+    // against the descriptor before use.
+    unsafe {
+        if ctx.is_null() {
+            return TrapCode::InvalidArgument as u32;
+        }
+        if component::poisoned(ctx) {
+            return TrapCode::CannotEnter as u32;
+        }
+        if resource >= component::desc(ctx).num_resources {
+            return component::refuse(ctx, (TrapCode::InvalidArgument, 0));
+        }
+        match host_drop(ctx, resource, handle) {
+            Err(t) => component::refuse(ctx, t),
+            Ok(None) => 0,
+            Ok(Some((owner, dtor, vmctx, rep))) => {
+                let code = call_dtor(ctx, owner, dtor, vmctx, rep);
+                if code != 0 {
+                    component::trapped(ctx, code);
+                }
+                code
+            }
+        }
+    }
+}
+
+/// What a context still owns when it is freed: the destructors of the own
+/// handles in the host's table run (guest code: not on a poisoned context,
+/// and no more after one of them traps), then the host is told of the own
+/// handles of its resources still in guest tables (`[resource-drop]`).
+pub(crate) unsafe fn release_at_free(ctx: *mut c_void) {
+    // SAFETY: `ctx` is a live, fully instantiated context; the state is fetched anew and entries
+    // are re-read by index after each destructor (which may change the tables), and removed
+    // before their destructor runs.
+    unsafe {
+        let d = component::desc(ctx);
+        let host = d.num_component_instances;
+        // The entry at `i` of table `t`, if it exists.
+        let entry = |t: u32, i: u32| -> Option<Entry> {
+            let s = state(ctx).ok()?;
+            if s.tables.is_null() {
+                return None;
+            }
+            let t = s.table(ctx, t).ok()?;
+            (i < t.entries.len).then(|| *t.entries.at(i))
+        };
+        let mut i = 1;
+        while !component::poisoned(ctx) {
+            let Some(e) = entry(host, i) else { break };
+            if e.state == OWN && e.resource < d.num_resources {
+                if let Ok(Some((owner, dtor, vmctx, rep))) = host_drop(ctx, e.resource, i) {
+                    let code = call_dtor(ctx, owner, dtor, vmctx, rep);
+                    if code != 0 {
+                        component::trapped(ctx, code);
+                    }
+                }
+            }
+            i += 1;
+        }
+        for cinst in 0..host {
+            let mut i = 1;
+            while let Some(e) = entry(cinst, i) {
+                if e.state == OWN && e.resource < d.num_resources {
+                    let r = &*d.resources.add(e.resource as usize);
+                    if r.owner == host && !r.dtor.is_null() {
+                        if let Ok(t) = state(ctx).and_then(|s| s.table(ctx, cinst)) {
+                            t.remove(i);
+                            // Host code: it may trap (through `wacc_rt_trap`).
+                            let _ = call_dtor(ctx, host, r.dtor, ctx, e.rep);
+                        }
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
 }

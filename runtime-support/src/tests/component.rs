@@ -646,33 +646,109 @@ fn resource_handle_traps() {
     );
     unsafe { *flags(c.ctx, 0) = FLAG_MAY_LEAVE | FLAG_MAY_ENTER };
     // Only own handles transfer.
-    let own = c.value(|ctx| unsafe { wacc_rt_resource_new(ctx, 1, R0, 8) });
+    let own = c.value(|ctx| unsafe { wacc_rt_resource_new(ctx, HOST, R0, 8) });
     let (mut scope, mut b) = (0, 0);
     assert_eq!(
         c.run(|ctx| unsafe {
-            scope = wacc_rt_call_begin(ctx, HOST);
-            b = wacc_rt_resource_lend(ctx, 1, HOST, R0, own);
+            scope = wacc_rt_call_begin(ctx, 1);
+            b = wacc_rt_resource_lend(ctx, HOST, 1, R0, own);
         }),
         (0, 0)
     );
     assert_eq!(
         c.run(|ctx| unsafe {
-            let _ = wacc_rt_resource_transfer_own(ctx, HOST, 1, R0, b);
+            let _ = wacc_rt_resource_transfer_own(ctx, 1, HOST, R0, b);
         }),
         code(WrongResourceType, b)
     );
+    // A guest callee must drop the borrows it received.
     assert_eq!(
         c.run(|ctx| unsafe { wacc_rt_call_end(ctx, scope) }),
         code(BorrowsRemain, 0)
     );
     assert_eq!(
         c.run(|ctx| unsafe {
-            wacc_rt_resource_drop(ctx, HOST, R0, b);
+            wacc_rt_resource_drop(ctx, 1, R0, b);
             wacc_rt_call_end(ctx, scope);
         }),
         (0, 0)
     );
     assert_eq!(dtor_calls(&c), (7, 1), "dropping a borrow destroys nothing");
+}
+
+#[test]
+fn borrows_lent_to_the_host_end_with_the_call() {
+    use TrapCode::*;
+    let c = resources();
+    let code = |t: TrapCode, detail: u32| (t as u32, detail);
+    // SAFETY: the stores, instances and objects used here are created by this test (or its
+    // helpers) and used on this thread only while they are alive; indices are those of the test
+    // descriptors.
+    let own = c.value(|ctx| unsafe { wacc_rt_resource_new(ctx, 1, R0, 9) });
+    let (mut outer, mut b) = (0, 0);
+    // Instance 1 calls the host with a borrow of its own handle.
+    assert_eq!(
+        c.run(|ctx| unsafe {
+            outer = wacc_rt_call_begin(ctx, HOST);
+            b = wacc_rt_resource_lend(ctx, 1, HOST, R0, own);
+        }),
+        (0, 0)
+    );
+    assert_eq!(
+        c.value(|ctx| unsafe { wacc_rt_resource_rep(ctx, HOST, R0, b) }),
+        9
+    );
+    // The lender is lent for the call.
+    assert_eq!(
+        c.run(|ctx| unsafe { wacc_rt_resource_drop(ctx, 1, R0, own) }),
+        code(OwnBorrowed, own)
+    );
+    // The host lends the borrow on (calling back into instance 1): the
+    // nested scope ends first.
+    let mut inner = 0;
+    let b2 = c.value(|ctx| unsafe {
+        inner = wacc_rt_call_begin(ctx, 1);
+        wacc_rt_resource_lend(ctx, HOST, 1, R0, b)
+    });
+    assert_eq!(
+        c.run(|ctx| unsafe {
+            wacc_rt_resource_drop(ctx, 1, R0, b2);
+            wacc_rt_call_end(ctx, inner);
+        }),
+        (0, 0)
+    );
+    // The host's borrow goes with the scope, and the lender is free again.
+    assert_eq!(c.run(|ctx| unsafe { wacc_rt_call_end(ctx, outer) }), (0, 0));
+    assert_eq!(
+        c.run(|ctx| unsafe {
+            let _ = wacc_rt_resource_rep(ctx, HOST, R0, b);
+        }),
+        code(UnknownHandle, b)
+    );
+    // A borrow the host dropped itself is not removed twice (its index,
+    // reused by an own handle, stays).
+    let mut b3 = 0;
+    let mut h = 0;
+    assert_eq!(
+        c.run(|ctx| unsafe {
+            outer = wacc_rt_call_begin(ctx, HOST);
+            b3 = wacc_rt_resource_lend(ctx, 1, HOST, R0, own);
+            wacc_rt_resource_drop(ctx, HOST, R0, b3);
+            h = wacc_rt_resource_new(ctx, HOST, R1, 77);
+            wacc_rt_call_end(ctx, outer);
+        }),
+        (0, 0)
+    );
+    assert_eq!(h, b3);
+    assert_eq!(
+        c.value(|ctx| unsafe { wacc_rt_resource_rep(ctx, HOST, R1, h) }),
+        77
+    );
+    assert_eq!(
+        c.run(|ctx| unsafe { wacc_rt_resource_drop(ctx, 1, R0, own) }),
+        (0, 0)
+    );
+    assert_eq!(dtor_calls(&c), (9, 1));
 }
 
 #[test]
@@ -715,8 +791,8 @@ fn resource_borrows_across_calls() {
     );
     assert_eq!(c.run(|ctx| unsafe { wacc_rt_call_end(ctx, s) }), (0, 0));
 
-    // Lending elsewhere creates a borrow handle that must be dropped
-    // before the call ends.
+    // Lending elsewhere creates a borrow handle (here the host's: the
+    // scope's end removes it).
     let b = c.value(|ctx| unsafe {
         s = wacc_rt_call_begin(ctx, HOST);
         wacc_rt_resource_lend(ctx, 1, HOST, R0, h)
@@ -725,10 +801,6 @@ fn resource_borrows_across_calls() {
     assert_eq!(
         c.value(|ctx| unsafe { wacc_rt_resource_rep(ctx, HOST, R0, b) }),
         0x41
-    );
-    assert_eq!(
-        c.run(|ctx| unsafe { wacc_rt_call_end(ctx, s) }),
-        code(BorrowsRemain, 0)
     );
     // A nested call lends the borrow on: it cannot be dropped meanwhile.
     let mut s2 = 0;
@@ -741,6 +813,11 @@ fn resource_borrows_across_calls() {
     assert_eq!(
         c.run(|ctx| unsafe { wacc_rt_resource_drop(ctx, HOST, R0, b) }),
         code(OwnBorrowed, b)
+    );
+    // The guest callee must drop its borrow.
+    assert_eq!(
+        c.run(|ctx| unsafe { wacc_rt_call_end(ctx, s2) }),
+        code(BorrowsRemain, 0)
     );
     assert_eq!(
         c.run(|ctx| unsafe {

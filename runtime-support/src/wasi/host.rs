@@ -1,16 +1,15 @@
 //! The process-wide host state both fronts read: arguments, environment
 //! and the preopened directories (host descriptors, with their guest
 //! names). One per process (executables run one program); set up by
-//! [`init`] before the program starts. Each front keeps its own table of
-//! guest handles on top (preview1 fds, 0.2 resources).
+//! [`init`] before the program starts, or for a program `wacc_rt_main`
+//! runs, when it is first read (see [`ensure_init`]). Each front keeps its
+//! own table of guest handles on top (preview1 fds, 0.2 resources).
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once};
 
-/// Status requested by `proc_exit` / `wasi:cli/exit`, read after the exit
-/// unwinds out of wasm.
-pub static EXIT_STATUS: AtomicI32 = AtomicI32::new(0);
+pub use crate::program::EXIT_STATUS;
 
 /// A host file descriptor shared by the guest handles that refer to it
 /// (closed with the last).
@@ -59,23 +58,38 @@ fn process() -> std::sync::MutexGuard<'static, Process> {
     PROCESS.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Sets the host up for a program that `wacc_rt_main` runs, which does
+/// not refer to WASI (so that programs without WASI imports do not link
+/// this host), from the command line it recorded: once, before the state
+/// is first read, unless [`init`] ran.
+fn ensure_init() {
+    static PROGRAM: Once = Once::new();
+    if GENERATION.load(Ordering::SeqCst) == 0 {
+        PROGRAM.call_once(crate::wasi::main_entry::setup_from_program);
+    }
+}
+
 /// The guest's arguments.
 pub fn args() -> Vec<Vec<u8>> {
+    ensure_init();
     process().args.clone()
 }
 
 /// The guest's environment (`K=V` entries).
 pub fn env() -> Vec<Vec<u8>> {
+    ensure_init();
     process().env.clone()
 }
 
 /// The preopened directories, in order.
 pub fn preopens() -> Vec<Preopen> {
+    ensure_init();
     process().preopens.clone()
 }
 
 /// How many times [`init`] has run.
 pub fn generation() -> u64 {
+    ensure_init();
     GENERATION.load(Ordering::SeqCst)
 }
 

@@ -7,8 +7,11 @@
 //! are [`preview1`] (`wasi_snapshot_preview1`, core modules) and
 //! [`preview2`] (WASI 0.2, components): each keeps its own guest handles
 //! and maps the shared layer's errors directly to its own codes.
-//! [`main_entry`] holds the executable entries `wacc_rt_main*` that set the
-//! state up and run a program.
+//! [`main_entry`] holds the entries of WASI programs,
+//! `wacc_rt_main_wasi` and `wacc_rt_main_component`, that set the state up
+//! and run a program. Nothing outside this folder refers to it: an output
+//! links the parts of the host its imports name (and what an entry of
+//! `main_entry` pulls in).
 
 pub mod clocks;
 pub mod error;

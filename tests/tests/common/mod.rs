@@ -52,3 +52,31 @@ pub fn run_ok(cmd: &mut Command, what: &str, hint: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Builds the Rust guest crate at `manifest` for wasm `target` into
+/// `target_dir` (`cargo build --release --locked`), without the flags of
+/// the cargo running the tests.
+pub fn cargo_build_guest(manifest: &Path, target: &str, target_dir: &Path) {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["build", "--release", "--locked", "--target", target])
+        .arg("--manifest-path")
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(target_dir);
+    for v in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+    ] {
+        cmd.env_remove(v);
+    }
+    run_ok(
+        &mut cmd,
+        &format!("cargo build --target {target} ({})", manifest.display()),
+        &format!("Install the target: `rustup target add {target}`."),
+    );
+}
