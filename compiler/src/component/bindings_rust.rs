@@ -18,10 +18,10 @@
 //! `iface_f`, import `P_import_log` the trait method `log`. Names that are
 //! Rust keywords get a `_` suffix, as C keywords do in the header.
 
-use super::emitter::params_tuple;
+use super::emitter::{func_needs_async, params_tuple};
 use super::front::FuncType;
 use super::header::{self, CFunc, Model};
-use super::plan::{Plan, HOST};
+use super::plan::{Plan, Trampoline, HOST};
 use super::types::{discriminant_size, PtrType, ValType};
 use crate::symbols;
 use std::collections::{HashMap, HashSet};
@@ -793,6 +793,13 @@ impl ::core::fmt::Debug for {w} {{
             symbols::value_export(prefix, n)
         );
     }
+    let wasi = wasi_symbols(plan);
+    for (i, sym) in wasi.iter().enumerate() {
+        let _ = writeln!(
+            g.out,
+            "    /// The runtime's WASI host (referenced only).\n    #[link_name = \"{sym}\"]\n    fn __wasi{i}();"
+        );
+    }
     g.out.push_str("}\n\n");
 
     // The instance.
@@ -1064,6 +1071,12 @@ impl Instance {{
             "    ::core::hint::black_box(__drop{i} as *const ());"
         );
     }
+    for i in 0..wasi.len() {
+        let _ = writeln!(
+            g.out,
+            "    ::core::hint::black_box(__wasi{i} as *const ());"
+        );
+    }
     g.out.push_str("}\n");
     if !m.value_imports.is_empty() {
         g.out.push_str(
@@ -1083,6 +1096,34 @@ impl Instance {{
     }
     o.push_str("}\n");
     o
+}
+
+/// The runtime's WASI functions the object imports. Its references are
+/// weak, which take no member from an archive (the runtime crate's rlib);
+/// the bindings refer to them strongly, so linking takes exactly those
+/// (and fails, naming it, for one the runtime lacks).
+fn wasi_symbols(plan: &Plan) -> Vec<String> {
+    let mut out = vec![];
+    for t in &plan.trampolines {
+        if let Trampoline::HostImport { name, ty, .. } = t {
+            if header::is_wasi(name) && !func_needs_async(ty) {
+                out.push(symbols::component_import_symbol(name));
+            }
+        }
+    }
+    for r in &plan.resources {
+        if let Some(n) = r.host_name.as_deref() {
+            if r.owner == HOST && header::is_wasi(n) {
+                let (iface, res) = n.rsplit_once('#').unwrap_or(("", n));
+                out.push(symbols::component_import_symbol(&format!(
+                    "{iface}#[resource-drop]{res}"
+                )));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// An import's trait method: parameters, result type, and whether it gets
