@@ -12,9 +12,12 @@
 ;;   export toggle: func(p: perms) -> perms             (flags perms { read, write, exec })
 ;;   export resource counter { constructor(start: u32); add: func(n: u32) -> u32 }
 ;;   export drops: func() -> u32                        (how many counters were destroyed)
+;;   export roll: func() -> u32                         (a die: wasi:random, from the runtime's WASI host)
 (component
   (import "log" (func $log (param "msg" string)))
   (import "host-name" (func $host-name (result string)))
+  (import "wasi:random/random@0.2.0" (instance $random
+    (export "get-random-u64" (func (result u64)))))
 
   ;; Memory, allocator and the counters' destructor: instantiated first, so
   ;; the resource type can name its destructor.
@@ -54,6 +57,7 @@
   (core func $log-lower (canon lower (func $log) (memory $mem)))
   (core func $host-name-lower (canon lower (func $host-name) (memory $mem) (realloc $realloc)))
   (core func $counter-new (canon resource.new $counter'))
+  (core func $random-lower (canon lower (func $random "get-random-u64")))
 
   (core module $Main
     (import "state" "mem" (memory 1))
@@ -62,6 +66,7 @@
     (import "host" "log" (func $log (param i32 i32)))
     (import "host" "host-name" (func $host-name (param i32)))
     (import "host" "counter-new" (func $counter-new (param i32) (result i32)))
+    (import "host" "random" (func $random (result i64)))
     (data (i32.const 16) "hello, ")
     (data (i32.const 32) " from ")
     (data (i32.const 48) "not a digit")
@@ -157,13 +162,17 @@
       (i32.load (local.get $rep)))
 
     (func (export "drops") (result i32) (global.get $drops))
+
+    (func (export "roll") (result i32)
+      (i32.add (i32.wrap_i64 (i64.rem_u (call $random) (i64.const 6))) (i32.const 1)))
   )
   (core instance $main (instantiate $Main
     (with "state" (instance $state))
     (with "host" (instance
       (export "log" (func $log-lower))
       (export "host-name" (func $host-name-lower))
-      (export "counter-new" (func $counter-new))))))
+      (export "counter-new" (func $counter-new))
+      (export "random" (func $random-lower))))))
 
   (func (export "greet") (param "name" string) (result string)
     (canon lift (core func $main "greet") (memory $mem) (realloc $realloc)))
@@ -185,4 +194,6 @@
     (canon lift (core func $main "counter-add")))
   (func (export "drops") (result u32)
     (canon lift (core func $main "drops")))
+  (func (export "roll") (result u32)
+    (canon lift (core func $main "roll")))
 )

@@ -81,6 +81,10 @@ fn main() -> Result<(), Trap> {
     b.release()?;
     println!("drops after releasing b: {}", component.drops()?);
 
+    // A WASI import: the runtime's host implements it.
+    let roll = component.roll()?;
+    println!("roll in 1..=6: {}", (1..=6).contains(&roll));
+
     // The host's state, back from the instance.
     let logged = component.with_imports(|h: &mut Host| h.logged);
     println!("log calls: {logged:?}");

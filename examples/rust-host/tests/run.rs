@@ -31,6 +31,7 @@ fn host_output() {
         "total: 7",
         "drops after dropping a: 1",
         "drops after releasing b: 2",
+        "roll in 1..=6: true",
         "log calls: Some(1)",
         "counter 99: wasm trap 27: unknown handle index",
         "after a trap: wasm trap 26: cannot enter component instance",
