@@ -48,6 +48,11 @@ enum Command {
         /// its types, exports and imports (see the header's comment)
         #[arg(long, value_name = "FILE.h")]
         header: Option<PathBuf>,
+        /// also write typed Rust bindings of a component: a module named
+        /// after the prefix with its types, an `Instance` with one method
+        /// per export and an `Imports` trait (see the file's comment)
+        #[arg(long, value_name = "FILE.rs")]
+        rust_bindings: Option<PathBuf>,
     },
     /// Build a WASI program (a wasip1 core module or a wasip2 component) into a native executable.
     Build {
@@ -192,6 +197,14 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>> {
         })
 }
 
+/// The interface files `compile` writes besides the output.
+struct Interfaces<'a> {
+    /// `--header`: the C header
+    header: Option<&'a Path>,
+    /// `--rust-bindings`: the Rust bindings of a component
+    rust_bindings: Option<&'a Path>,
+}
+
 fn compile(
     input: &Path,
     output: &Path,
@@ -199,8 +212,12 @@ fn compile(
     emit: Emit,
     prefix: Option<String>,
     link: &[PathBuf],
-    header: Option<&Path>,
+    interfaces: Interfaces,
 ) -> Result<()> {
+    let Interfaces {
+        header,
+        rust_bindings,
+    } = interfaces;
     let target = codegen.target()?;
     let opts = codegen.codegen();
     if opts.bounds_checks == BoundsChecks::Guard && !target.has_os() {
@@ -254,6 +271,18 @@ fn compile(
         })
     }
     .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    if let Some(path) = rust_bindings {
+        if !wacc::component::is_component(&wasm) {
+            anyhow::bail!(
+                "{}: --rust-bindings is for components (a core module has a C header: --header)",
+                input.display()
+            );
+        }
+        let opts = wacc::component::bindings_rust::RustOptions::default();
+        let text = wacc::component::bindings_rust::rust_bindings_of(&wasm, &copts.prefix, &opts)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if let Some(path) = header {
         let text = text.unwrap_or_default();
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -292,6 +321,7 @@ fn main() -> ExitCode {
             prefix,
             link,
             header,
+            rust_bindings,
         } => compile(
             &input,
             &output,
@@ -299,7 +329,10 @@ fn main() -> ExitCode {
             emit,
             prefix,
             &link,
-            header.as_deref(),
+            Interfaces {
+                header: header.as_deref(),
+                rust_bindings: rust_bindings.as_deref(),
+            },
         )
         .map(|_| true),
         Command::Build {

@@ -63,7 +63,7 @@ fn abi_hash(prefix: &str, plan: &Plan) -> u64 {
 /// Root function imports the host defines, once each, in plan order:
 /// WASI interfaces are the runtime's, and functions over async types are
 /// never called (their trampolines trap).
-fn host_imports(plan: &Plan) -> Vec<(&str, &FuncType)> {
+pub(super) fn host_imports(plan: &Plan) -> Vec<(&str, &FuncType)> {
     let mut out: Vec<(&str, &FuncType)> = vec![];
     for t in &plan.trampolines {
         if let Trampoline::HostImport { name, ty, .. } = t {
@@ -75,7 +75,7 @@ fn host_imports(plan: &Plan) -> Vec<(&str, &FuncType)> {
     out
 }
 
-fn is_wasi(name: &str) -> bool {
+pub(super) fn is_wasi(name: &str) -> bool {
     name.starts_with("wasi:")
 }
 
@@ -180,7 +180,7 @@ const RESERVED_PARAMS: &[&str] = &["ctx", "ret", "args"];
 
 /// A WIT name (kebab-case) as a C identifier part: snake_case, anything
 /// else replaced by `_`.
-fn snake(name: &str) -> String {
+pub(super) fn snake(name: &str) -> String {
     let mut s: String = name
         .chars()
         .map(|c| {
@@ -198,7 +198,7 @@ fn snake(name: &str) -> String {
 }
 
 /// A WIT name as a C member or parameter name.
-fn member(name: &str) -> String {
+pub(super) fn member(name: &str) -> String {
     let s = snake(name);
     if KEYWORDS.contains(&s.as_str()) {
         s + "_"
@@ -208,7 +208,7 @@ fn member(name: &str) -> String {
 }
 
 /// A WIT parameter name as a C parameter name.
-fn param(name: &str) -> String {
+pub(super) fn param(name: &str) -> String {
     let s = member(name);
     if RESERVED_PARAMS.contains(&s.as_str()) {
         s + "_"
@@ -218,7 +218,7 @@ fn param(name: &str) -> String {
 }
 
 /// `[constructor]r` → `r_new`, `[method]r.m` / `[static]r.m` → `r_m`.
-fn func_part(name: &str) -> String {
+pub(super) fn func_part(name: &str) -> String {
     if let Some(r) = name.strip_prefix("[constructor]") {
         return snake(r) + "_new";
     }
@@ -234,14 +234,14 @@ fn func_part(name: &str) -> String {
 }
 
 /// `ns:pkg/iface@1.0.0` → (`iface`, `ns_pkg_iface`); a plain name stays.
-fn interface_parts(iface: &str) -> (String, String) {
+pub(super) fn interface_parts(iface: &str) -> (String, String) {
     let base = iface.split('@').next().unwrap_or(iface);
     let short = base.rsplit(['/', ':']).next().unwrap_or(base);
     (snake(short), snake(base))
 }
 
 /// Splits a root function name `iface#f` into its interface and function.
-fn split_func(name: &str) -> (Option<&str>, &str) {
+pub(super) fn split_func(name: &str) -> (Option<&str>, &str) {
     match name.split_once('#') {
         Some((i, f)) => (Some(i), f),
         None => (None, name),
@@ -251,7 +251,7 @@ fn split_func(name: &str) -> (Option<&str>, &str) {
 /// Picks C names: the short form unless it is taken, then the long form,
 /// then a number. Names the header binds to object symbols are never
 /// given out (a static function of the same name would shadow the symbol).
-struct Namer {
+pub(super) struct Namer {
     taken: HashSet<String>,
     /// prefixes of the object's symbols (`P_export_`, `P_value_`, `P_abi_`)
     reserved: Vec<String>,
@@ -313,20 +313,20 @@ impl Namer {
 }
 
 /// The C types of a boundary, defined on first use in dependency order.
-struct CTypes<'a> {
-    prefix: &'a str,
-    names: &'a [TypeName],
-    plan: &'a Plan,
-    namer: Namer,
+pub(super) struct CTypes<'a> {
+    pub(super) prefix: &'a str,
+    pub(super) names: &'a [TypeName],
+    pub(super) plan: &'a Plan,
+    pub(super) namer: Namer,
     /// compound types defined so far and their C names
-    defined: Vec<(ValType, String)>,
-    resources: HashMap<u32, String>,
-    out: String,
+    pub(super) defined: Vec<(ValType, String)>,
+    pub(super) resources: HashMap<u32, String>,
+    pub(super) out: String,
 }
 
 impl CTypes<'_> {
     /// The C type of `t`, defining it (and what it contains) if needed.
-    fn c(&mut self, t: &ValType) -> String {
+    pub(super) fn c(&mut self, t: &ValType) -> String {
         let prim = match t {
             ValType::Bool => "bool",
             ValType::S8 => "int8_t",
@@ -637,7 +637,7 @@ impl CTypes<'_> {
     }
 }
 
-fn int_type(size: u32) -> &'static str {
+pub(super) fn int_type(size: u32) -> &'static str {
     match size {
         1 => "uint8_t",
         2 => "uint16_t",
@@ -678,7 +678,7 @@ fn wit_primitive(t: &ValType) -> Option<&'static str> {
 }
 
 /// A type in WIT syntax, with the names the header gives defined types.
-fn wit(t: &ValType, c: &CTypes) -> String {
+pub(super) fn wit(t: &ValType, c: &CTypes) -> String {
     let named = |t: &ValType| {
         c.names
             .iter()
@@ -732,7 +732,7 @@ fn wit(t: &ValType, c: &CTypes) -> String {
     }
 }
 
-fn wit_func(ty: &FuncType, c: &CTypes) -> String {
+pub(super) fn wit_func(ty: &FuncType, c: &CTypes) -> String {
     let params: Vec<String> = ty
         .params
         .iter()
@@ -753,16 +753,16 @@ fn wit_named(t: &ValType, c: &CTypes) -> String {
 }
 
 /// One function of the boundary, as C sees it.
-struct CFunc {
+pub(super) struct CFunc {
     /// the component name (`iface#f`)
-    name: String,
-    c_name: String,
-    ty: FuncType,
+    pub(super) name: String,
+    pub(super) c_name: String,
+    pub(super) ty: FuncType,
     /// the C types of the parameters and the result
-    params: Vec<(String, String)>,
-    result: Option<String>,
+    pub(super) params: Vec<(String, String)>,
+    pub(super) result: Option<String>,
     /// the parameter struct (`None` without parameters)
-    args: Option<String>,
+    pub(super) args: Option<String>,
 }
 
 impl CFunc {
@@ -777,8 +777,27 @@ impl CFunc {
     }
 }
 
-/// The C header of a compiled component.
-pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
+/// The names and C types of a component's boundary: what the C header
+/// declares, named once, so other bindings (`bindings_rust`) give
+/// everything the same names.
+pub(super) struct Model<'a> {
+    pub(super) types: CTypes<'a>,
+    /// the ABI hash symbol ([`abi_symbol`])
+    pub(super) abi: String,
+    pub(super) export_funcs: Vec<CFunc>,
+    pub(super) import_funcs: Vec<CFunc>,
+    /// root value exports: C getter name, C type, export name
+    pub(super) values: Vec<(String, String, &'a str)>,
+    /// root value imports: C name, C type, import name
+    pub(super) value_imports: Vec<(String, String, &'a str)>,
+    /// own handles the host drops: resource index, C function name
+    pub(super) resource_drops: Vec<(u32, String)>,
+    /// host-defined resources: index, import path, C drop function name
+    pub(super) host_drops: Vec<(u32, &'a str, String)>,
+}
+
+/// Names every function and type of the boundary, in the header's order.
+pub(super) fn model<'a>(prefix: &'a str, plan: &'a Plan) -> Model<'a> {
     let mut types = CTypes {
         prefix,
         names: &plan.type_names,
@@ -789,7 +808,6 @@ pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
         out: String::new(),
     };
     let abi = abi_symbol(prefix, plan);
-    let upper = prefix.to_uppercase();
 
     // Names of functions first (they are what users see most), then types.
     let name_func = |namer: &mut Namer, kind: &str, name: &str| {
@@ -903,6 +921,31 @@ pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
             (*r, *n, name_func(&mut types.namer, "import_", &drop))
         })
         .collect();
+    Model {
+        types,
+        abi,
+        export_funcs,
+        import_funcs,
+        values,
+        value_imports,
+        resource_drops,
+        host_drops,
+    }
+}
+
+/// The C header of a compiled component.
+pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
+    let Model {
+        types,
+        abi,
+        export_funcs,
+        import_funcs,
+        values,
+        value_imports,
+        resource_drops,
+        host_drops,
+    } = model(prefix, plan);
+    let upper = prefix.to_uppercase();
 
     let mut h = String::new();
     let guard = format!("{upper}_WACC_H");

@@ -1,0 +1,6 @@
+fn main() {
+    // Compiles demo.wat, links it, and writes OUT_DIR/demo.rs.
+    wacc_build::Component::new("demo.wat")
+        .prefix("demo")
+        .compile();
+}
