@@ -58,6 +58,13 @@ pub(crate) struct FrameInfo {
     pub saves: Vec<(u32, i32)>,
 }
 
+/// The id of an imported function that has no symbol (never used: calls of
+/// imports go through the vmctx). Entity ids must stay below `u32::MAX`
+/// (a debug assertion of cranelift-entity).
+fn no_func() -> FuncId {
+    FuncId::from_u32(u32::MAX - 1)
+}
+
 pub(crate) fn module_err(e: cranelift_module::ModuleError) -> CompileError {
     CompileError::new(format!("object writer: {e}"))
 }
@@ -85,7 +92,7 @@ impl ObjectWriter {
                 link_symbols.push(None);
                 if imp.kind == abi::kind::FUNC {
                     // Calls of imports go through the vmctx, never a symbol.
-                    func_import_ids.push(FuncId::from_u32(u32::MAX));
+                    func_import_ids.push(no_func());
                 }
                 continue;
             }
@@ -97,7 +104,7 @@ impl ObjectWriter {
             let sym = if imp.kind == abi::kind::FUNC {
                 let sig = wasm_signature(info.func_type(imp.index), call_conv);
                 let id = module.declare_function(&name, Linkage::Import, &sig).ok();
-                func_import_ids.push(id.unwrap_or(FuncId::from_u32(u32::MAX)));
+                func_import_ids.push(id.unwrap_or_else(no_func));
                 id.map(LinkSymbol::Func)
             } else {
                 let id = module
