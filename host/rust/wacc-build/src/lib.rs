@@ -6,7 +6,7 @@
 //! wacc_build::Component::new("demo.wat").prefix("demo").compile();
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! // main.rs
 //! include!(concat!(env!("OUT_DIR"), "/demo.rs"));
 //!
