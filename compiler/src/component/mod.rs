@@ -25,6 +25,7 @@ pub use wacc_abi::values as types;
 pub use compile::{compile_component, CompiledComponent};
 pub mod adapter;
 pub mod bindings_rust;
+mod boundary;
 mod calls;
 mod compile;
 mod desc;
