@@ -9,7 +9,7 @@
 //! implementation is needed). A core module's header drives a C host
 //! end to end.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -25,39 +25,17 @@ struct Case {
 }
 
 fn testsuite_cases(failures: &mut Vec<String>) -> (Vec<Case>, usize) {
-    let dir = wacc_tests::shared("testsuite/component-model/test");
     let mut cases = vec![];
     let mut no_exports = 0;
-    for sub in ["values", "resources"] {
-        let d = dir.join(sub);
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
-            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "wast"))
-            .collect();
-        files.sort();
-        for f in files {
-            let text = std::fs::read_to_string(&f).unwrap();
-            let components = match wacc_wast::script_components(&text) {
-                Ok(c) => c,
-                Err(e) => {
-                    failures.push(format!("{}: {e}", f.display()));
-                    continue;
-                }
-            };
-            for (m, wasm) in components {
-                let stem = f.file_stem().unwrap().to_string_lossy().replace('-', "_");
-                let prefix = format!("{stem}_{m}");
-                match wacc::component::header::header_of(&wasm, &prefix) {
-                    Ok((_, 0)) => no_exports += 1,
-                    Ok((header, _)) => cases.push(Case {
-                        origin: format!("{} module {m}", f.display()),
-                        prefix,
-                        header,
-                    }),
-                    Err(e) => failures.push(format!("{} module {m}: {e}", f.display())),
-                }
-            }
+    for (origin, prefix, wasm) in common::testsuite_components(failures) {
+        match wacc::component::header::header_of(&wasm, &prefix) {
+            Ok((_, 0)) => no_exports += 1,
+            Ok((header, _)) => cases.push(Case {
+                origin,
+                prefix,
+                header,
+            }),
+            Err(e) => failures.push(format!("{origin}: {e}")),
         }
     }
     (cases, no_exports)

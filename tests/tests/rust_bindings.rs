@@ -27,45 +27,23 @@ fn bindings(wasm: &[u8], prefix: &str) -> Result<String, String> {
 }
 
 fn testsuite_cases(failures: &mut Vec<String>) -> Vec<Case> {
-    let dir = wacc_tests::shared("testsuite/component-model/test");
     let mut cases = vec![];
-    for sub in ["values", "resources"] {
-        let d = dir.join(sub);
-        let mut files: Vec<_> = std::fs::read_dir(&d)
-            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "wast"))
-            .collect();
-        files.sort();
-        for f in files {
-            let text = std::fs::read_to_string(&f).unwrap();
-            let components = match wacc_wast::script_components(&text) {
-                Ok(c) => c,
-                Err(e) => {
-                    failures.push(format!("{}: {e}", f.display()));
-                    continue;
-                }
-            };
-            for (m, wasm) in components {
-                let stem = f.file_stem().unwrap().to_string_lossy().replace('-', "_");
-                let prefix = format!("{stem}_{m}");
-                match wacc::component::header::header_of(&wasm, &prefix) {
-                    Ok((_, 0)) => continue,
-                    Ok(_) => {}
-                    Err(e) => {
-                        failures.push(format!("{} module {m}: {e}", f.display()));
-                        continue;
-                    }
-                }
-                match bindings(&wasm, &prefix) {
-                    Ok(text) => cases.push(Case {
-                        origin: format!("{} module {m}", f.display()),
-                        prefix,
-                        text,
-                    }),
-                    Err(e) => failures.push(format!("{} module {m}: {e}", f.display())),
-                }
+    for (origin, prefix, wasm) in common::testsuite_components(failures) {
+        match wacc::component::header::header_of(&wasm, &prefix) {
+            Ok((_, 0)) => continue,
+            Ok(_) => {}
+            Err(e) => {
+                failures.push(format!("{origin}: {e}"));
+                continue;
             }
+        }
+        match bindings(&wasm, &prefix) {
+            Ok(text) => cases.push(Case {
+                origin,
+                prefix,
+                text,
+            }),
+            Err(e) => failures.push(format!("{origin}: {e}")),
         }
     }
     cases

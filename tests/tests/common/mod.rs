@@ -80,3 +80,38 @@ pub fn cargo_build_guest(manifest: &Path, target: &str, target_dir: &Path) {
         &format!("Install the target: `rustup target add {target}`."),
     );
 }
+
+/// The components of the Component Model testsuite's `values/` and
+/// `resources/` scripts (those the scripts define, without async ones), as
+/// (origin, symbol prefix, binary); scripts that cannot be read are added
+/// to `failures`.
+pub fn testsuite_components(failures: &mut Vec<String>) -> Vec<(String, String, Vec<u8>)> {
+    let dir = wacc_tests::shared("testsuite/component-model/test");
+    let mut out = vec![];
+    for sub in ["values", "resources"] {
+        let d = dir.join(sub);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wast"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            match wacc_wast::script_components(&text) {
+                Ok(components) => {
+                    for (m, wasm) in components {
+                        let stem = f.file_stem().unwrap().to_string_lossy().replace('-', "_");
+                        out.push((
+                            format!("{} module {m}", f.display()),
+                            format!("{stem}_{m}"),
+                            wasm,
+                        ));
+                    }
+                }
+                Err(e) => failures.push(format!("{}: {e}", f.display())),
+            }
+        }
+    }
+    out
+}
