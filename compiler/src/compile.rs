@@ -27,6 +27,8 @@ pub struct CompileOptions {
     pub threads: usize,
     /// also emit a C `main` that runs the module (for executables)
     pub emit_main: bool,
+    /// the boundaries to intercept (components; `--policy`)
+    pub policy: Option<std::sync::Arc<crate::policy::Policy>>,
 }
 
 /// A compiled module: the object file bytes and what the compiler learned

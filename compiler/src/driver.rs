@@ -22,6 +22,8 @@ pub struct HostOptions {
     pub dirs: Vec<String>,
     /// `K=V` or `K` (inherit)
     pub env: Vec<String>,
+    /// the build's interception policy (`--policy`), compiled in
+    pub policy: Option<std::sync::Arc<wacc::policy::Policy>>,
 }
 
 impl HostOptions {
@@ -120,6 +122,7 @@ pub fn build(
         codegen,
         threads: 0,
         emit_main: false,
+        policy: host.policy.clone(),
     };
     let fail = |e: wacc::error::CompileError| anyhow::anyhow!("{}: {e}", input.display());
     let component = wacc::component::is_component(wasm);
@@ -213,14 +216,20 @@ fn cache_dir() -> Result<PathBuf> {
     }
 }
 
-/// Cache key: the input bytes, target, code generation options, and this
+/// Cache key: the input bytes, target, code generation options, policy, and this
 /// wacc (version, and size and time of its executable, which change when
 /// it or the runtime it links is rebuilt).
-fn cache_key(wasm: &[u8], target: &Target, codegen: &CodegenOptions) -> String {
+fn cache_key(
+    wasm: &[u8],
+    target: &Target,
+    codegen: &CodegenOptions,
+    policy: Option<&wacc::policy::Policy>,
+) -> String {
     let mut parts: Vec<Vec<u8>> = vec![
         wasm.to_vec(),
         format!("{} {:?}", target.triple, target.extra_flags).into_bytes(),
         format!("{:?}", codegen).into_bytes(),
+        format!("{:?}", policy).into_bytes(),
         env!("CARGO_PKG_VERSION").as_bytes().to_vec(),
     ];
     if let Some(m) = std::env::current_exe().ok().and_then(|e| e.metadata().ok()) {
@@ -249,7 +258,7 @@ pub fn run(
     use std::os::unix::process::CommandExt;
     host.check()?;
     let wasm = crate::read_module(input)?;
-    let dir = cache_dir()?.join(cache_key(&wasm, &target, &codegen));
+    let dir = cache_dir()?.join(cache_key(&wasm, &target, &codegen, host.policy.as_deref()));
     let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("app");
     let exe = dir.join(stem);
     if !exe.exists() {

@@ -8,6 +8,7 @@ pub use emit::header::module_header;
 pub mod environ;
 pub mod error;
 pub mod libcalls;
+pub mod policy;
 pub mod symbols;
 pub mod translate;
 pub mod wast;

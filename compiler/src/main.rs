@@ -115,6 +115,10 @@ struct CodegenArgs {
     /// optimisation level
     #[arg(short = 'O', value_enum, default_value_t = Opt::Speed)]
     opt: Opt,
+    /// the build's policy for component boundaries: logging, statistics,
+    /// custom hooks and the firewall (see README, "Policy")
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 /// WASI host options (as wasmtime's). For `build` they are baked into the
@@ -134,6 +138,7 @@ impl HostArgs {
         driver::HostOptions {
             dirs: self.dirs.clone(),
             env: self.env.clone(),
+            policy: None,
         }
     }
 }
@@ -173,6 +178,13 @@ impl CodegenArgs {
             None => Target::host(),
         };
         t.with_cpu(&self.cpu)
+    }
+
+    fn policy(&self) -> Result<Option<std::sync::Arc<wacc::policy::Policy>>> {
+        self.policy
+            .as_deref()
+            .map(|p| Ok(std::sync::Arc::new(wacc::policy::Policy::load(p)?)))
+            .transpose()
     }
 
     fn codegen(&self) -> CodegenOptions {
@@ -239,6 +251,7 @@ fn compile(
             codegen: opts,
             threads: 1,
             emit_main: false,
+            policy: None,
         };
         let clif = wacc::compile::module_clif(&wasm, &opts)
             .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
@@ -251,6 +264,7 @@ fn compile(
         codegen: opts,
         threads: 0,
         emit_main: emit == Emit::Exe,
+        policy: codegen.policy()?,
     };
     let (object, text) = if wacc::component::is_component(&wasm) {
         if emit == Emit::Exe {
@@ -349,7 +363,10 @@ fn main() -> ExitCode {
                 &output,
                 target,
                 codegen.codegen(),
-                &host.options(),
+                &driver::HostOptions {
+                    policy: codegen.policy()?,
+                    ..host.options()
+                },
             )
         })()
         .map(|_| true),
@@ -365,7 +382,10 @@ fn main() -> ExitCode {
                 &command[1..],
                 target,
                 codegen.codegen(),
-                &host.options(),
+                &driver::HostOptions {
+                    policy: codegen.policy()?,
+                    ..host.options()
+                },
             )
         })()
         .map(|_| true),
@@ -392,7 +412,10 @@ fn run_wast(
     worker: bool,
     execute: Option<&std::path::Path>,
 ) -> Result<bool> {
-    let opts = wacc::wast::options(codegen.codegen(), codegen.target()?);
+    let mut opts = wacc::wast::options(codegen.codegen(), codegen.target()?);
+    // Read now, so a bad policy is one error rather than one per file.
+    codegen.policy()?;
+    opts.policy = codegen.policy.clone();
     if let Some(manifest) = execute {
         match files {
             [file] => wacc_wast::run_executor(manifest, file, &opts).map(|_| true),

@@ -5,6 +5,7 @@
 use crate::compile::{compile_module, CompileOptions};
 use crate::component;
 use crate::environ::{BoundsChecks, CodegenOptions};
+use crate::policy::Policy;
 use std::path::{Path, PathBuf};
 use wacc_linker::{link, LinkRequest, OutputKind};
 use wacc_targets::Target;
@@ -40,13 +41,15 @@ fn compile_options(job: &Job, opts: &WastOptions) -> CompileOptions {
         // The runner compiles a script's modules in parallel.
         threads: 1,
         emit_main: false,
+        policy: None,
     }
 }
 
 impl Builder for Compiler {
     fn compile(&self, job: &Job, opts: &WastOptions) -> Result<Object, String> {
-        let copts = compile_options(job, opts);
+        let mut copts = compile_options(job, opts);
         if job.component {
+            copts.policy = policy(opts)?;
             let c = component::compile_component(job.wasm, &copts).map_err(|e| e.to_string())?;
             Ok(Object {
                 bytes: c.object,
@@ -82,4 +85,19 @@ impl Builder for Compiler {
         })
         .map_err(|e| format!("{e:#}"))
     }
+}
+
+/// The policy of `opts`, read once per process.
+fn policy(opts: &WastOptions) -> Result<Option<std::sync::Arc<Policy>>, String> {
+    static POLICY: std::sync::OnceLock<Result<Option<std::sync::Arc<Policy>>, String>> =
+        std::sync::OnceLock::new();
+    POLICY
+        .get_or_init(|| {
+            opts.policy
+                .as_deref()
+                .map(|p| Policy::load(p).map(std::sync::Arc::new))
+                .transpose()
+                .map_err(|e| e.to_string())
+        })
+        .clone()
 }

@@ -124,7 +124,11 @@ enum WaccTrapCode {
     WACC_TRAP_HOST_ERROR = 41,
     /* The host passed a NULL context, argument or result pointer, or a
      * NULL string or list with a nonzero length. */
-    WACC_TRAP_INVALID_ARGUMENT = 42
+    WACC_TRAP_INVALID_ARGUMENT = 42,
+    /* The policy's firewall denied the call (the last error names the rule). */
+    WACC_TRAP_DENIED = 43,
+    /* A custom hook refused the call (its code is the trap detail). */
+    WACC_TRAP_HOOK_REFUSED = 44
 };
 
 /* ---- types ---------------------------------------------------------- */
@@ -330,6 +334,73 @@ void *wacc_rt_component_user_data(void *ctx);
  * out of memory). */
 uint8_t *wacc_rt_host_alloc(void *ctx, uint32_t size, uint32_t align);
 void wacc_rt_host_reset(void *ctx);
+
+/* ---- interception (components built with --policy) ------------------ */
+
+/* A name in static data: UTF-8, not NUL-terminated. */
+typedef struct WaccName {
+    const char *ptr;
+    size_t len;
+} WaccName;
+
+/* One intercepted crossing (a site). */
+typedef struct WaccSite {
+    uint32_t index;
+    uint32_t flags;     /* WACC_SITE_* */
+    uint32_t direction; /* WACC_DIRECTION_* */
+    uint32_t _pad;
+    WaccName caller;    /* "host", or "cN" for component instance N */
+    WaccName callee;
+    WaccName function;  /* "interface#function", or "function" */
+    WaccName params;    /* type codes (wacc_abi::typecode) */
+    WaccName result;
+    WaccName rule;      /* the firewall rule denying it, or empty */
+} WaccSite;
+
+enum {
+    WACC_SITE_LOG = 1,
+    WACC_SITE_HOOK = 2,
+    WACC_SITE_STATS = 4,
+    WACC_SITE_TIME = 8,
+    WACC_SITE_DENY = 16
+};
+enum {
+    WACC_DIRECTION_EXPORT = 0,
+    WACC_DIRECTION_IMPORT = 1,
+    WACC_DIRECTION_INTERNAL = 2,
+    WACC_DIRECTION_START = 3
+};
+enum { WACC_PHASE_BEFORE = 0, WACC_PHASE_AFTER = 1 };
+
+/* Statistics of a site. Calls that trapped: calls - returns. bytes: string
+ * and list bytes moved plus the flat size of arguments and results. nanos:
+ * time in the callee, for sites with stats = "time". */
+typedef struct WaccSiteStats {
+    uint64_t calls;
+    uint64_t returns;
+    uint64_t bytes;
+    uint64_t nanos;
+} WaccSiteStats;
+
+/* A custom hook (the policy's [hook] symbol) has this type. It runs before
+ * (WACC_PHASE_BEFORE) and after the callee with the call's argument record
+ * (`args`) and result in the native layout (the types of the component's
+ * header: the parameters in order, as a struct). It may read and rewrite
+ * them (strings and lists it puts there must stay valid for the call:
+ * static data or wacc_rt_host_alloc). Returning nonzero refuses the call
+ * (before) or fails it (after) with WACC_TRAP_HOOK_REFUSED, the code being
+ * the trap detail. */
+typedef uint32_t (*WaccHook)(void *ctx, const WaccSite *site, uint32_t phase,
+                             void *args, void *result);
+/* A hook that lets every call through unchanged. */
+uint32_t wacc_rt_hook_identity(void *ctx, const WaccSite *site, uint32_t phase,
+                               void *args, void *result);
+
+/* The sites of ctx (0 without a policy or for NULL), one of them (NULL if
+ * none), and its statistics (0, or WACC_TRAP_INVALID_ARGUMENT). */
+uint32_t wacc_rt_component_sites(void *ctx);
+const WaccSite *wacc_rt_component_site(void *ctx, uint32_t i);
+uint32_t wacc_rt_component_site_stats(void *ctx, uint32_t i, WaccSiteStats *out);
 
 /* ---- executables (hosted targets) ----------------------------------- */
 

@@ -445,6 +445,7 @@ mod lift {
             },
             threads: 1,
             emit_main: false,
+            policy: None,
         };
         let cases: Vec<_> = all
             .iter()

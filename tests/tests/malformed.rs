@@ -15,6 +15,7 @@ fn opts() -> CompileOptions {
         },
         threads: 1,
         emit_main: false,
+        policy: None,
     }
 }
 

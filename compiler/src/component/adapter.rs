@@ -81,6 +81,10 @@ pub struct Side {
     pub cinst: u32,
     /// address width of the memory (64-bit for the host and memory64)
     pub ptr: PtrType,
+    /// the host relaying an intercepted call between two guests: the
+    /// native layout, but the callee's `realloc` results trap as for a
+    /// guest caller
+    pub relay: bool,
 }
 
 impl Side {
@@ -90,6 +94,12 @@ impl Side {
 
     pub fn ptr(&self) -> PtrType {
         self.ptr
+    }
+
+    /// True if values from this side are the host's own (whose bad
+    /// `realloc` results the spec does not define: wacc's `Realloc*` traps).
+    pub fn lowers_as_host(&self) -> bool {
+        self.is_host() && !self.relay
     }
 }
 
@@ -214,6 +224,9 @@ pub struct Gen<'a, 'b, E: Env> {
     pub env: &'a mut E,
     pub ctx: Value,
     traps: Vec<(TrapCode, Block)>,
+    /// context offset of a counter the string and list bytes moved are
+    /// added to (an intercepted site's statistics), if any
+    pub count_bytes: Option<i32>,
 }
 
 fn trusted() -> MemFlagsData {
@@ -227,6 +240,7 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
             env,
             ctx,
             traps: vec![],
+            count_bytes: None,
         }
     }
 
@@ -238,6 +252,13 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
             self.rt(RtCall::Trap, &[c]);
             self.b.ins().trap(ir::TrapCode::unwrap_user(1));
         }
+    }
+
+    /// Adds `n` (i64) to the u64 counter at context offset `off`.
+    fn add_count(&mut self, off: i32, n: Value) {
+        let v = self.b.ins().load(types::I64, trusted(), self.ctx, off);
+        let v = self.b.ins().iadd(v, n);
+        self.b.ins().store(trusted(), v, self.ctx, off);
     }
 
     pub fn rt(&mut self, call: RtCall, args: &[Value]) -> Vec<Value> {
@@ -758,6 +779,15 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
         );
         let p = self.b.ins().load(types::I64, trusted(), out, 0);
         let l = self.b.ins().load(types::I64, trusted(), out, 8);
+        if let Some(off) = self.count_bytes {
+            // Destination code units: bytes for UTF-8, halves for UTF-16.
+            let n = match (ds.is_host(), ds.encoding) {
+                (false, StringEncoding::Utf16) => self.b.ins().ishl_imm_u(l, 1),
+                (false, StringEncoding::Latin1Utf16) => self.b.ins().band_imm_u(l, 0x7fff_ffff),
+                _ => l,
+            };
+            self.add_count(off, n);
+        }
         self.write_ptr(p, dst, ds, 0);
         self.write_ptr(l, dst, ds, ds.ptr().size());
         Ok(())
@@ -802,11 +832,14 @@ impl<'a, 'b, E: Env> Gen<'a, 'b, E> {
             TrapCode::ListOutOfBounds,
         );
         let d_bytes = self.b.ins().imul_imm_u(len, d_size as i64);
+        if let Some(off) = self.count_bytes {
+            self.add_count(off, d_bytes);
+        }
         let dptr = self.alloc(
             ds,
             d_bytes,
             elem.alignment(ds.ptr()),
-            ss.is_host(),
+            ss.lowers_as_host(),
             TrapCode::ListOutOfBounds,
         )?;
         if plain(elem) && s_size == d_size {

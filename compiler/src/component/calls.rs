@@ -7,6 +7,7 @@
 use super::adapter::{Dst, Env, Gen, MemRef, RtCall, Side, Src};
 use super::emitter::{has_borrow, host_side, params_tuple, side_of, Emitter};
 use super::front::FuncType;
+use super::intercept::{self, Site};
 use super::plan::{Lifted, Trampoline, HOST};
 use super::types::{CoreType, PtrType};
 use crate::error::Result;
@@ -152,7 +153,7 @@ pub(super) fn call_lifted<E: Env>(
                 &callee,
                 size,
                 tuple.alignment(PtrType::I32),
-                caller.is_host(),
+                caller.lowers_as_host(),
                 TrapCode::MemoryOutOfBounds,
             )?;
             g.transfer(
@@ -225,7 +226,41 @@ pub(super) fn call_host(
     caller: &Side,
     args: Args,
     results: Results,
+    site: Option<(u32, &Site)>,
 ) -> Result<Vec<Value>> {
+    let mut active = site.map(|(i, s)| intercept::begin(g, i, s));
+    let (a, r, scope) = lower_to_host(g, ty, caller, args)?;
+    if let Some(act) = active.as_mut() {
+        intercept::before(g, act, a, r);
+    }
+    match site {
+        Some((_, s)) if s.decision.deny.is_some() => intercept::write_error(g, s, r)?,
+        _ => run_host_import(g, name, a, r)?,
+    }
+    if let Some(act) = active {
+        intercept::after(g, &act, a, r);
+    }
+    if let Some(s) = scope {
+        g.rt(RtCall::CallEnd, &[s]);
+    }
+    let mut out = vec![];
+    if let Some(rt) = &ty.result {
+        let mut rsrc = Src::Mem(MemRef { off: r, k: 0 });
+        out = return_result(g, rt, &mut rsrc, &host_side(), results, caller)?;
+    }
+    intercept::done(g);
+    Ok(out)
+}
+
+/// Lowers a call's arguments from `caller` into a record in the host arena
+/// and makes room there for the result: (args, result, the borrow scope
+/// open for the call if it lends any).
+fn lower_to_host<E: Env>(
+    g: &mut Gen<'_, '_, E>,
+    ty: &FuncType,
+    caller: &Side,
+    args: Args,
+) -> Result<(Value, Value, Option<Value>)> {
     let host = host_side();
     let tuple = params_tuple(ty);
     let scope = if has_borrow(&tuple) {
@@ -255,6 +290,13 @@ pub(super) fn call_host(
     });
     let rs = g.iconst64(rsize as i64);
     let r = g.alloc(&host, rs, ralign, false, TrapCode::OutOfMemory)?;
+    Ok((a, r, scope))
+}
+
+/// Calls the host's implementation of import `name` on the native-layout
+/// arguments `a` and result `r`; traps if it is unresolved, failed, or the
+/// context was poisoned meanwhile.
+fn run_host_import(g: &mut Gen<'_, '_, Emitter<'_>>, name: &str, a: Value, r: Value) -> Result<()> {
     let f = g.env.host_func(g.b, name)?;
     let addr = g.b.ins().func_addr(types::I64, f);
     let missing = g.b.ins().icmp_imm_u(IntCC::Equal, addr, 0);
@@ -290,14 +332,44 @@ pub(super) fn call_host(
         CTX_POISONED as i32,
     );
     g.trap_if(poisoned, TrapCode::CannotEnter);
+    Ok(())
+}
+
+/// An intercepted component-to-component call whose site needs the values:
+/// through the host side. The caller's arguments are lifted into the
+/// native layout (as for a host import), the site sees them, they are
+/// lowered into the callee (as from a host export call), and the result
+/// comes back the same way.
+pub(super) fn call_through_host(
+    g: &mut Gen<'_, '_, Emitter<'_>>,
+    l: &Lifted,
+    caller: &Side,
+    args: Args,
+    results: Results,
+    (i, site): (u32, &Site),
+) -> Result<Vec<Value>> {
+    let mut active = intercept::begin(g, i, site);
+    let (a, r, scope) = lower_to_host(g, &l.ty, caller, args)?;
+    intercept::before(g, &mut active, a, r);
+    if site.decision.deny.is_some() {
+        intercept::write_error(g, site, r)?;
+    } else {
+        let relay = Side {
+            relay: true,
+            ..host_side()
+        };
+        call_lifted(g, l, &relay, Args::Mem(a), Results::Mem(r))?;
+    }
+    intercept::after(g, &active, a, r);
     if let Some(s) = scope {
         g.rt(RtCall::CallEnd, &[s]);
     }
     let mut out = vec![];
-    if let Some(rt) = &ty.result {
+    if let Some(rt) = &l.ty.result {
         let mut rsrc = Src::Mem(MemRef { off: r, k: 0 });
-        out = return_result(g, rt, &mut rsrc, &host, results, caller)?;
+        out = return_result(g, rt, &mut rsrc, &host_side(), results, caller)?;
     }
+    intercept::done(g);
     Ok(out)
 }
 

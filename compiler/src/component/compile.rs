@@ -4,9 +4,12 @@
 //! the [`ComponentDesc`] that runtime-support instantiates from.
 
 use super::adapter::{Gen, RtCall};
-use super::calls::{call_host, call_lifted, lowered_io, lowered_type, zeros, Args, Results};
+use super::calls::{
+    call_host, call_lifted, call_through_host, lowered_io, lowered_type, zeros, Args, Results,
+};
 use super::emitter::{func_needs_async, host_side, side_of, Emitter};
 use super::front::{self, FuncType};
+use super::intercept::{self, Site, Sites};
 use super::plan::{self, Lifted, Trampoline};
 use super::types::{flatten_functype, Context as AbiContext, CoreType, PtrType, ValType};
 use super::ExportFunc;
@@ -41,6 +44,7 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
     let timer = PhaseTimer::from_env();
     let parsed = front::parse(wasm)?;
     let plan = plan::plan(wasm, &parsed)?;
+    let sites = Sites::all(&plan, opts.policy.as_deref())?;
     timer.phase("component front end");
     let isa = opts
         .target
@@ -85,6 +89,7 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
         value_offsets,
         value_ids: HashMap::new(),
         name_ids: HashMap::new(),
+        sites: &sites,
         ctx: Context::new(),
         fctx: FunctionBuilderContext::new(),
     };
@@ -99,14 +104,16 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
     let desc = e.emit_desc(&module_descs, &starts)?;
     let exports = e.emit_exports()?;
     e.emit_value_exports()?;
-    e.emit_instantiate(desc, plan.unsatisfiable.is_some())?;
+    let intercept = sites.emit_desc(&mut e)?;
+    e.emit_instantiate(desc, intercept, plan.unsatisfiable.is_some())?;
     // The header's link-time check: one byte under the interface's hash.
     define_data(
         &mut e.module,
         DataBuf::zeroed(1, 1),
         Some(&super::header::abi_symbol(&opts.prefix, &plan)),
     )?;
-    let header = super::header::component_header(&opts.prefix, &plan, &opts.prefix);
+    let mut header = super::header::component_header(&opts.prefix, &plan, &opts.prefix);
+    sites.extend_header(&opts.prefix, &mut header);
     timer.phase("trampolines and entries");
     let mut product = e.module.finish();
     for id in e.host_ids.values() {
@@ -213,6 +220,7 @@ impl Emitter<'_> {
         let (params, results) = self.tramp_sigs[t].clone();
         let sig = core_sig(&params, &results, self.call_conv);
         let plan = self.plan;
+        let e_sites = self.sites;
         let id = self.tramp_ids[t];
         self.define(id, sig, |e, b, ps| {
             let ctx = ps[0];
@@ -236,8 +244,26 @@ impl Emitter<'_> {
                 } => {
                     let caller = side_of(caller, *caller_cinst);
                     g.check_flag(caller.cinst, FLAG_MAY_LEAVE, TrapCode::CannotLeave);
+                    let site = e_sites.of_trampoline(t);
+                    if let Some((i, s)) = site.filter(|(_, s)| intercept::denies(s)) {
+                        intercept::begin(&mut g, i, s);
+                        intercept::deny_now(&mut g, i);
+                    }
                     let (args, res) = lowered_io(&mut g, &callee.ty, &caller, flat)?;
-                    call_lifted(&mut g, callee, &caller, args, res)?
+                    match site {
+                        Some(site) if intercept::needs_values(site.1) => {
+                            call_through_host(&mut g, callee, &caller, args, res, site)?
+                        }
+                        Some((i, s)) => {
+                            let a = intercept::begin(&mut g, i, s);
+                            let zero = g.iconst64(0);
+                            let out = call_lifted(&mut g, callee, &caller, args, res)?;
+                            intercept::after(&mut g, &a, zero, zero);
+                            intercept::done(&mut g);
+                            out
+                        }
+                        None => call_lifted(&mut g, callee, &caller, args, res)?,
+                    }
                 }
                 Trampoline::HostImport {
                     name,
@@ -247,8 +273,13 @@ impl Emitter<'_> {
                 } => {
                     let caller = side_of(opts, *cinst);
                     g.check_flag(caller.cinst, FLAG_MAY_LEAVE, TrapCode::CannotLeave);
+                    let site = e_sites.of_trampoline(t);
+                    if let Some((i, s)) = site.filter(|(_, s)| intercept::denies(s)) {
+                        intercept::begin(&mut g, i, s);
+                        intercept::deny_now(&mut g, i);
+                    }
                     let (args, res) = lowered_io(&mut g, ty, &caller, flat)?;
-                    call_host(&mut g, name, ty, &caller, args, res)?
+                    call_host(&mut g, name, ty, &caller, args, res, site)?
                 }
                 Trampoline::ResourceNew { resource, cinst }
                 | Trampoline::ResourceRep { resource, cinst }
@@ -292,7 +323,12 @@ impl Emitter<'_> {
 
     /// The array-call shaped entry `fn(ctx, values)` running lifted function
     /// `l` for the host: values[0] = args, values[1] = results (native layout).
-    pub(super) fn define_host_entry(&mut self, name: &str, l: &Lifted) -> Result<FuncId> {
+    pub(super) fn define_host_entry(
+        &mut self,
+        name: &str,
+        l: &Lifted,
+        site: Option<(u32, &Site)>,
+    ) -> Result<FuncId> {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(types::I64));
         sig.params.push(AbiParam::new(types::I64));
@@ -308,6 +344,8 @@ impl Emitter<'_> {
             let mut g = Gen::new(b, e, ctx);
             if func_needs_async(&l.ty) {
                 g.trap_now(TrapCode::AsyncUnsupported);
+            } else if let Some(site) = site {
+                intercepted_export(&mut g, l, args, results, site)?;
             } else {
                 call_lifted(
                     &mut g,
@@ -329,7 +367,9 @@ impl Emitter<'_> {
         let mut entries = vec![];
         let mut out = vec![];
         for (i, (name, l)) in plan.exports.iter().enumerate() {
-            let entry = self.define_host_entry(&format!("{}_export_entry{i}", self.prefix), l)?;
+            let site = self.sites.of_export(i);
+            let entry =
+                self.define_host_entry(&format!("{}_export_entry{i}", self.prefix), l, site)?;
             let needs = entry_needs(&l.ty);
             entries.push((entry, needs));
             // Typed symbol: P_export_<name>(ctx, args, results) -> trap code
@@ -420,7 +460,12 @@ impl Emitter<'_> {
     /// `P_instantiate(store, out_ctx)`; a component with an import the host
     /// cannot provide, or whose imported values the host does not define,
     /// reports it as unresolved.
-    fn emit_instantiate(&mut self, desc: DataId, unsatisfiable: bool) -> Result<()> {
+    fn emit_instantiate(
+        &mut self,
+        desc: DataId,
+        intercept: Option<DataId>,
+        unsatisfiable: bool,
+    ) -> Result<()> {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(types::I64));
         sig.params.push(AbiParam::new(types::I64));
@@ -429,7 +474,10 @@ impl Emitter<'_> {
             .module
             .declare_function(&symbols::instantiate(&self.prefix), Linkage::Export, &sig)
             .map_err(Self::err)?;
-        let rt = self.declare_entry_call(EntryCall::ComponentInstantiate)?;
+        let rt = self.declare_entry_call(match intercept {
+            None => EntryCall::ComponentInstantiate,
+            Some(_) => EntryCall::ComponentInstantiateIntercepted,
+        })?;
         self.define(id, sig, |e, b, ps| {
             let unresolved = |b: &mut FunctionBuilder| {
                 let c = b
@@ -452,10 +500,56 @@ impl Emitter<'_> {
             let gv = e.module.declare_data_in_func(desc, b.func);
             let d = b.ins().symbol_value(types::I64, gv);
             let f = e.module.declare_func_in_func(rt, b.func);
-            let call = b.ins().call(f, &[ps[0], d, ps[1]]);
+            let mut args = vec![ps[0], d, ps[1]];
+            if let Some(i) = intercept {
+                let gv = e.module.declare_data_in_func(i, b.func);
+                args.push(b.ins().symbol_value(types::I64, gv));
+            }
+            let call = b.ins().call(f, &args);
             let code = b.inst_results(call)[0];
             b.ins().return_(&[code]);
             Ok(())
         })
     }
+}
+
+/// A host entry's call of export `l` at an intercepted site: the arguments
+/// are copied into the arena (a hook may rewrite them there, not in the
+/// host's buffer), then the site runs around the call.
+fn intercepted_export(
+    g: &mut Gen<'_, '_, super::emitter::Emitter<'_>>,
+    l: &Lifted,
+    args: Value,
+    results: Value,
+    (i, site): (u32, &Site),
+) -> Result<()> {
+    let mut active = intercept::begin(g, i, site);
+    if intercept::denies(site) {
+        intercept::deny_now(g, i);
+    }
+    let tuple = super::emitter::params_tuple(&l.ty);
+    let size = tuple.elem_size(PtrType::I64);
+    let args = if intercept::needs_values(site) && size > 0 {
+        let n = g.iconst64(size as i64);
+        let copy = g.alloc(
+            &host_side(),
+            n,
+            tuple.alignment(PtrType::I64),
+            false,
+            TrapCode::OutOfMemory,
+        )?;
+        g.rt(RtCall::Memcpy, &[copy, args, n]);
+        copy
+    } else {
+        args
+    };
+    intercept::before(g, &mut active, args, results);
+    if site.decision.deny.is_some() {
+        intercept::write_error(g, site, results)?;
+    } else {
+        call_lifted(g, l, &host_side(), Args::Mem(args), Results::Mem(results))?;
+    }
+    intercept::after(g, &active, args, results);
+    intercept::done(g);
+    Ok(())
 }

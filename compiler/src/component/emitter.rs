@@ -61,6 +61,7 @@ pub(super) fn host_side() -> Side {
         encoding: StringEncoding::Utf8,
         cinst: HOST,
         ptr: PtrType::I64,
+        relay: false,
     }
 }
 
@@ -71,6 +72,7 @@ pub(super) fn side_of(o: &plan::ResolvedOptions, cinst: u32) -> Side {
         encoding: o.encoding,
         cinst,
         ptr: PtrType::I32,
+        relay: false,
     }
 }
 
@@ -92,6 +94,8 @@ pub(super) struct Emitter<'p> {
     /// the names of root function imports as data (for the last error
     /// when one is unresolved), by import name
     pub(super) name_ids: HashMap<String, DataId>,
+    /// the crossings the build's policy intercepts
+    pub(super) sites: &'p super::intercept::Sites,
     pub(super) ctx: Context,
     pub(super) fctx: FunctionBuilderContext,
 }

@@ -32,6 +32,7 @@ mod desc;
 mod emitter;
 pub mod front;
 pub mod header;
+pub mod intercept;
 pub mod plan;
 pub mod probe;
 #[cfg(test)]

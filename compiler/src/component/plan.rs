@@ -70,6 +70,9 @@ pub struct Lifted {
     pub opts: ResolvedOptions,
     /// component instance the core function belongs to
     pub cinst: u32,
+    /// the name it is first exported under (`interface#function` or
+    /// `function`), for policies and logs
+    pub name: std::cell::RefCell<Option<String>>,
 }
 
 /// A core function the plan generates.
@@ -529,6 +532,7 @@ impl Planner<'_> {
                         ty,
                         opts,
                         cinst,
+                        name: Default::default(),
                     })));
             }
             Item::Component(d) => {
@@ -614,6 +618,7 @@ impl Planner<'_> {
                 keys,
             } => {
                 let def = Self::def_of(&frame.borrow(), *sort, *index)?;
+                name_exported(&def, name);
                 frame.borrow_mut().exports.insert(name.clone(), def.clone());
                 self.push_def(frame, def, keys)?;
             }
@@ -994,4 +999,28 @@ fn map_val(f: &Frame, t: &ValType) -> Result<ValType> {
         ValType::Map(k, v) => ValType::Map(mb(k)?, mb(v)?),
         other => other.clone(),
     })
+}
+
+/// Names the lifted functions `def` exports as `name` (a function, or the
+/// functions of an instance as `name#func`), where they have no name yet.
+fn name_exported(def: &Def, name: &str) {
+    let set = |l: &Lifted, n: String| {
+        let mut slot = l.name.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(n);
+        }
+    };
+    match def {
+        Def::Func(FuncDef::Lifted(l)) => set(l, name.to_string()),
+        Def::Instance(inst) => {
+            if let InstanceDef::Exports(map) = &**inst {
+                for (n, d) in map {
+                    if let Def::Func(FuncDef::Lifted(l)) = d {
+                        set(l, format!("{name}#{n}"));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }

@@ -132,6 +132,7 @@ pub fn lift_probes(cases: &[LiftCase], opts: &CompileOptions) -> Result<Vec<u8>>
                 encoding: case.encoding,
                 cinst: 0,
                 ptr: case.ptr,
+                relay: false,
             };
             let host = Side {
                 memory: None,
@@ -139,6 +140,7 @@ pub fn lift_probes(cases: &[LiftCase], opts: &CompileOptions) -> Result<Vec<u8>>
                 encoding: StringEncoding::Utf8,
                 cinst: HOST,
                 ptr: PtrType::I64,
+                relay: false,
             };
             let mut g = Gen::new(b, env, cx);
             g.transfer(

@@ -15,9 +15,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Arguments (after the executable) that run `file` in a worker:
-/// `wast --worker FILE --bounds-checks MODE --target TRIPLE --cpu CPU -O LEVEL`.
+/// `wast --worker FILE --bounds-checks MODE --target TRIPLE --cpu CPU -O LEVEL
+/// [--policy FILE]`.
 pub fn worker_args(file: &Path, opts: &WastOptions) -> Vec<OsString> {
-    vec![
+    let mut args: Vec<OsString> = vec![
         "wast".into(),
         "--worker".into(),
         file.as_os_str().to_owned(),
@@ -29,7 +30,12 @@ pub fn worker_args(file: &Path, opts: &WastOptions) -> Vec<OsString> {
         opts.target.cpu.into(),
         "-O".into(),
         if opts.optimize { "speed" } else { "none" }.into(),
-    ]
+    ];
+    if let Some(p) = &opts.policy {
+        args.push("--policy".into());
+        args.push(p.as_os_str().to_owned());
+    }
+    args
 }
 
 /// How a worker ended.

@@ -86,6 +86,8 @@ pub struct WastOptions {
     pub compile_threads: usize,
     /// failure details printed per file
     pub show_failures: usize,
+    /// the interception policy components are compiled with (`--policy`)
+    pub policy: Option<std::path::PathBuf>,
 }
 
 impl Default for WastOptions {
@@ -98,6 +100,7 @@ impl Default for WastOptions {
             jobs: 0,
             compile_threads: 0,
             show_failures: 5,
+            policy: None,
         }
     }
 }

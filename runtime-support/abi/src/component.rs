@@ -247,3 +247,95 @@ pub struct ComponentDesc {
 //   wacc_rt_unresolved_import(ctx, name: *const u8, len: usize) -> !
 //       (a host import whose weak symbol is unresolved was called: traps
 //        with UnresolvedImport, the name goes into the last error)
+
+// ---------------------------------------------------------------------------
+// Interception (a component built with a policy; `compiler/src/policy.rs`).
+
+/// The intercepted crossings of a component (symbol `<prefix>_intercept`),
+/// handed to `wacc_rt_component_instantiate_intercepted`. Only crossings the
+/// policy names are sites; others compile as without a policy.
+#[repr(C)]
+pub struct InterceptDesc {
+    pub num_sites: u32,
+    /// offset in the context of `[SiteStats; num_sites]`, just past the
+    /// [`ComponentLayout`]'s size: the context is that much larger
+    pub stats: u32,
+    pub sites: *const SiteDesc,
+    /// the custom hook (`[hook] symbol`), or null
+    pub hook: Option<HookFn>,
+    /// where log lines go: empty for stderr, else a file path (appended)
+    pub log_path: crate::Str,
+    /// strings and lists longer than this are cut in log lines
+    pub log_max_len: u32,
+    pub _pad: u32,
+}
+
+/// `hook(ctx, site, phase, args, result)`: called before ([`PHASE_BEFORE`])
+/// and after ([`PHASE_AFTER`]) the callee with the argument record and the
+/// result in the native layout; it may rewrite them. Nonzero refuses the
+/// call (before) or fails it (after): a `HookRefused` trap with that code.
+pub type HookFn = unsafe extern "C" fn(
+    ctx: *mut c_void,
+    site: *const SiteDesc,
+    phase: u32,
+    args: *mut u8,
+    result: *mut u8,
+) -> u32;
+
+pub const PHASE_BEFORE: u32 = 0;
+pub const PHASE_AFTER: u32 = 1;
+
+/// One intercepted crossing.
+#[repr(C)]
+pub struct SiteDesc {
+    /// index in [`InterceptDesc::sites`] (and of its statistics)
+    pub index: u32,
+    /// `SITE_*` bits
+    pub flags: u32,
+    /// `DIRECTION_*`
+    pub direction: u32,
+    pub _pad: u32,
+    /// instance names: `host`, or `cN`
+    pub caller: crate::Str,
+    pub callee: crate::Str,
+    /// `interface#function` (or `function`)
+    pub function: crate::Str,
+    /// the argument record's type (`typecode`), and the result's (empty
+    /// if none)
+    pub params: crate::Str,
+    pub result: crate::Str,
+    /// the firewall rule that denies the call (empty if allowed)
+    pub rule: crate::Str,
+}
+
+pub const SITE_LOG: u32 = 1;
+pub const SITE_HOOK: u32 = 2;
+pub const SITE_STATS: u32 = 4;
+pub const SITE_TIME: u32 = 8;
+pub const SITE_DENY: u32 = 16;
+
+pub const DIRECTION_EXPORT: u32 = 0;
+pub const DIRECTION_IMPORT: u32 = 1;
+pub const DIRECTION_INTERNAL: u32 = 2;
+pub const DIRECTION_START: u32 = 3;
+
+/// Statistics of one site, in the context, updated by generated code.
+/// Calls that trapped are `calls - returns` (a trap ends the context's
+/// use, so no call is in progress when they are read).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SiteStats {
+    pub calls: u64,
+    pub returns: u64,
+    /// string and list bytes moved (in the destination's encoding) plus
+    /// the flat size of arguments and results
+    pub bytes: u64,
+    /// time in the callee, for sites with `SITE_TIME`
+    pub nanos: u64,
+}
+
+pub const SITE_STATS_SIZE: u32 = 32;
+pub const STATS_CALLS: u32 = 0;
+pub const STATS_RETURNS: u32 = 8;
+pub const STATS_BYTES: u32 = 16;
+pub const STATS_NANOS: u32 = 24;

@@ -57,6 +57,7 @@ pub mod isa {
 pub mod component;
 pub mod libcalls;
 pub mod symbols;
+pub mod typecode;
 #[cfg(feature = "alloc")]
 pub mod values;
 pub mod vmctx;
@@ -159,6 +160,10 @@ pub enum TrapCode {
     /// The host passed a null context, argument or result pointer, or a
     /// null string or list with a nonzero length.
     InvalidArgument = 42,
+    /// The policy's firewall denies the call (the last error names the rule).
+    Denied = 43,
+    /// A custom hook refused the call (its code is `VMStore::trap_detail`).
+    HookRefused = 44,
 }
 
 impl TrapCode {
@@ -208,6 +213,8 @@ impl TrapCode {
             40 => WaitForever,
             41 => HostError,
             42 => InvalidArgument,
+            43 => Denied,
+            44 => HookRefused,
             _ => return Option::None,
         })
     }
@@ -259,6 +266,8 @@ impl TrapCode {
             WaitForever => c"atomic wait without timeout would never be notified (single-threaded)",
             HostError => c"host error",
             InvalidArgument => c"invalid argument from the host",
+            Denied => c"call denied by the policy",
+            HookRefused => c"call refused by a hook",
         }
     }
 

@@ -114,6 +114,16 @@ macro_rules! foreach_libcall {
             rt UnresolvedImport = wacc_rt_unresolved_import[ctx](name: *const u8, len: usize) -> (!);
             /// Copy `len` bytes (ranges already checked).
             rt Memcpy = wacc_rt_memcpy(dst: *mut u8, src: *const u8, len: usize) -> ();
+            /// An intercepted crossing (`component::InterceptDesc`), before
+            /// (`phase` 0) or after (1) the callee runs: logs it and runs the
+            /// custom hook on the values in the native layout; a hook's
+            /// refusal traps `HookRefused`. `elapsed` is the callee's time in
+            /// ns (after, for sites that read the clock).
+            rt Intercept = wacc_rt_intercept[ctx](site: u32, phase: u32, args: *mut u8, result: *mut u8, elapsed: u64) -> ();
+            /// A monotonic clock in ns, for intercepted sites that time calls.
+            rt InterceptClock = wacc_rt_intercept_clock[ctx]() -> (u64);
+            /// A call the policy's firewall denies: trap `Denied`, naming the rule.
+            rt InterceptDenied = wacc_rt_intercept_denied[ctx](site: u32) -> (!);
         }
     };
     (entry, $m:ident $(, $arg:tt)*) => {
@@ -129,6 +139,9 @@ macro_rules! foreach_libcall {
             rt ComponentCall = wacc_rt_component_call(ctx: *mut c_void, entry: Option<$crate::libcalls::ArrayCall>, args: *const u8, result: *mut u8, needs: u32) -> (u32);
             /// Run a component's instantiation plan: a trap code.
             rt ComponentInstantiate = wacc_rt_component_instantiate(store: *mut $crate::VMStore, desc: *const $crate::component::ComponentDesc, out_ctx: *mut *mut c_void) -> (u32);
+            /// The same for a component built with a policy: the context has
+            /// room for the sites' statistics and knows their descriptor.
+            rt ComponentInstantiateIntercepted = wacc_rt_component_instantiate_intercepted(store: *mut $crate::VMStore, desc: *const $crate::component::ComponentDesc, out_ctx: *mut *mut c_void, intercept: *const $crate::component::InterceptDesc) -> (u32);
             /// `main` of an executable built from a core module without WASI.
             os Main = wacc_rt_main(desc: *const $crate::ModuleDesc, argc: core::ffi::c_int, argv: *const *const core::ffi::c_char) -> (core::ffi::c_int);
         }

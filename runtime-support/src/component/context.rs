@@ -8,8 +8,9 @@
 //! this works the same with and without `std`.
 
 use crate::abi::component::{
-    ComponentDesc, ComponentLayout, InitStep, ItemRef, VMComponentContext, FLAG_MAY_ENTER,
-    FLAG_MAY_LEAVE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL, STEP_CORE_INSTANCE,
+    ComponentDesc, ComponentLayout, InitStep, InterceptDesc, ItemRef, VMComponentContext,
+    FLAG_MAY_ENTER, FLAG_MAY_LEAVE, SITE_STATS_SIZE, SOURCE_INSTANCE, SOURCE_TRAMPOLINE, STEP_CALL,
+    STEP_CORE_INSTANCE,
 };
 use crate::abi::{kind, TrapCode, VMFuncRef, VMMemory, VMStore, WaccImport, FUNCREF_SIZE};
 use crate::component::handles;
@@ -120,6 +121,24 @@ pub(crate) struct Private {
     /// the name of the unresolved import called in the current outermost
     /// call (static data of the object), if any
     pub(crate) unresolved: (*const u8, usize),
+    /// the interception of a component built with a policy, or null
+    pub(crate) intercept: *const InterceptDesc,
+    /// 1 + the site whose denial or hook refusal trapped in the current
+    /// outermost call, or 0
+    pub(crate) refused_site: u32,
+}
+
+/// The interception descriptor of `ctx`, or null.
+pub(crate) unsafe fn intercept_of(ctx: *mut c_void) -> *const InterceptDesc {
+    // SAFETY: `ctx` is a live context; its private state is null (checked) or live.
+    unsafe {
+        let p = (*header(ctx)).private.cast::<Private>();
+        if p.is_null() {
+            ptr::null()
+        } else {
+            (*p).intercept
+        }
+    }
 }
 
 /// The context's private state, created on first use (None if out of memory).
@@ -173,6 +192,36 @@ pub unsafe extern "C" fn wacc_rt_component_instantiate(
     desc: *const ComponentDesc,
     out_ctx: *mut *mut c_void,
 ) -> u32 {
+    // SAFETY: as for `instantiate` (ABI contract).
+    unsafe { instantiate(store, desc, out_ctx, ptr::null()) }
+}
+
+/// [`wacc_rt_component_instantiate`] for a component built with a policy:
+/// the context also holds the statistics of `intercept`'s sites.
+#[no_mangle]
+pub unsafe extern "C" fn wacc_rt_component_instantiate_intercepted(
+    store: *mut VMStore,
+    desc: *const ComponentDesc,
+    out_ctx: *mut *mut c_void,
+    intercept: *const InterceptDesc,
+) -> u32 {
+    // SAFETY: as for `instantiate` (ABI contract); `intercept` is the object's static descriptor.
+    unsafe { instantiate(store, desc, out_ctx, intercept) }
+}
+
+/// Bytes of a context: its layout, and the statistics of its sites.
+unsafe fn context_size(d: &ComponentDesc, intercept: *const InterceptDesc) -> usize {
+    // SAFETY: `intercept` is null or a static descriptor.
+    let extra = unsafe { intercept.as_ref() }.map_or(0, |i| SITE_STATS_SIZE * i.num_sites);
+    (ComponentLayout::of(d).size + extra) as usize
+}
+
+unsafe fn instantiate(
+    store: *mut VMStore,
+    desc: *const ComponentDesc,
+    out_ctx: *mut *mut c_void,
+    intercept: *const InterceptDesc,
+) -> u32 {
     // SAFETY: `store` is live, `desc` null or the component's static descriptor and `out_ctx`
     // writable (ABI contract); `check_object` validates them first.
     unsafe {
@@ -181,7 +230,7 @@ pub unsafe extern "C" fn wacc_rt_component_instantiate(
             return code as u32;
         }
         let d = &*desc;
-        let size = ComponentLayout::of(d).size as usize;
+        let size = context_size(d, intercept);
         let ctx = sys::alloc_zeroed(size, CTX_ALIGN).cast::<c_void>();
         if ctx.is_null() {
             return TrapCode::OutOfMemory as u32;
@@ -189,6 +238,13 @@ pub unsafe extern "C" fn wacc_rt_component_instantiate(
         let h = header(ctx);
         (*h).store = store;
         (*h).desc = desc;
+        if !intercept.is_null() {
+            let Some(p) = private(ctx) else {
+                sys::free(ctx.cast(), size, CTX_ALIGN);
+                return TrapCode::OutOfMemory as u32;
+            };
+            (*p).intercept = intercept;
+        }
         for i in 0..d.num_component_instances {
             *flags(ctx, i) = FLAG_MAY_LEAVE | FLAG_MAY_ENTER;
         }
@@ -394,8 +450,9 @@ unsafe fn free_context(ctx: *mut c_void) {
                 }
             }
         }
+        let size = context_size(desc(ctx), intercept_of(ctx));
         free_private(ctx);
-        sys::free(ctx.cast(), layout(ctx).size as usize, CTX_ALIGN);
+        sys::free(ctx.cast(), size, CTX_ALIGN);
     }
 }
 

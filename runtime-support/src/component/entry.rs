@@ -47,6 +47,7 @@ pub(crate) unsafe fn enter(
             }
             (*p).has_host_error = false;
             (*p).unresolved = (core::ptr::null(), 0);
+            (*p).refused_site = 0;
         }
         (*p).depth += 1;
         let code = f(ctx);
@@ -90,7 +91,7 @@ fn message(code: u32) -> &'static str {
 }
 
 /// Writes the description of trap `code` with its detail.
-unsafe fn describe(p: *mut Private, code: u32, detail: u32, t: &mut Text) {
+unsafe fn describe(ctx: *mut c_void, p: *mut Private, code: u32, detail: u32, t: &mut Text) {
     // SAFETY: `p` is the private state of a live context.
     unsafe {
         let code_ = TrapCode::from_u32(code);
@@ -110,6 +111,9 @@ unsafe fn describe(p: *mut Private, code: u32, detail: u32, t: &mut Text) {
                 let (name, len) = (*p).unresolved;
                 let name = core::slice::from_raw_parts(name, len);
                 let _ = write!(t, "unresolved import {}", utf8_prefix(name));
+            }
+            Some(TrapCode::Denied | TrapCode::HookRefused) if (*p).refused_site != 0 => {
+                let _ = super::intercept::describe(ctx, code, detail, (*p).refused_site, t);
             }
             Some(TrapCode::UnknownHandle | TrapCode::WrongResourceType | TrapCode::OwnBorrowed) => {
                 let _ = write!(t, "{} (handle {detail})", message(code));
@@ -145,7 +149,7 @@ pub(crate) unsafe fn trapped(ctx: *mut c_void, code: u32) {
         let s = store(ctx);
         let detail = if s.is_null() { 0 } else { (*s).trap_detail };
         if let Some(p) = private(ctx) {
-            set_error(ctx, |t| describe(p, code, detail, t));
+            set_error(ctx, |t| describe(ctx, p, code, detail, t));
         }
     }
 }
@@ -161,7 +165,7 @@ pub(crate) unsafe fn refuse(ctx: *mut c_void, (code, detail): (TrapCode, u32)) -
             (*s).trap_detail = detail;
         }
         if let Some(p) = private(ctx) {
-            set_error(ctx, |t| describe(p, code as u32, detail, t));
+            set_error(ctx, |t| describe(ctx, p, code as u32, detail, t));
         }
         code as u32
     }

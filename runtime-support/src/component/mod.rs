@@ -19,8 +19,13 @@
 pub mod context;
 pub mod entry;
 mod handles;
+pub mod intercept;
 pub mod resource;
 pub mod strings;
+pub mod wave;
 
 pub use context::*;
 pub use entry::*;
+pub use intercept::{
+    wacc_rt_hook_identity, wacc_rt_intercept, wacc_rt_intercept_clock, wacc_rt_intercept_denied,
+};

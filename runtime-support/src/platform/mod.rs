@@ -24,3 +24,19 @@ pub mod signals;
 pub(crate) use arena as sys;
 #[cfg(feature = "std")]
 pub(crate) use os as sys;
+
+/// A monotonic clock in ns; 0 where the platform has none (bare metal).
+pub(crate) fn monotonic_ns() -> u64 {
+    #[cfg(feature = "std")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid out-parameter.
+        if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } == 0 {
+            return ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
+        }
+    }
+    0
+}

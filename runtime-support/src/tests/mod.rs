@@ -273,3 +273,4 @@ mod component;
 mod exceptions;
 mod instantiate;
 mod traps;
+mod wave;

@@ -134,6 +134,8 @@ pub unsafe extern "C" fn wacc_rt_main_component(
         let mut result: u8 = 0;
         let code = run(ctx, core::ptr::null(), &mut result);
         flush();
+        // A component built with a policy reports its statistics at exit.
+        crate::component::intercept::print_stats(ctx);
         if code == 0 {
             return if result == 0 { 0 } else { 1 };
         }

@@ -149,6 +149,7 @@ impl Component {
             },
             threads: 0,
             emit_main: false,
+            policy: None,
         };
         let compiled = wacc::component::compile_component(&wasm, &opts)
             .map_err(|e| format!("{}: {e}", self.input.display()))?;

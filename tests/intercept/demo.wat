@@ -1,0 +1,117 @@
+;; Interception end to end (tests/tests/intercept.rs with the C host
+;; host.c): a root with two nested components. $Lib exports `scale`
+;; (u32 -> u32) and `echo` (string -> string); $App exports `run` (u32 ->
+;; u32: doubles x through the host import `double`, then scales it through
+;; $Lib), `shout` (string -> string: echoes through $Lib), `secret` (calls
+;; the host import `read-secret`, which the firewall denies) and `open`
+;; (result<u32, error>: calls the host import `open-file`, denied with an
+;; error value by the policy).
+(component
+  (type $error' (enum "access" "missing"))
+  (import "error" (type $error (eq $error')))
+  (import "double" (func $double (param "x" u32) (result u32)))
+  (import "read-secret" (func $read-secret (result u32)))
+  (import "open-file" (func $open-file (param "path" string) (result (result u32 (error $error)))))
+
+  (component $Lib
+    (core module $M
+      (memory (export "mem") 1)
+      (global $heap (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (global.get $heap))
+        (global.set $heap (i32.add (global.get $heap) (i32.and (i32.add (local.get 3) (i32.const 7)) (i32.const -8))))
+        (local.get $p))
+      (func (export "scale") (param i32) (result i32)
+        (i32.mul (local.get 0) (i32.const 10)))
+      ;; echo(s) = s, returned as (ptr, len) at 0
+      (func (export "echo") (param i32 i32) (result i32)
+        (i32.store (i32.const 0) (local.get 0))
+        (i32.store (i32.const 4) (local.get 1))
+        (i32.const 0))
+    )
+    (core instance $m (instantiate $M))
+    (alias core export $m "mem" (core memory $lmem))
+    (alias core export $m "realloc" (core func $lrealloc))
+    (func (export "scale") (param "x" u32) (result u32) (canon lift (core func $m "scale")))
+    (func (export "echo") (param "s" string) (result string)
+      (canon lift (core func $m "echo") (memory $lmem) (realloc $lrealloc)))
+  )
+  (instance $lib (instantiate $Lib))
+
+  (component $App
+    (type $error' (enum "access" "missing"))
+    (import "error" (type $error (eq $error')))
+    (import "double" (func $double (param "x" u32) (result u32)))
+    (import "read-secret" (func $read-secret (result u32)))
+    (import "open-file" (func $open-file (param "path" string) (result (result u32 (error $error)))))
+    (import "lib" (instance $lib
+      (export "scale" (func (param "x" u32) (result u32)))
+      (export "echo" (func (param "s" string) (result string)))
+    ))
+    (core module $Mem
+      (memory (export "mem") 1)
+      (global $heap (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (global.get $heap))
+        (global.set $heap (i32.add (global.get $heap) (i32.and (i32.add (local.get 3) (i32.const 7)) (i32.const -8))))
+        (local.get $p))
+    )
+    (core instance $mem (instantiate $Mem))
+    (alias core export $mem "mem" (core memory $amem))
+    (alias core export $mem "realloc" (core func $arealloc))
+    (canon lower (func $double) (core func $double'))
+    (canon lower (func $read-secret) (core func $secret'))
+    (canon lower (func $open-file) (memory $amem) (realloc $arealloc) (core func $open'))
+    (alias export $lib "scale" (func $scale))
+    (alias export $lib "echo" (func $echo))
+    (canon lower (func $scale) (core func $scale'))
+    (canon lower (func $echo) (memory $amem) (realloc $arealloc) (core func $echo'))
+    (core module $M
+      (import "" "mem" (memory 1))
+      (import "" "double" (func $double (param i32) (result i32)))
+      (import "" "secret" (func $secret (result i32)))
+      (import "" "open" (func $open (param i32 i32 i32)))
+      (import "" "scale" (func $scale (param i32) (result i32)))
+      (import "" "echo" (func $echo (param i32 i32 i32)))
+      (func (export "run") (param i32) (result i32)
+        (call $scale (call $double (local.get 0))))
+      ;; shout(s) = echo(s), via a return area at 16
+      (func (export "shout") (param i32 i32) (result i32)
+        (call $echo (local.get 0) (local.get 1) (i32.const 16))
+        (i32.const 16))
+      (func (export "secret") (result i32) (call $secret))
+      ;; open(p) = open-file(p), its result at 32
+      (func (export "open") (param i32 i32) (result i32)
+        (call $open (local.get 0) (local.get 1) (i32.const 32))
+        (i32.const 32))
+    )
+    (core instance $m (instantiate $M (with "" (instance
+      (export "mem" (memory $amem))
+      (export "double" (func $double'))
+      (export "secret" (func $secret'))
+      (export "open" (func $open'))
+      (export "scale" (func $scale'))
+      (export "echo" (func $echo'))
+    ))))
+    (func (export "run") (param "x" u32) (result u32) (canon lift (core func $m "run")))
+    (func (export "shout") (param "s" string) (result string)
+      (canon lift (core func $m "shout") (memory $amem) (realloc $arealloc)))
+    (func (export "secret") (result u32) (canon lift (core func $m "secret")))
+    (func (export "open") (param "path" string) (result (result u32 (error $error)))
+      (canon lift (core func $m "open") (memory $amem) (realloc $arealloc)))
+  )
+  (instance $app (instantiate $App
+    (with "error" (type $error))
+    (with "double" (func $double))
+    (with "read-secret" (func $read-secret))
+    (with "open-file" (func $open-file))
+    (with "lib" (instance $lib))
+  ))
+  (export "error" (type $error))
+  (export "run" (func $app "run"))
+  (export "shout" (func $app "shout"))
+  (export "secret" (func $app "secret"))
+  (export "open" (func $app "open"))
+)
