@@ -119,6 +119,26 @@ for mode in guard explicit; do
   done < <(sed -nE 's/^FAIL ([^ ]+) \([0-9]+ passed, ([0-9]+) failed.*/\1 \2/p' "$out")
   echo "components ($mode): ${p:-0} passed, ${f:-0} failed (known, listed), ${s:-0} skipped"
   [ -n "${p:-}" ] || status=1
+  [ "$mode" = guard ] && plain_counts="${p:-} ${f:-} ${s:-}"
+  rm -f "$out"
+done
+# The same suite intercepted (tests/policies/): every boundary through a
+# pass-through custom hook with statistics, and every boundary logged. The
+# counts must equal the unintercepted run's.
+for policy in hook-stats log; do
+  echo "== wacc wast --policy tests/policies/$policy.toml (component model)"
+  out=$(mktemp)
+  rm -f target/policy-log.txt
+  ./target/release/wacc wast --policy "tests/policies/$policy.toml" \
+    "$cm"/{values,resources,linking,validation,binary}/*.wast > "$out"
+  read -r p f s < <(tail -n 1 "$out" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')
+  echo "components ($policy policy): ${p:-0} passed, ${f:-0} failed, ${s:-0} skipped"
+  if [ "${p:-} ${f:-} ${s:-}" != "$plain_counts" ]; then
+    grep -A3 '^FAIL' "$out"
+    echo "the intercepted counts differ from the unintercepted ($plain_counts)"
+    status=1
+  fi
+  [ "$policy" = log ] && echo "log lines written: $(wc -l < target/policy-log.txt)"
   rm -f "$out"
 done
 # wacc's own component scripts (component-level values and start functions)

@@ -267,7 +267,12 @@ pub fn run(
         // Build under a private name, then rename: concurrent runs never
         // see a partial file.
         let tmp = dir.join(format!(".{stem}.{}", std::process::id()));
-        build(&wasm, input, &tmp, target, codegen, &HostOptions::default())?;
+        // Host options are given at run time; the policy is compiled in.
+        let built = HostOptions {
+            policy: host.policy.clone(),
+            ..HostOptions::default()
+        };
+        build(&wasm, input, &tmp, target, codegen, &built)?;
         std::fs::rename(&tmp, &exe).with_context(|| format!("cannot write {}", exe.display()))?;
     }
     let err = std::process::Command::new(&exe)

@@ -21,7 +21,11 @@ fn scratch(name: &str) -> PathBuf {
 /// (DIR/NAME.h, which the host includes) and links the library with the C
 /// host tests/components/HOST into DIR/NAME.
 fn build(name: &str, host: &str, dir: &Path, options: &[&str]) -> PathBuf {
-    let src = root().join("tests/components");
+    build_from(&root().join("tests/components"), name, host, dir, options)
+}
+
+/// [`build`] with the sources in `src`.
+fn build_from(src: &Path, name: &str, host: &str, dir: &Path, options: &[&str]) -> PathBuf {
     let lib = dir.join(format!("{name}.a"));
     run_ok(
         Command::new(wacc())
@@ -74,9 +78,15 @@ const MUST_SEE: &[&str] = &[
 ];
 
 fn check(name: &str, options: &[&str]) {
-    let dir = scratch(&format!("{name}{}", options.join("")));
+    let tag: String = options
+        .join("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let dir = scratch(&format!("{name}{tag}"));
     let exe = build(name, "host.c", &dir, options);
     let out = Command::new(&exe)
+        .current_dir(&dir)
         .env_clear()
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
@@ -113,6 +123,84 @@ fn composed_guard() {
 #[test]
 fn composed_explicit_bounds() {
     check("composed", &["--bounds-checks=explicit"]);
+}
+
+/// The same results with every crossing intercepted (a pass-through hook,
+/// statistics, and a log line each): strings, lists of records and
+/// resources through the hooked, host-relayed path.
+#[test]
+fn composed_intercepted() {
+    for policy in ["hook-stats", "log"] {
+        let p = root().join(format!("tests/policies/{policy}.toml"));
+        check("composed", &["--policy", p.to_str().unwrap()]);
+    }
+}
+
+/// tests/intercept/demo.wat under tests/intercept/policy.toml with the C
+/// host tests/intercept/host.c: a hook rewriting arguments and results and
+/// refusing a call, a denial trapping with the rule's name and one
+/// returning an error value, statistics through the C API, and the log.
+#[test]
+fn intercepted_demo() {
+    let dir = scratch("intercept");
+    let src = root().join("tests/intercept");
+    let policy = src.join("policy.toml");
+    let exe = build_from(
+        &src,
+        "demo",
+        "host.c",
+        &dir,
+        &["--policy", policy.to_str().unwrap()],
+    );
+    let out = Command::new(&exe)
+        .current_dir(&dir)
+        .env_clear()
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the host reported failures:\n{}\nstdout:\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "run(5) = 1110 (code 0)",
+        "shout(hi there) = HOOKED (code 0)",
+        "open = err 0 (code 0), host reached: 0",
+        "site 3: c2 -> c1 scale: calls 1 returns 1 bytes 8 timed 1",
+        "run(13): code 44, last error: refused by the hook (code 77): export host -> c2 run",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "missing `{line}` in:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains(
+            "secret: code 43, host reached: 0, last error: import c2 -> host read-secret: \
+             denied by "
+        ),
+        "{stdout}"
+    );
+    let log = std::fs::read_to_string(dir.join("intercept.log")).unwrap();
+    let lines: Vec<&str> = log
+        .lines()
+        .map(|l| l.rsplit_once(" (").map_or(l, |p| p.0))
+        .collect();
+    for want in [
+        "[wacc] import c2 -> host double(x: 5) -> 10",
+        "[wacc] internal c2 -> c1 scale(x: 11) -> 1110",
+        "[wacc] export host -> c2 run(x: 5) -> 1110",
+        "[wacc] internal c2 -> c1 echo(s: \"hi there\") -> \"hi there\"",
+        "[wacc] export host -> c2 shout(s: \"hi there\") -> \"HOOKED\"",
+        "[wacc] export host -> c2 open(path: \"hi there\") -> err(access)",
+    ] {
+        assert!(lines.contains(&want), "missing `{want}` in the log:\n{log}");
+    }
+    assert!(
+        log.contains("[wacc] import c2 -> host read-secret denied by "),
+        "{log}"
+    );
 }
 
 /// Component-level values: tests/components/values.wat imports values the C

@@ -622,3 +622,72 @@ fn p2_build_names_missing_imports() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("offset"), "{err}");
 }
+
+/// A WASI 0.2 program under a logging policy keeps its output and exit
+/// status, and the log shows its `wasi:cli`, `wasi:io` and
+/// `wasi:filesystem` calls; under a firewall denying `wasi:filesystem/*`
+/// a program that reads files fails with the denial naming the rule,
+/// while one that only prints still works.
+#[test]
+fn p2_policies_log_and_firewall() {
+    let d = Abi::P2.scratch("policies");
+    let sb = sandbox(&d);
+    let dir = format!("{}::/sandbox", sb.display());
+    let log = d.join("calls.log");
+    let logging = d.join("log.toml");
+    std::fs::write(
+        &logging,
+        format!(
+            "[log]\nto = {:?}\n\n[[rule]]\nlog = true\n",
+            log.display().to_string()
+        ),
+    )
+    .unwrap();
+    let exe = build(
+        &rust_guest_for(Abi::P2, "files"),
+        &d,
+        "files-logged",
+        &["--dir", &dir, "--policy", logging.to_str().unwrap()],
+    );
+    expect(
+        &Abi::P2.expected("rust_files"),
+        &run(program(&exe), b"", &[]),
+    );
+    outside_untouched(&d);
+    let text = std::fs::read_to_string(&log).unwrap();
+    for call in [
+        "import c0 -> host wasi:cli/stdout@",
+        "import c0 -> host wasi:io/streams@",
+        "import c0 -> host wasi:filesystem/types@",
+        "export host -> c0 wasi:cli/run@",
+    ] {
+        assert!(text.contains(call), "no `{call}` in the log:\n{text}");
+    }
+
+    let firewall = d.join("firewall.toml");
+    std::fs::write(
+        &firewall,
+        "[[rule]]\ninterface = \"wasi:filesystem/*\"\naction = \"deny\"\n",
+    )
+    .unwrap();
+    let fw = ["--policy", firewall.to_str().unwrap()];
+    let exe = build(
+        &rust_guest_for(Abi::P2, "files"),
+        &d,
+        "files-denied",
+        &[&["--dir", &dir][..], &fw].concat(),
+    );
+    let out = run(program(&exe), b"", &[]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    let why = stderr(&out);
+    assert!(
+        why.contains("import c0 -> host wasi:filesystem/")
+            && why.contains("denied by ")
+            && why.contains("rule 1 (interface = \"wasi:filesystem/*\")"),
+        "{why}"
+    );
+    let exe = build(&rust_guest_for(Abi::P2, "hello"), &d, "hello-denied", &fw);
+    let out = run(program(&exe), b"", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("hello, world\n"));
+}

@@ -78,10 +78,14 @@ unsafe fn write(
     args: bool,
 ) -> fmt::Result {
     // Check the whole code first, so a bad one prints nothing but the marker.
-    if tc::native_layout(code).is_err() || (args && code.first() != Some(&tc::RECORD)) {
+    let Ok(layout) = tc::native_layout(code) else {
+        return w.write_str("<bad type>");
+    };
+    if args && code.first() != Some(&tc::RECORD) {
         return w.write_str("<bad type>");
     }
-    if at.is_null() {
+    // A value of size 0 (an empty argument list) reads nothing, from anywhere.
+    if at.is_null() && layout.size > 0 {
         return w.write_str("<null>");
     }
     let mut p = Printer { w, max_len };

@@ -145,6 +145,13 @@ pub unsafe extern "C" fn wacc_rt_main_component(
         if code == TrapCode::InstantiationFailed as u32 || code == TrapCode::OutOfMemory as u32 {
             return report(store, code, "run");
         }
+        if code == TrapCode::Denied as u32 || code == TrapCode::HookRefused as u32 {
+            // The policy's message: which crossing, which rule or hook code.
+            let why =
+                core::ffi::CStr::from_ptr(crate::component::wacc_rt_component_last_error(ctx));
+            eprintln!("error: {}", why.to_string_lossy());
+            return EXIT_TRAP;
+        }
         match wasm_function_at((*store).trap_pc) {
             Some(f) => eprintln!("wasm trap in {f}: {}", trap_message(code)),
             None => eprintln!("wasm trap: {}", trap_message(code)),
