@@ -13,8 +13,9 @@
 //! symbol = "my_hook"       # C function called by rules with `hook = true`
 //!
 //! [[rule]]                 # matches crossings; later rules override earlier ones
-//! direction = "import"     # export | import | internal | start | any
+//! direction = "import"     # export | import | internal | start | resource | any
 //! function = "wasi:filesystem/*"   # glob over `interface#function`
+//! resource = "*#descriptor"        # its methods, constructor, statics and built-ins
 //! caller = "*"             # glob over instance names: `host`, `c0`, `c1`, ...
 //! callee = "*"
 //! log = true
@@ -40,6 +41,9 @@ pub enum Direction {
     Internal,
     /// a component `start` function run at instantiation
     Start,
+    /// a canonical resource built-in (`resource.new`, `resource.rep`,
+    /// `resource.drop`, which runs the destructor of an own handle)
+    Resource,
 }
 
 impl Direction {
@@ -49,6 +53,7 @@ impl Direction {
             Direction::Import => "import",
             Direction::Internal => "internal",
             Direction::Start => "start",
+            Direction::Resource => "resource",
         }
     }
 
@@ -58,6 +63,7 @@ impl Direction {
             "import" => Direction::Import,
             "internal" => Direction::Internal,
             "start" => Direction::Start,
+            "resource" => Direction::Resource,
             "any" => return Some(None),
             _ => return None,
         }))
@@ -78,6 +84,33 @@ pub struct Crossing<'a> {
 impl Crossing<'_> {
     fn interface(&self) -> &str {
         self.function.rsplit_once('#').map_or("", |(i, _)| i)
+    }
+
+    /// The resource a method, constructor, static function or resource
+    /// built-in is of: `interface#name` (or `name`).
+    fn resource(&self) -> Option<String> {
+        let (iface, f) = match self.function.rsplit_once('#') {
+            Some((i, f)) => (Some(i), f),
+            None => (None, self.function),
+        };
+        let r = if let Some(r) = f.strip_prefix("[constructor]") {
+            r
+        } else {
+            let rest = ["[method]", "[static]"]
+                .iter()
+                .find_map(|p| f.strip_prefix(p))
+                .map(|r| r.split_once('.').map_or(r, |(r, _)| r))
+                .or_else(|| {
+                    ["[resource-new]", "[resource-rep]", "[resource-drop]"]
+                        .iter()
+                        .find_map(|p| f.strip_prefix(p))
+                })?;
+            rest
+        };
+        Some(match iface {
+            Some(i) => format!("{i}#{r}"),
+            None => r.to_string(),
+        })
     }
 }
 
@@ -150,6 +183,7 @@ struct Rule {
     interface: Option<String>,
     caller: Option<String>,
     callee: Option<String>,
+    resource: Option<String>,
     log: Option<bool>,
     stats: Option<Stats>,
     hook: Option<bool>,
@@ -281,6 +315,10 @@ impl Rule {
     fn matches(&self, c: &Crossing) -> bool {
         let m = |p: &Option<String>, s: &str| p.as_deref().is_none_or(|p| glob(p, s));
         self.direction.is_none_or(|d| d == c.direction)
+            && self
+                .resource
+                .as_deref()
+                .is_none_or(|p| c.resource().is_some_and(|r| glob(p, &r)))
             && m(&self.function, c.function)
             && m(&self.interface, c.interface())
             && m(&self.caller, c.caller)
@@ -299,17 +337,18 @@ fn parse_rule(v: &toml::Value, source: &str, n: usize) -> std::result::Result<Ru
             "direction" => {
                 let s = string(v, &key)?;
                 r.direction = Direction::parse(&s).ok_or_else(|| {
-                    format!("{key}: `{s}` is not export, import, internal, start or any")
+                    format!("{key}: `{s}` is not export, import, internal, start, resource or any")
                 })?;
             }
-            "function" | "interface" | "caller" | "callee" => {
+            "function" | "interface" | "caller" | "callee" | "resource" => {
                 let s = string(v, &key)?;
                 shown.push(format!("{k} = {s:?}"));
                 let slot = match k.as_str() {
                     "function" => &mut r.function,
                     "interface" => &mut r.interface,
                     "caller" => &mut r.caller,
-                    _ => &mut r.callee,
+                    "callee" => &mut r.callee,
+                    _ => &mut r.resource,
                 };
                 *slot = Some(s);
             }
@@ -466,6 +505,31 @@ mod tests {
             "wasi:filesystem/types@0.2.0#[method]descriptor.stat",
         ));
         assert!(d.deny.is_none() && !d.log);
+    }
+
+    #[test]
+    fn resource_rules() {
+        let p = Policy::parse(
+            "[[rule]]\nresource = \"*#descriptor\"\naction = \"deny\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        for (f, denied) in [
+            ("wasi:filesystem/types@0.2.0#[method]descriptor.read", true),
+            ("wasi:filesystem/types@0.2.0#[constructor]descriptor", true),
+            (
+                "wasi:filesystem/types@0.2.0#[resource-drop]descriptor",
+                true,
+            ),
+            (
+                "wasi:filesystem/types@0.2.0#[method]directory-entry-stream.read",
+                false,
+            ),
+            ("wasi:filesystem/types@0.2.0#filesystem-error-code", false),
+        ] {
+            let d = p.decide(&crossing(Direction::Import, f));
+            assert_eq!(d.deny.is_some(), denied, "{f}");
+        }
     }
 
     #[test]

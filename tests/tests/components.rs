@@ -77,13 +77,30 @@ const MUST_SEE: &[&str] = &[
     "ok",
 ];
 
-fn check(name: &str, options: &[&str]) {
+/// The scratch directory of `check(name, options)`, named by the options'
+/// letters (for a policy: its file stem).
+fn scratch_of_check(name: &str, options: &[&str]) -> PathBuf {
     let tag: String = options
-        .join("")
+        .iter()
+        .map(|o| {
+            Path::new(o)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or(o)
+        })
+        .collect::<String>()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
-    let dir = scratch(&format!("{name}{tag}"));
+    common::profile_dir()
+        .join("component-tests")
+        .join(format!("{name}{tag}"))
+}
+
+fn check(name: &str, options: &[&str]) {
+    let dir = scratch_of_check(name, options);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("target")).unwrap();
     let exe = build(name, "host.c", &dir, options);
     let out = Command::new(&exe)
         .current_dir(&dir)
@@ -133,6 +150,17 @@ fn composed_intercepted() {
     for policy in ["hook-stats", "log"] {
         let p = root().join(format!("tests/policies/{policy}.toml"));
         check("composed", &["--policy", p.to_str().unwrap()]);
+    }
+    // log.toml writes target/policy-log.txt under the working directory.
+    let log = scratch_of_check("composed", &["--policy", "log"]).join("target/policy-log.txt");
+    let log = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+    for want in [
+        "[wacc] internal c",
+        "[wacc] resource c",
+        "[resource-drop]",
+        "[wacc] export host -> c",
+    ] {
+        assert!(log.contains(want), "no `{want}` in the log:\n{log}");
     }
 }
 

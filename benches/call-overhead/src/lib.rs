@@ -13,15 +13,57 @@ pub struct NativeStr {
     pub len: u64,
 }
 
+type Instantiate = unsafe extern "C" fn(store: *mut c_void, ctx: *mut *mut c_void) -> u32;
+type Entry = unsafe extern "C" fn(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
+
+/// Declares the entries of calls.wat compiled with prefix `$p`.
+macro_rules! entries {
+    ($m:ident, $p:literal) => {
+        mod $m {
+            use std::ffi::c_void;
+            extern "C" {
+                #[link_name = concat!($p, "_instantiate")]
+                pub fn instantiate(store: *mut c_void, ctx: *mut *mut c_void) -> u32;
+                #[link_name = concat!($p, "_export_add$2done")]
+                pub fn add_one(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
+                #[link_name = concat!($p, "_export_echo")]
+                pub fn echo(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
+            }
+        }
+    };
+}
+entries!(plain, "calls");
+entries!(stats, "calls_stats");
+entries!(time, "calls_time");
+entries!(hook, "calls_hook");
+
+/// Which build of calls.wat: without a policy, or under one of
+/// policies/ (statistics counters, statistics with time, the custom-hook
+/// path with a pass-through hook).
+#[derive(Clone, Copy, Debug)]
+pub enum Variant {
+    Plain,
+    Stats,
+    Time,
+    Hook,
+}
+
+impl Variant {
+    fn entries(self) -> (Instantiate, Entry, Entry) {
+        match self {
+            Variant::Plain => (plain::instantiate, plain::add_one, plain::echo),
+            Variant::Stats => (stats::instantiate, stats::add_one, stats::echo),
+            Variant::Time => (time::instantiate, time::add_one, time::echo),
+            Variant::Hook => (hook::instantiate, hook::add_one, hook::echo),
+        }
+    }
+}
+
 extern "C" {
     fn wacc_rt_store_new() -> *mut c_void;
     fn wacc_rt_store_free(store: *mut c_void);
     fn wacc_rt_component_free(ctx: *mut c_void);
     fn wacc_rt_trap_message(code: u32) -> *const std::ffi::c_char;
-    fn calls_instantiate(store: *mut c_void, ctx: *mut *mut c_void) -> u32;
-    #[link_name = "calls_export_add$2done"]
-    fn calls_export_add_one(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
-    fn calls_export_echo(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
 }
 
 #[cold]
@@ -35,19 +77,31 @@ fn trap(what: &str, code: u32) -> ! {
 pub struct Wacc {
     store: *mut c_void,
     ctx: *mut c_void,
+    add_one: Entry,
+    echo: Entry,
 }
 
 impl Wacc {
     pub fn new() -> Wacc {
+        Wacc::of(Variant::Plain)
+    }
+
+    pub fn of(v: Variant) -> Wacc {
+        let (instantiate, add_one, echo) = v.entries();
         unsafe {
             let store = wacc_rt_store_new();
             assert!(!store.is_null(), "wacc_rt_store_new failed");
             let mut ctx = std::ptr::null_mut();
-            let code = calls_instantiate(store, &mut ctx);
+            let code = instantiate(store, &mut ctx);
             if code != 0 {
-                trap("calls_instantiate", code);
+                trap("instantiate", code);
             }
-            Wacc { store, ctx }
+            Wacc {
+                store,
+                ctx,
+                add_one,
+                echo,
+            }
         }
     }
 
@@ -55,7 +109,7 @@ impl Wacc {
     pub fn add_one(&mut self, x: u32) -> u32 {
         let mut r = 0u32;
         let code = unsafe {
-            calls_export_add_one(
+            (self.add_one)(
                 self.ctx,
                 &x as *const u32 as *const c_void,
                 &mut r as *mut u32 as *mut c_void,
@@ -79,7 +133,7 @@ impl Wacc {
             len: 0,
         };
         let code = unsafe {
-            calls_export_echo(
+            (self.echo)(
                 self.ctx,
                 &args as *const NativeStr as *const c_void,
                 &mut r as *mut NativeStr as *mut c_void,
@@ -122,10 +176,19 @@ pub struct Wasmtime {
 
 impl Wasmtime {
     pub fn new(wat: &Path) -> wasmtime::Result<Wasmtime> {
+        Wasmtime::with_call_hook(wat, false)
+    }
+
+    /// With `hook`, the store has a `call_hook` that does nothing (it sees
+    /// each crossing, not its values).
+    pub fn with_call_hook(wat: &Path, hook: bool) -> wasmtime::Result<Wasmtime> {
         let engine = Engine::default();
         let component = Component::from_file(&engine, wat)?;
         let linker = Linker::<()>::new(&engine);
         let mut store = Store::new(&engine, ());
+        if hook {
+            store.call_hook(|_, _| Ok(()));
+        }
         let instance = linker.instantiate(&mut store, &component)?;
         let add_one = instance.get_typed_func::<(u32,), (u32,)>(&mut store, "add-one")?;
         let echo = instance.get_typed_func::<(&str,), (String,)>(&mut store, "echo")?;

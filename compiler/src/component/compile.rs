@@ -291,7 +291,10 @@ impl Emitter<'_> {
                     };
                     let c = g.iconst32(*cinst);
                     let r = g.iconst32(*resource);
-                    g.rt(call, &[c, r, flat[0].0])
+                    match e_sites.of_trampoline(t) {
+                        Some(site) => intercepted_builtin(&mut g, call, &[c, r], flat[0].0, site),
+                        None => g.rt(call, &[c, r, flat[0].0]),
+                    }
                 }
                 Trampoline::ContextGet(slot) | Trampoline::ContextSet(slot) => {
                     let off = (g.env.layout.task_context + 4 * slot) as i32;
@@ -552,4 +555,40 @@ fn intercepted_export(
     intercept::after(g, &active, args, results);
     intercept::done(g);
     Ok(())
+}
+
+/// A resource built-in `call(fixed.., value)` at an intercepted site: its
+/// operand and result (u32 each) are the argument record and result the
+/// site sees, in a stack slot.
+fn intercepted_builtin(
+    g: &mut Gen<'_, '_, super::emitter::Emitter<'_>>,
+    call: RtCall,
+    fixed: &[Value],
+    value: Value,
+    (i, site): (u32, &Site),
+) -> Vec<Value> {
+    use cranelift_codegen::ir::{StackSlotData, StackSlotKind};
+    let mut active = intercept::begin(g, i, site);
+    if intercept::denies(site) {
+        intercept::deny_now(g, i);
+    }
+    let slot =
+        g.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 2));
+    let args = g.b.ins().stack_addr(types::I64, slot, 0);
+    let result = g.b.ins().stack_addr(types::I64, slot, 4);
+    let f = MemFlagsData::trusted();
+    g.b.ins().store(f, value, args, 0);
+    intercept::before(g, &mut active, args, result);
+    let value = g.b.ins().load(types::I32, f, args, 0);
+    let mut all = fixed.to_vec();
+    all.push(value);
+    let out = g.rt(call, &all);
+    if let Some(v) = out.first() {
+        g.b.ins().store(f, *v, result, 0);
+    }
+    intercept::after(g, &active, args, result);
+    intercept::done(g);
+    out.iter()
+        .map(|_| g.b.ins().load(types::I32, f, result, 0))
+        .collect()
 }

@@ -30,8 +30,8 @@ use std::collections::HashMap;
 use std::mem::{offset_of, size_of};
 use wacc_abi::component::{
     InterceptDesc, SiteDesc, DIRECTION_EXPORT, DIRECTION_IMPORT, DIRECTION_INTERNAL,
-    DIRECTION_START, PHASE_AFTER, PHASE_BEFORE, SITE_DENY, SITE_HOOK, SITE_LOG, SITE_STATS,
-    SITE_STATS_SIZE, SITE_TIME, STATS_BYTES, STATS_CALLS, STATS_NANOS, STATS_RETURNS,
+    DIRECTION_RESOURCE, DIRECTION_START, PHASE_AFTER, PHASE_BEFORE, SITE_DENY, SITE_HOOK, SITE_LOG,
+    SITE_STATS, SITE_STATS_SIZE, SITE_TIME, STATS_BYTES, STATS_CALLS, STATS_NANOS, STATS_RETURNS,
 };
 use wacc_abi::Str;
 
@@ -52,6 +52,7 @@ pub struct Sites {
     pub list: Vec<Site>,
     by_trampoline: HashMap<usize, u32>,
     by_export: HashMap<usize, u32>,
+    by_start: HashMap<usize, u32>,
     log_to: Option<LogTo>,
     log_max_len: u32,
     hook: Option<String>,
@@ -96,10 +97,28 @@ impl Sites {
                 Trampoline::HostImport {
                     name, ty, cinst, ..
                 } => (Direction::Import, *cinst, HOST, name.clone(), ty),
+                Trampoline::ResourceNew { resource, cinst }
+                | Trampoline::ResourceRep { resource, cinst }
+                | Trampoline::ResourceDrop { resource, cinst } => {
+                    let (function, ty) = resource_op(plan, tramp, *resource);
+                    if let Some(i) =
+                        s.add(policy, Direction::Resource, *cinst, *cinst, function, &ty)?
+                    {
+                        s.by_trampoline.insert(t, i);
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             if let Some(i) = s.add(policy, direction, caller, callee, function, ty)? {
                 s.by_trampoline.insert(t, i);
+            }
+        }
+        for (i, st) in plan.starts.iter().enumerate() {
+            let l = &st.func;
+            let name = l.name.borrow().clone().unwrap_or_else(|| "<start>".into());
+            if let Some(k) = s.add(policy, Direction::Start, HOST, l.cinst, name, &l.ty)? {
+                s.by_start.insert(i, k);
             }
         }
         for (e, (name, l)) in plan.exports.iter().enumerate() {
@@ -164,6 +183,11 @@ impl Sites {
         Some((i, &self.list[i as usize]))
     }
 
+    pub fn of_start(&self, i: usize) -> Option<(u32, &Site)> {
+        let k = *self.by_start.get(&i)?;
+        Some((k, &self.list[k as usize]))
+    }
+
     /// Bytes of statistics the context holds past its layout.
     pub fn stats_size(&self) -> u32 {
         SITE_STATS_SIZE * self.list.len() as u32
@@ -225,6 +249,7 @@ impl Sites {
                     Direction::Import => DIRECTION_IMPORT,
                     Direction::Internal => DIRECTION_INTERNAL,
                     Direction::Start => DIRECTION_START,
+                    Direction::Resource => DIRECTION_RESOURCE,
                 },
             );
             let [caller, callee, function, params, result, rule] = strs[i];
@@ -305,6 +330,26 @@ impl Sites {
             .unwrap_or(header.len());
         header.insert_str(at, &h);
     }
+}
+
+/// The name and type of a resource built-in (`[resource-drop]R`, with R's
+/// interface) as a crossing: `(rep) -> handle`, `(handle) -> rep`, `(handle)`.
+fn resource_op(plan: &Plan, t: &Trampoline, resource: u32) -> (String, FuncType) {
+    let (op, param, result) = match t {
+        Trampoline::ResourceNew { .. } => ("new", "rep", Some(ValType::U32)),
+        Trampoline::ResourceRep { .. } => ("rep", "handle", Some(ValType::U32)),
+        _ => ("drop", "handle", None),
+    };
+    let r = plan.resources[resource as usize].display_name(resource);
+    let function = match r.rsplit_once('#') {
+        Some((iface, n)) => format!("{iface}#[resource-{op}]{n}"),
+        None => format!("[resource-{op}]{r}"),
+    };
+    let ty = FuncType {
+        params: vec![(param.into(), ValType::U32)],
+        result,
+    };
+    (function, ty)
 }
 
 fn hook_signature(cc: cranelift_codegen::isa::CallConv) -> cranelift_codegen::ir::Signature {

@@ -123,6 +123,19 @@ pub struct Resource {
     pub dtor: Option<CoreFunc>,
     /// for host resources: the import path (`interface#name` or `name`)
     pub host_name: Option<String>,
+    /// for guest resources: the name it is first exported under
+    /// (`interface#name` or `name`), for policies and logs
+    pub name: Option<String>,
+}
+
+impl Resource {
+    /// Its name in policies and logs.
+    pub fn display_name(&self, index: u32) -> String {
+        self.host_name
+            .clone()
+            .or_else(|| self.name.clone())
+            .unwrap_or_else(|| format!("resource{index}"))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -619,6 +632,7 @@ impl Planner<'_> {
             } => {
                 let def = Self::def_of(&frame.borrow(), *sort, *index)?;
                 name_exported(&def, name);
+                self.name_resources(&def, name);
                 frame.borrow_mut().exports.insert(name.clone(), def.clone());
                 self.push_def(frame, def, keys)?;
             }
@@ -633,6 +647,7 @@ impl Planner<'_> {
                             owner,
                             dtor,
                             host_name: None,
+                            name: None,
                         });
                         TypeDef::Resource(self.plan.resources.len() as u32 - 1)
                     }
@@ -717,6 +732,29 @@ impl Planner<'_> {
         })
     }
 
+    /// Names the guest resources `def` exports as `name` (a resource type,
+    /// or those of an instance as `name#type`), where they have no name yet.
+    fn name_resources(&mut self, def: &Def, name: &str) {
+        let mut set = |r: u32, n: String| {
+            if let Some(res) = self.plan.resources.get_mut(r as usize) {
+                res.name.get_or_insert(n);
+            }
+        };
+        match def {
+            Def::Type(TypeDef::Resource(r)) => set(*r, name.to_string()),
+            Def::Instance(inst) => {
+                if let InstanceDef::Exports(map) = &**inst {
+                    for (n, d) in map {
+                        if let Def::Type(TypeDef::Resource(r)) = d {
+                            set(*r, format!("{name}#{n}"));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The host resource with wasmparser key `key`. The first import path
     /// that reaches it names it (the interface defining the resource, as
     /// imports come in dependency order); other interfaces that `use` the
@@ -729,6 +767,7 @@ impl Planner<'_> {
             owner: HOST,
             dtor: None,
             host_name: Some(path.to_string()),
+            name: None,
         });
         let r = self.plan.resources.len() as u32 - 1;
         self.host_resources.insert(key, r);

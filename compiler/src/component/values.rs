@@ -87,7 +87,8 @@ impl Emitter<'_> {
     /// function with its argument values; its result becomes a value.
     pub(super) fn define_start(&mut self, i: usize, s: &Start) -> Result<FuncId> {
         let l = &s.func;
-        let entry = self.define_host_entry(&format!("{}_start_entry{i}", self.prefix), l, None)?;
+        let site = self.sites.of_start(i);
+        let entry = self.define_host_entry(&format!("{}_start_entry{i}", self.prefix), l, site)?;
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(types::I64));
         let id = self

@@ -318,6 +318,7 @@ pub const DIRECTION_EXPORT: u32 = 0;
 pub const DIRECTION_IMPORT: u32 = 1;
 pub const DIRECTION_INTERNAL: u32 = 2;
 pub const DIRECTION_START: u32 = 3;
+pub const DIRECTION_RESOURCE: u32 = 4;
 
 /// Statistics of one site, in the context, updated by generated code.
 /// Calls that trapped are `calls - returns` (a trap ends the context's

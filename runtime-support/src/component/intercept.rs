@@ -7,7 +7,7 @@
 use super::context::{header, intercept_of, private, store};
 use crate::abi::component::{
     InterceptDesc, SiteDesc, SiteStats, DIRECTION_EXPORT, DIRECTION_IMPORT, DIRECTION_INTERNAL,
-    PHASE_AFTER, PHASE_BEFORE, SITE_HOOK, SITE_LOG, SITE_STATS_SIZE,
+    DIRECTION_RESOURCE, PHASE_AFTER, PHASE_BEFORE, SITE_HOOK, SITE_LOG, SITE_STATS_SIZE,
 };
 use crate::abi::TrapCode;
 use crate::core::trap;
@@ -28,6 +28,7 @@ fn direction(s: &SiteDesc) -> &'static str {
         DIRECTION_EXPORT => "export",
         DIRECTION_IMPORT => "import",
         DIRECTION_INTERNAL => "internal",
+        DIRECTION_RESOURCE => "resource",
         _ => "start",
     }
 }
@@ -260,16 +261,27 @@ mod log {
             let _ = std::io::stderr().write_all(line.as_bytes());
             return;
         }
+        static FAILED: std::sync::Once = std::sync::Once::new();
         let mut f = FILE.lock().unwrap_or_else(|e| e.into_inner());
         if f.is_none() {
-            *f = std::fs::OpenOptions::new()
+            match std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
-                .ok();
+            {
+                Ok(file) => *f = Some(file),
+                Err(e) => FAILED.call_once(|| {
+                    eprintln!("[wacc] cannot open the policy's log {path}: {e}; logging to stderr")
+                }),
+            }
         }
-        if let Some(f) = f.as_mut() {
-            let _ = f.write_all(line.as_bytes());
+        match f.as_mut() {
+            Some(f) => {
+                let _ = f.write_all(line.as_bytes());
+            }
+            None => {
+                let _ = std::io::stderr().write_all(line.as_bytes());
+            }
         }
     }
 
