@@ -40,22 +40,29 @@ static int is(const WaccName *n, const char *s) {
 static const char hooked[] = "HOOKED";
 
 /* scale: x + 1 before, result + 1000 after; run: refuses x == 13 with code
- * 77; shout: its result replaced. */
+ * 77; shout: its result replaced. Sites by the header's constants, values
+ * through its typed views. */
 uint32_t test_hook(void *ctx, const WaccSite *site, uint32_t phase, void *args, void *result) {
     (void)ctx;
-    if (is(&site->function, "scale")) {
-        if (phase == WACC_PHASE_BEFORE) ((uint32_t *)args)[0] += 1;
+    switch (site->index) {
+    case DEMO_SITE_INTERNAL_C2_SCALE:
+        if (!is(&site->function, "scale")) return 99;
+        if (phase == WACC_PHASE_BEFORE) ((demo_site3_args_t *)args)->x += 1;
         else *(uint32_t *)result += 1000;
-    } else if (is(&site->function, "run")) {
-        if (phase == WACC_PHASE_BEFORE && ((uint32_t *)args)[0] == 13) return 77;
-    } else if (is(&site->function, "shout") && site->direction == WACC_DIRECTION_EXPORT) {
+        return 0;
+    case DEMO_SITE_EXPORT_HOST_RUN:
+        if (phase == WACC_PHASE_BEFORE && ((demo_site6_args_t *)args)->x == 13) return 77;
+        return 0;
+    case DEMO_SITE_EXPORT_HOST_SHOUT:
         if (phase == WACC_PHASE_AFTER) {
             WaccString *s = (WaccString *)result;
             s->ptr = hooked;
             s->len = sizeof hooked - 1;
         }
+        return 0;
+    default:
+        return 98; /* no other site has the hook */
     }
-    return 0;
 }
 
 static demo_ctx *fresh(WaccStore *store) {

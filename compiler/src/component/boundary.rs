@@ -271,7 +271,7 @@ impl Namer {
         !self.reserved.iter().any(|r| c.starts_with(r.as_str())) && self.taken.insert(c.to_string())
     }
 
-    fn pick(&mut self, candidates: &[String]) -> String {
+    pub(super) fn pick(&mut self, candidates: &[String]) -> String {
         for c in candidates {
             if self.free(c) {
                 return c.clone();
@@ -630,7 +630,7 @@ pub(super) fn int_type(size: u32) -> &'static str {
     }
 }
 
-fn layout_assert(d: &mut String, name: &str, t: &ValType) {
+pub(super) fn layout_assert(d: &mut String, name: &str, t: &ValType) {
     let _ = writeln!(
         d,
         "WACC_STATIC_ASSERT(sizeof({name}) == {} && WACC_ALIGNOF({name}) == {}, \"native layout of {name}\");",

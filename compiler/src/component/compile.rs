@@ -112,8 +112,7 @@ pub fn compile_component(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledC
         DataBuf::zeroed(1, 1),
         Some(&super::header::abi_symbol(&opts.prefix, &plan)),
     )?;
-    let mut header = super::header::component_header(&opts.prefix, &plan, &opts.prefix);
-    sites.extend_header(&opts.prefix, &mut header);
+    let header = super::header::component_header(&opts.prefix, &plan, &opts.prefix, &sites);
     timer.phase("trampolines and entries");
     let mut product = e.module.finish();
     for id in e.host_ids.values() {

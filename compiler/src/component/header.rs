@@ -26,9 +26,14 @@ use std::fmt::Write;
 pub use super::boundary::abi_symbol;
 
 /// The C header of a compiled component.
-pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
+pub fn component_header(
+    prefix: &str,
+    plan: &Plan,
+    source: &str,
+    sites: &super::intercept::Sites,
+) -> String {
     let Model {
-        types,
+        mut types,
         abi,
         export_funcs,
         import_funcs,
@@ -38,6 +43,7 @@ pub fn component_header(prefix: &str, plan: &Plan, source: &str) -> String {
         host_drops,
     } = model(prefix, plan);
     let upper = prefix.to_uppercase();
+    let site_types = sites.header_types(&mut types);
 
     let mut h = String::new();
     let guard = format!("{upper}_WACC_H");
@@ -313,6 +319,7 @@ static inline void *{prefix}_ctx_user_data({prefix}_ctx *ctx) {{
         }
         let _ = writeln!(h, "#endif /* {upper}_IMPLEMENTATION */\n");
     }
+    sites.header_section(prefix, &site_types, &mut h);
     let _ = write!(
         h,
         "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {guard} */\n"
@@ -325,5 +332,9 @@ static inline void *{prefix}_ctx_user_data({prefix}_ctx *ctx) {{
 pub fn header_of(wasm: &[u8], prefix: &str) -> crate::error::Result<(String, usize)> {
     let parsed = super::front::parse(wasm)?;
     let plan = super::plan::plan(wasm, &parsed)?;
-    Ok((component_header(prefix, &plan, prefix), plan.exports.len()))
+    let sites = super::intercept::Sites::default();
+    Ok((
+        component_header(prefix, &plan, prefix, &sites),
+        plan.exports.len(),
+    ))
 }

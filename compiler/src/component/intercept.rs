@@ -280,16 +280,69 @@ impl Sites {
     }
 }
 
+/// The C view of a site in the header: its argument struct and result type.
+pub struct SiteTypes {
+    pub args: Option<String>,
+    pub result: Option<String>,
+}
+
 impl Sites {
-    /// Adds the sites to a component's C header: one `P_SITE_*` constant
-    /// per site (its index, as in `WaccSite::index`) and the hook's
-    /// prototype.
-    pub fn extend_header(&self, prefix: &str, header: &mut String) {
+    /// Defines, with the header's other types, one argument struct per
+    /// hooked site (`P_site_N_args_t`: the parameters in order, the native
+    /// layout a hook's `args` points to) and names its result's C type.
+    pub(super) fn header_types(&self, types: &mut super::boundary::CTypes) -> Vec<SiteTypes> {
+        use std::fmt::Write;
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if !s.decision.hook {
+                    return SiteTypes {
+                        args: None,
+                        result: None,
+                    };
+                }
+                let params: Vec<(String, String)> = s
+                    .ty
+                    .params
+                    .iter()
+                    .map(|(n, t)| (super::boundary::param(n), types.c(t)))
+                    .collect();
+                let result = s.ty.result.as_ref().map(|t| types.c(t));
+                let args = (!params.is_empty()).then(|| {
+                    let a = types
+                        .namer
+                        .pick(&[format!("{}_site{i}_args_t", types.prefix)]);
+                    let mut d = format!(
+                        "/* the arguments of site {i} ({} {} -> {} {}) as a hook sees them */\ntypedef struct {a} {{\n",
+                        s.direction.name(),
+                        s.caller,
+                        s.callee,
+                        s.function
+                    );
+                    for (n, t) in &params {
+                        let _ = writeln!(d, "    {t} {n};");
+                    }
+                    let _ = writeln!(d, "}} {a};");
+                    super::boundary::layout_assert(&mut d, &a, &params_tuple(&s.ty));
+                    types.out.push_str(&d);
+                    types.out.push('\n');
+                    a
+                });
+                SiteTypes { args, result }
+            })
+            .collect()
+    }
+
+    /// The header's section on the sites: one `P_SITE_*` constant per site
+    /// (its index, as in `WaccSite::index`), with the C types a hook sees,
+    /// and the hook's prototype.
+    pub(super) fn header_section(&self, prefix: &str, types: &[SiteTypes], h: &mut String) {
         use std::fmt::Write;
         if self.list.is_empty() {
             return;
         }
-        let mut h = String::from("/* ---- intercepted sites (the build's policy) ---- */\n\n");
+        h.push_str("/* ---- intercepted sites (the build's policy) ---- */\n\n");
         let upper = prefix.to_uppercase();
         let mut seen = std::collections::HashSet::new();
         for (i, s) in self.list.iter().enumerate() {
@@ -308,9 +361,18 @@ impl Sites {
                 name = format!("{name}_{i}");
                 seen.insert(name.clone());
             }
+            let mut view = String::new();
+            if let Some(t) = types.get(i) {
+                if let Some(a) = &t.args {
+                    let _ = write!(view, "; args: {a} *");
+                }
+                if let Some(r) = &t.result {
+                    let _ = write!(view, "; result: {r} *");
+                }
+            }
             let _ = writeln!(
                 h,
-                "/* {} {} -> {} {} */\n#define {name} {i}",
+                "/* {} {} -> {} {}{view} */\n#define {name} {i}",
                 s.direction.name(),
                 s.caller,
                 s.callee,
@@ -325,10 +387,6 @@ impl Sites {
             );
         }
         h.push('\n');
-        let at = header
-            .rfind("#ifdef __cplusplus\n}")
-            .unwrap_or(header.len());
-        header.insert_str(at, &h);
     }
 }
 
