@@ -1,7 +1,7 @@
 //! ns per call of `add-one: func(u32) -> u32` and `echo: func(string) ->
 //! string` through wacc's typed entries and wasmtime's typed component calls.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use wacc_call_overhead::{wat_path, Variant, Wacc, Wasmtime};
+use wacc_call_overhead::{wat_path, Build, Hook, Stats, Time, Wacc, Wasmtime};
 
 /// The string `echo` gets: 16 bytes.
 const TEXT: &str = "hello, component";
@@ -17,11 +17,9 @@ fn add_one(c: &mut Criterion) {
     let mut t = Wasmtime::with_call_hook(&wat_path(), true).unwrap();
     assert_eq!(t.add_one(41), 42);
     g.bench_function("wasmtime-call-hook", |b| b.iter(|| t.add_one(black_box(41))));
-    for (name, v) in POLICIES {
-        let mut w = Wacc::of(v);
-        assert_eq!(w.add_one(41), 42);
-        g.bench_function(name, |b| b.iter(|| w.add_one(black_box(41))));
-    }
+    add_one_with::<Stats>(&mut g, "wacc-stats");
+    add_one_with::<Time>(&mut g, "wacc-stats-time");
+    add_one_with::<Hook>(&mut g, "wacc-hook");
     g.finish();
 }
 
@@ -40,20 +38,27 @@ fn echo(c: &mut Criterion) {
     let mut t = Wasmtime::with_call_hook(&wat_path(), true).unwrap();
     assert_eq!(t.echo(TEXT), TEXT);
     g.bench_function("wasmtime-call-hook", |b| b.iter(|| t.echo(black_box(TEXT))));
-    for (name, v) in POLICIES {
-        let mut w = Wacc::of(v);
-        assert_eq!(w.echo(TEXT), TEXT.as_bytes());
-        g.bench_function(name, |b| b.iter(|| w.echo(black_box(TEXT)).len()));
-    }
+    echo_with::<Stats>(&mut g, "wacc-stats");
+    echo_with::<Time>(&mut g, "wacc-stats-time");
+    echo_with::<Hook>(&mut g, "wacc-hook");
     g.finish();
 }
 
-/// The builds under policies/: `wacc-<policy>`.
-const POLICIES: [(&str, Variant); 3] = [
-    ("wacc-stats", Variant::Stats),
-    ("wacc-stats-time", Variant::Time),
-    ("wacc-hook", Variant::Hook),
-];
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+/// `add-one` of the build under a policy of policies/.
+fn add_one_with<B: Build>(g: &mut Group, name: &str) {
+    let mut w = Wacc::<B>::of();
+    assert_eq!(w.add_one(41), 42);
+    g.bench_function(name, |b| b.iter(|| w.add_one(black_box(41))));
+}
+
+/// `echo` of the build under a policy of policies/.
+fn echo_with<B: Build>(g: &mut Group, name: &str) {
+    let mut w = Wacc::<B>::of();
+    assert_eq!(w.echo(TEXT), TEXT.as_bytes());
+    g.bench_function(name, |b| b.iter(|| w.echo(black_box(TEXT)).len()));
+}
 
 criterion_group!(benches, add_one, echo);
 criterion_main!(benches);

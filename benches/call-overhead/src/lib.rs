@@ -13,12 +13,22 @@ pub struct NativeStr {
     pub len: u64,
 }
 
-type Instantiate = unsafe extern "C" fn(store: *mut c_void, ctx: *mut *mut c_void) -> u32;
-type Entry = unsafe extern "C" fn(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
+/// One build of calls.wat: its entries (direct calls, one type per build).
+pub trait Build {
+    /// # Safety
+    /// The entry contract of a compiled component (`wacc.h`).
+    unsafe fn instantiate(store: *mut c_void, ctx: *mut *mut c_void) -> u32;
+    /// # Safety
+    /// As above.
+    unsafe fn add_one(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
+    /// # Safety
+    /// As above.
+    unsafe fn echo(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
+}
 
-/// Declares the entries of calls.wat compiled with prefix `$p`.
-macro_rules! entries {
-    ($m:ident, $p:literal) => {
+/// Declares build `$t` of calls.wat, compiled with prefix `$p`.
+macro_rules! build {
+    ($t:ident, $m:ident, $p:literal, $doc:literal) => {
         mod $m {
             use std::ffi::c_void;
             extern "C" {
@@ -30,34 +40,28 @@ macro_rules! entries {
                 pub fn echo(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32;
             }
         }
+        #[doc = $doc]
+        pub struct $t;
+        impl Build for $t {
+            #[inline(always)]
+            unsafe fn instantiate(store: *mut c_void, ctx: *mut *mut c_void) -> u32 {
+                unsafe { $m::instantiate(store, ctx) }
+            }
+            #[inline(always)]
+            unsafe fn add_one(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32 {
+                unsafe { $m::add_one(ctx, args, result) }
+            }
+            #[inline(always)]
+            unsafe fn echo(ctx: *mut c_void, args: *const c_void, result: *mut c_void) -> u32 {
+                unsafe { $m::echo(ctx, args, result) }
+            }
+        }
     };
 }
-entries!(plain, "calls");
-entries!(stats, "calls_stats");
-entries!(time, "calls_time");
-entries!(hook, "calls_hook");
-
-/// Which build of calls.wat: without a policy, or under one of
-/// policies/ (statistics counters, statistics with time, the custom-hook
-/// path with a pass-through hook).
-#[derive(Clone, Copy, Debug)]
-pub enum Variant {
-    Plain,
-    Stats,
-    Time,
-    Hook,
-}
-
-impl Variant {
-    fn entries(self) -> (Instantiate, Entry, Entry) {
-        match self {
-            Variant::Plain => (plain::instantiate, plain::add_one, plain::echo),
-            Variant::Stats => (stats::instantiate, stats::add_one, stats::echo),
-            Variant::Time => (time::instantiate, time::add_one, time::echo),
-            Variant::Hook => (hook::instantiate, hook::add_one, hook::echo),
-        }
-    }
-}
+build!(Plain, plain, "calls", "calls.wat without a policy.");
+build!(Stats, stats, "calls_stats", "Under policies/stats.toml: statistics counters.");
+build!(Time, time, "calls_time", "Under policies/time.toml: statistics with time spent.");
+build!(Hook, hook, "calls_hook", "Under policies/hook.toml: the custom-hook path, a pass-through hook.");
 
 extern "C" {
     fn wacc_rt_store_new() -> *mut c_void;
@@ -73,34 +77,33 @@ fn trap(what: &str, code: u32) -> ! {
     panic!("{what}: trap {code} ({})", msg.to_string_lossy());
 }
 
-/// The component compiled by wacc: one store, one instance.
-pub struct Wacc {
+/// The component compiled by wacc (build `B`): one store, one instance.
+pub struct Wacc<B: Build = Plain> {
     store: *mut c_void,
     ctx: *mut c_void,
-    add_one: Entry,
-    echo: Entry,
+    build: std::marker::PhantomData<B>,
 }
 
-impl Wacc {
-    pub fn new() -> Wacc {
-        Wacc::of(Variant::Plain)
+impl Wacc<Plain> {
+    pub fn new() -> Wacc<Plain> {
+        Wacc::of()
     }
+}
 
-    pub fn of(v: Variant) -> Wacc {
-        let (instantiate, add_one, echo) = v.entries();
+impl<B: Build> Wacc<B> {
+    pub fn of() -> Wacc<B> {
         unsafe {
             let store = wacc_rt_store_new();
             assert!(!store.is_null(), "wacc_rt_store_new failed");
             let mut ctx = std::ptr::null_mut();
-            let code = instantiate(store, &mut ctx);
+            let code = B::instantiate(store, &mut ctx);
             if code != 0 {
                 trap("instantiate", code);
             }
             Wacc {
                 store,
                 ctx,
-                add_one,
-                echo,
+                build: std::marker::PhantomData,
             }
         }
     }
@@ -109,7 +112,7 @@ impl Wacc {
     pub fn add_one(&mut self, x: u32) -> u32 {
         let mut r = 0u32;
         let code = unsafe {
-            (self.add_one)(
+            B::add_one(
                 self.ctx,
                 &x as *const u32 as *const c_void,
                 &mut r as *mut u32 as *mut c_void,
@@ -133,7 +136,7 @@ impl Wacc {
             len: 0,
         };
         let code = unsafe {
-            (self.echo)(
+            B::echo(
                 self.ctx,
                 &args as *const NativeStr as *const c_void,
                 &mut r as *mut NativeStr as *mut c_void,
@@ -146,13 +149,13 @@ impl Wacc {
     }
 }
 
-impl Default for Wacc {
+impl Default for Wacc<Plain> {
     fn default() -> Self {
         Wacc::new()
     }
 }
 
-impl Drop for Wacc {
+impl<B: Build> Drop for Wacc<B> {
     fn drop(&mut self) {
         unsafe {
             wacc_rt_component_free(self.ctx);
