@@ -50,6 +50,10 @@ const INTERNAL: &[&str] = &[
     "wacc_rt_call_end",
     "wacc_rt_unresolved_import",
     "wacc_rt_component_call",
+    "wacc_rt_component_instantiate_intercepted",
+    "wacc_rt_intercept",
+    "wacc_rt_intercept_clock",
+    "wacc_rt_intercept_denied",
 ];
 
 /// `MemoryOutOfBounds` -> `MEMORY_OUT_OF_BOUNDS`.
@@ -387,6 +391,8 @@ fn c_type(ty: &str, func: &str) -> String {
         "WaccImport" => "WaccImport",
         "ModuleDesc" => "WaccModuleDesc",
         "ComponentDesc" => "WaccComponentDesc",
+        "SiteDesc" => "WaccSite",
+        "SiteStats" => "WaccSiteStats",
         "ArrayCall" => "WaccArrayCall",
         _ => panic!("{func}: no C spelling for the Rust type `{ty}` (extend c_type)"),
     }

@@ -278,8 +278,8 @@ pub type HookFn = unsafe extern "C" fn(
     ctx: *mut c_void,
     site: *const SiteDesc,
     phase: u32,
-    args: *mut u8,
-    result: *mut u8,
+    args: *mut c_void,
+    result: *mut c_void,
 ) -> u32;
 
 pub const PHASE_BEFORE: u32 = 0;

@@ -102,7 +102,7 @@ pub unsafe extern "C" fn wacc_rt_intercept(
         };
         if s.flags & SITE_HOOK != 0 {
             if let Some(hook) = d.hook {
-                let code = hook(ctx, s, phase, args, result);
+                let code = hook(ctx, s, phase, args.cast(), result.cast());
                 if code != 0 {
                     refuse(ctx, site_index, TrapCode::HookRefused, code);
                 }
@@ -142,8 +142,8 @@ pub unsafe extern "C" fn wacc_rt_hook_identity(
     _ctx: *mut c_void,
     _site: *const SiteDesc,
     _phase: u32,
-    _args: *mut u8,
-    _result: *mut u8,
+    _args: *mut c_void,
+    _result: *mut c_void,
 ) -> u32 {
     0
 }
